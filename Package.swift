@@ -1,0 +1,59 @@
+// swift-tools-version: 6.1
+import PackageDescription
+
+let package = Package(
+    name: "artifact-store",
+    platforms: [.macOS(.v14)],
+    products: [
+        .library(name: "HTTPCaching", targets: ["HTTPCaching"]),
+        .library(name: "PythonPackaging", targets: ["PythonPackaging"]),
+        .library(name: "ArtifactStore", targets: ["ArtifactStore"]),
+        .library(name: "ArtifactStoreHTTP", targets: ["ArtifactStoreHTTP"]),
+        .executable(name: "artifact-store", targets: ["artifact-store"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/groue/GRDB.swift", exact: "7.10.0"),
+        .package(url: "https://github.com/apple/swift-crypto", exact: "3.12.3"),
+        .package(url: "https://github.com/apple/swift-argument-parser", exact: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log", exact: "1.16.2"),
+    ],
+    targets: [
+        // Pure logic: no dependencies, no I/O.
+        .target(name: "HTTPCaching"),
+        .target(name: "PythonPackaging"),
+
+        // The store: blobs on disk, metadata in SQLite.
+        .target(
+            name: "ArtifactStore",
+            dependencies: [
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            plugins: ["SchemaPlugin"]
+        ),
+        .target(name: "ArtifactStoreHTTP", dependencies: ["ArtifactStore"]),
+        .target(
+            name: "ArtifactStoreCLI",
+            dependencies: [
+                "ArtifactStore",
+                "ArtifactStoreHTTP",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+                "HTTPCaching",
+                "PythonPackaging",
+            ]
+        ),
+        .executableTarget(name: "artifact-store", dependencies: ["ArtifactStoreCLI"]),
+
+        // Schema/*.sql compiled into the binary (no resource bundle to lose on install).
+        .executableTarget(name: "SchemaCodegen", path: "Sources/SchemaCodegen"),
+        .plugin(name: "SchemaPlugin", capability: .buildTool(), dependencies: ["SchemaCodegen"]),
+
+        .testTarget(name: "HTTPCachingTests", dependencies: ["HTTPCaching"]),
+        .testTarget(name: "PythonPackagingTests", dependencies: ["PythonPackaging"]),
+        .testTarget(name: "ArtifactStoreTests", dependencies: ["ArtifactStore"]),
+        .testTarget(name: "ArtifactStoreHTTPTests", dependencies: ["ArtifactStoreHTTP"]),
+        .testTarget(name: "ArtifactStoreCLITests", dependencies: ["ArtifactStoreCLI", "artifact-store"]),
+    ]
+)

@@ -1,0 +1,26 @@
+import Foundation
+import PackagePlugin
+
+/// Compiles `Schema/*.sql` into the target as Swift source, so the migrations travel inside the
+/// binary. `Schema/` stays the single source of truth: a new file there is picked up on the next
+/// build without editing Package.swift.
+@main
+struct SchemaPlugin: BuildToolPlugin {
+    func createBuildCommands(context: PluginContext, target: any Target) async throws -> [Command] {
+        let schemaDirectory = context.package.directoryURL.appending(path: "Schema")
+        let migrations = try FileManager.default
+            .contentsOfDirectory(at: schemaDirectory, includingPropertiesForKeys: nil)
+            .filter { $0.pathExtension == "sql" }
+            .sorted { $0.lastPathComponent < $1.lastPathComponent }
+        let output = context.pluginWorkDirectoryURL.appending(path: "SchemaMigrations.swift")
+        return [
+            .buildCommand(
+                displayName: "Compiling \(migrations.count) schema migrations into \(target.name)",
+                executable: try context.tool(named: "SchemaCodegen").url,
+                arguments: [output.path] + migrations.map(\.path),
+                inputFiles: migrations,
+                outputFiles: [output]
+            )
+        ]
+    }
+}

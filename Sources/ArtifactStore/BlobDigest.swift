@@ -1,0 +1,66 @@
+/// The SHA-256 of a blob's content, as 64 lowercase hexadecimal characters.
+///
+/// Blob paths inside the store are built only from this type, so no user input can name a path
+/// outside `blobs/`.
+public struct BlobDigest: Hashable, Comparable, Sendable, Codable, CustomStringConvertible {
+    /// The 64 lowercase hex characters.
+    public let hex: String
+
+    /// Validates a user-supplied digest: 64 lowercase hex characters, optionally prefixed by
+    /// `sha256:`.
+    public init(validating text: String) throws {
+        let hex = text.hasPrefix("sha256:") ? String(text.dropFirst("sha256:".count)) : text
+        guard hex.utf8.count == 64, hex.utf8.allSatisfy(Self.isHexDigit) else {
+            var hint = "a digest is 64 hexadecimal characters (SHA-256), e.g. the first column of `artifact-store ls`"
+            if hex.utf8.count == 64, hex.lowercased().utf8.allSatisfy(Self.isHexDigit) {
+                hint = "digests are lowercase; did you mean \(hex.lowercased())?"
+            }
+            throw StoreError(.invalidInput, "not a blob digest: \(Self.quoted(text)); \(hint)")
+        }
+        self.hex = hex
+    }
+
+    /// A digest from the 32 raw bytes of a SHA-256.
+    init(rawBytes: some Sequence<UInt8>) {
+        let digits = Array("0123456789abcdef".utf8)
+        var hex = [UInt8]()
+        hex.reserveCapacity(64)
+        for byte in rawBytes {
+            hex.append(digits[Int(byte >> 4)])
+            hex.append(digits[Int(byte & 0x0f)])
+        }
+        precondition(hex.count == 64, "SHA-256 digests have 32 bytes")
+        self.hex = String(decoding: hex, as: UTF8.self)
+    }
+
+    /// A digest read back from the database, where the schema already guarantees the shape.
+    init(trusted hex: String) {
+        self.hex = hex
+    }
+
+    public var description: String { hex }
+
+    public static func < (lhs: BlobDigest, rhs: BlobDigest) -> Bool { lhs.hex < rhs.hex }
+
+    public init(from decoder: any Decoder) throws {
+        try self.init(validating: try decoder.singleValueContainer().decode(String.self))
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.singleValueContainer()
+        try container.encode(hex)
+    }
+
+    /// The fan-out directory name: the first two hex characters.
+    var fanOut: String { String(hex.prefix(2)) }
+
+    private static func isHexDigit(_ byte: UInt8) -> Bool {
+        (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte) || (UInt8(ascii: "a")...UInt8(ascii: "f")).contains(byte)
+    }
+
+    /// The input, shortened and with control characters escaped, safe to print in a message.
+    private static func quoted(_ text: String) -> String {
+        let shown = text.count > 80 ? String(text.prefix(77)) + "..." : text
+        return "\"" + shown.unicodeScalars.map { $0.properties.generalCategory == .control ? $0.escaped(asASCII: true) : String($0) }.joined() + "\""
+    }
+}

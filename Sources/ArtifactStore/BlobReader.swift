@@ -1,0 +1,160 @@
+import Crypto
+import Foundation
+import GRDB
+
+/// Reads one blob sequentially and verifies it: when the last byte has been read, the content's
+/// SHA-256 is compared with the digest, and a mismatch quarantines the blob and throws
+/// (DESIGN §5.4). Callers that need all-or-nothing should use ``Store/read(_:)`` or
+/// ``Store/copy(_:to:)``, which verify before handing out any byte.
+public final class BlobReader {
+    public let digest: BlobDigest
+    /// The size of the file when it was opened.
+    public let size: Int64
+    private let store: Store
+    private var descriptor: Int32
+    private var hasher = SHA256()
+    private var bytesRead: Int64 = 0
+    private var verified = false
+
+    init(store: Store, digest: BlobDigest, descriptor: Int32, size: Int64) {
+        self.store = store
+        self.digest = digest
+        self.descriptor = descriptor
+        self.size = size
+    }
+
+    deinit { close() }
+
+    /// Reads up to `buffer.count` bytes; returns 0 at the end, after the content was verified.
+    ///
+    /// - Throws: ``StoreError`` `blobCorrupt` when the end is reached and the content does not
+    ///   match its digest (the blob is then quarantined).
+    public func read(into buffer: UnsafeMutableRawBufferPointer) throws -> Int {
+        precondition(descriptor >= 0, "read after close")
+        let count = try store.ioCall { try FileSystem.read(descriptor, into: buffer) }
+        if count > 0 {
+            hasher.update(bufferPointer: UnsafeRawBufferPointer(rebasing: buffer[..<count]))
+            bytesRead += Int64(count)
+        } else if !verified {
+            let actual = BlobDigest(rawBytes: hasher.finalize())
+            if actual != digest {
+                try store.quarantine(digest, openedAs: descriptor, actual: actual, size: bytesRead)
+            }
+            verified = true
+        }
+        return count
+    }
+
+    /// Reads the rest of the blob into memory, verified.
+    public func readToEnd() throws -> [UInt8] {
+        var result = [UInt8]()
+        result.reserveCapacity(Int(clamping: max(0, size - bytesRead)))
+        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: Store.ingestChunkSize, alignment: 16)
+        defer { buffer.deallocate() }
+        while true {
+            let count = try read(into: buffer)
+            if count == 0 { return result }
+            result.append(contentsOf: buffer[..<count])
+        }
+    }
+
+    /// Verifies the whole blob, then rewinds so that reading starts again at the first byte.
+    /// The same open file is read both times, so a concurrent `gc` cannot swap it.
+    func verifyAndRewind() throws {
+        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: Store.ingestChunkSize, alignment: 16)
+        defer { buffer.deallocate() }
+        while try read(into: buffer) > 0 {}
+        try store.ioCall { try FileSystem.check("lseek") { lseek(descriptor, 0, SEEK_SET) } }
+    }
+
+    /// The descriptor of the open blob file, for copying after ``verifyAndRewind()``.
+    var fileDescriptor: Int32 { descriptor }
+
+    public func close() {
+        if descriptor >= 0 {
+            Glibc.close(descriptor)
+            descriptor = -1
+        }
+    }
+}
+
+extension Store {
+    /// Opens a blob for verified sequential reading.
+    ///
+    /// - Throws: ``StoreError`` `notFound` when the store has no such blob, `blobMissing` when
+    ///   its file was deleted, `blobCorrupt` when it was quarantined.
+    public func open(_ digest: BlobDigest) throws -> BlobReader {
+        let path = layout.blobPath(digest)
+        do {
+            let descriptor = try FileSystem.open(path, O_RDONLY | O_NOFOLLOW)
+            let info = try FileSystem.fstat(descriptor)
+            return BlobReader(store: self, digest: digest, descriptor: descriptor, size: Int64(info.st_size))
+        } catch let error as SystemError where error.errno == ENOENT {
+            throw try absentBlobError(digest)
+        } catch let error as SystemError where error.errno == ELOOP {
+            throw StoreError(.blobCorrupt, "the file of blob \(digest.hex) is a symbolic link, which the store never creates; it was not followed. Run `artifact-store verify --repair`", underlying: error)
+        } catch let error as SystemError {
+            throw StoreError(.io, "cannot open blob \(digest.hex) at \(path); check the store's permissions", underlying: error)
+        }
+    }
+
+    /// Reads a whole blob into memory, verified before it is returned.
+    public func read(_ digest: BlobDigest) throws -> [UInt8] {
+        try open(digest).readToEnd()
+    }
+
+    /// Copies a blob to a file descriptor (standard output, a file), verifying the whole content
+    /// before the first byte is written: a corrupt blob is never served, not even in part.
+    public func copy(_ digest: BlobDigest, to output: Int32) throws {
+        let reader = try open(digest)
+        try reader.verifyAndRewind()
+        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: Store.ingestChunkSize, alignment: 16)
+        defer { buffer.deallocate() }
+        while true {
+            let count = try ioCall { try FileSystem.read(reader.fileDescriptor, into: buffer) }
+            if count == 0 { return }
+            do {
+                try FileSystem.writeAll(output, UnsafeRawBufferPointer(rebasing: buffer[..<count]))
+            } catch {
+                throw StoreError(.io, "cannot write blob \(digest.hex) to the output", underlying: error)
+            }
+        }
+    }
+
+    /// The error for a blob whose file is not there, told apart by its row.
+    private func absentBlobError(_ digest: BlobDigest) throws -> StoreError {
+        guard let info = try blob(digest) else {
+            return StoreError(.notFound, "no blob \(digest.hex) in the store at \(layout.rootPath); `artifact-store ls` lists what is stored")
+        }
+        if let quarantinedAt = info.quarantinedAt {
+            return StoreError(.blobCorrupt, "blob \(digest.hex) failed verification on \(Timestamp.iso8601(quarantinedAt)) and was moved to quarantine/ (\(info.quarantineReason ?? "content mismatch")); put the file again to restore it")
+        }
+        return StoreError(.blobMissing, "blob \(digest.hex) is recorded but its file \(layout.blobPath(digest)) is gone (deleted outside artifact-store?); put the file again, or run `artifact-store verify --repair`")
+    }
+
+    /// Moves a blob that failed verification to `quarantine/` and marks its row, then throws the
+    /// error that says so. Only the very file that was read is moved: if a concurrent put has
+    /// already replaced it with good content, that content stays.
+    func quarantine(_ digest: BlobDigest, openedAs descriptor: Int32, actual: BlobDigest, size: Int64) throws -> Never {
+        let path = layout.blobPath(digest)
+        let now = nowSeconds
+        let destination = layout.quarantine + "/\(digest.hex).\(now)"
+        var reason = "content hashes to \(actual.hex)"
+        try writeTransaction { db in
+            if let recorded = try Int64.fetchOne(db, sql: "SELECT size FROM blob WHERE digest = ?", arguments: [digest.hex]), recorded != size {
+                reason += " and has \(size) bytes instead of \(recorded)"
+            }
+            let opened = try FileSystem.fstat(descriptor)
+            if let current = try FileSystem.lstat(path), current.st_ino == opened.st_ino, current.st_dev == opened.st_dev {
+                try FileSystem.rename(path, destination)
+                try FileSystem.fsyncDirectory(layout.fanOutDirectory(digest))
+                try FileSystem.fsyncDirectory(layout.quarantine)
+                try db.execute(
+                    sql: "UPDATE blob SET quarantined_at = ?, quarantine_reason = ? WHERE digest = ?",
+                    arguments: [now, reason, digest.hex])
+            }
+        }
+        options.logger.error("blob failed verification and was quarantined", metadata: ["digest": "\(digest.hex)", "reason": "\(reason)"])
+        throw StoreError(.blobCorrupt, "blob \(digest.hex) is corrupt: its \(reason); it was moved to \(destination) and will not be served. Put the original file again to restore it")
+    }
+}

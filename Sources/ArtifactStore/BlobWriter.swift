@@ -1,0 +1,188 @@
+import Crypto
+import Foundation
+import GRDB
+
+/// The result of a put: which blob holds the content, and whether it was already there.
+public struct StoredBlob: Sendable, Hashable, Codable {
+    public var digest: BlobDigest
+    public var size: Int64
+    /// True when the store already held this content: nothing new was written.
+    public var alreadyStored: Bool
+}
+
+/// Streams one blob into the store: bytes are hashed as they are written to a private file in
+/// `tmp/`, and ``commit(expecting:)`` publishes the file under its digest (DESIGN §5.1).
+///
+/// Until `commit`, nothing is visible to readers. A writer that is dropped, cancelled or killed
+/// leaves at most a file in `tmp/`, which `gc` removes.
+public final class BlobWriter {
+    private let store: Store
+    private let temporaryPath: String
+    private var descriptor: Int32
+    private var hasher = SHA256()
+    /// How many bytes have been written so far.
+    public private(set) var size: Int64 = 0
+
+    init(store: Store) throws {
+        self.store = store
+        let name = "ingest-\(getpid())-\(UInt64.random(in: 0...UInt64.max).hexString)"
+        let path = store.layout.tmp + "/" + name
+        temporaryPath = path
+        descriptor = try store.ioCall { try FileSystem.open(path, O_WRONLY | O_CREAT | O_EXCL, mode: 0o600) }
+    }
+
+    deinit { cancel() }
+
+    /// Appends bytes to the blob.
+    public func write(_ bytes: UnsafeRawBufferPointer) throws {
+        precondition(descriptor >= 0, "write after commit or cancel")
+        guard !bytes.isEmpty else { return }
+        hasher.update(bufferPointer: bytes)
+        try store.ioCall { try FileSystem.writeAll(descriptor, bytes) }
+        size += Int64(bytes.count)
+    }
+
+    /// Appends bytes to the blob.
+    public func write(_ bytes: some ContiguousBytes) throws {
+        try bytes.withUnsafeBytes { try write($0) }
+    }
+
+    /// Makes the blob durable and visible under its digest, and returns it.
+    ///
+    /// - Parameter expected: when given, the content must have this digest; otherwise nothing is
+    ///   stored and the error says so (use it when an index page announced the file's hash).
+    public func commit(expecting expected: BlobDigest? = nil) throws -> StoredBlob {
+        precondition(descriptor >= 0, "commit after commit or cancel")
+        defer { cancel() }
+        let digest = BlobDigest(rawBytes: hasher.finalize())
+        if let expected, expected != digest {
+            throw StoreError(.blobCorrupt, "the content has SHA-256 \(digest.hex) but \(expected.hex) was expected; nothing was stored (the download is damaged or the source changed)")
+        }
+        try store.ioCall {
+            try FileSystem.fsync(descriptor)
+            try FileSystem.check("fchmod") { fchmod(descriptor, 0o444) }
+        }
+        close(descriptor)
+        descriptor = -1
+        return try store.publish(temporaryPath: temporaryPath, digest: digest, size: size)
+    }
+
+    /// Discards what was written. Safe to call more than once.
+    public func cancel() {
+        if descriptor >= 0 {
+            close(descriptor)
+            descriptor = -1
+        }
+        unlink(temporaryPath)
+    }
+}
+
+extension Store {
+    /// Starts streaming a new blob into the store.
+    public func makeBlobWriter() throws -> BlobWriter {
+        try BlobWriter(store: self)
+    }
+
+    /// Stores the content of a file, reading it once.
+    public func put(file: URL) throws -> StoredBlob {
+        let path = file.path(percentEncoded: false)
+        let descriptor: Int32
+        do {
+            descriptor = try FileSystem.open(path, O_RDONLY)
+        } catch let error as SystemError {
+            let reason = switch error.errno {
+            case ENOENT: "no such file"
+            case EACCES, EPERM: "permission denied; check that you can read it"
+            default: "cannot be opened"
+            }
+            throw StoreError(.invalidInput, "\(path): \(reason)", underlying: error)
+        }
+        defer { close(descriptor) }
+        let info = try ioCall { try FileSystem.fstat(descriptor) }
+        guard FileSystem.isRegularFile(info) || (info.st_mode & S_IFMT) == S_IFIFO || (info.st_mode & S_IFMT) == S_IFCHR else {
+            let kind = FileSystem.isDirectory(info) ? "is a directory; put takes files (for a tree: find DIR -type f -exec artifact-store put {} +)" : "is not a regular file"
+            throw StoreError(.invalidInput, "\(path) \(kind)")
+        }
+        _ = posix_fadvise(descriptor, 0, 0, Int32(POSIX_FADV_SEQUENTIAL))
+        return try put(readingFrom: descriptor, name: path)
+    }
+
+    /// Stores bytes held in memory.
+    public func put(bytes: some ContiguousBytes) throws -> StoredBlob {
+        let writer = try makeBlobWriter()
+        try writer.write(bytes)
+        return try writer.commit()
+    }
+
+    /// Stores everything readable from a file handle (a pipe, standard input) until end of file.
+    public func put(contentsOf handle: FileHandle) throws -> StoredBlob {
+        try put(readingFrom: handle.fileDescriptor, name: "input")
+    }
+
+    private func put(readingFrom descriptor: Int32, name: String) throws -> StoredBlob {
+        let writer = try makeBlobWriter()
+        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: Self.ingestChunkSize, alignment: 4096)
+        defer { buffer.deallocate() }
+        while true {
+            let count: Int
+            do {
+                count = try FileSystem.read(descriptor, into: buffer)
+            } catch {
+                throw StoreError(.invalidInput, "\(name): read failed; nothing was stored", underlying: error)
+            }
+            if count == 0 { break }
+            try writer.write(UnsafeRawBufferPointer(rebasing: buffer[..<count]))
+        }
+        return try writer.commit()
+    }
+
+    static let ingestChunkSize = 1 << 20
+
+    /// Publishes a complete, fsynced temporary file as the blob `digest` (DESIGN §5.2): the
+    /// rename and the row change happen in one write transaction, the rename before the commit.
+    func publish(temporaryPath: String, digest: BlobDigest, size: Int64) throws -> StoredBlob {
+        let now = nowSeconds
+        let path = layout.blobPath(digest)
+        return try writeTransaction { db in
+            let row = try Row.fetchOne(db, sql: "SELECT quarantined_at FROM blob WHERE digest = ?", arguments: [digest.hex])
+            let fileExists = try FileSystem.lstat(path).map(FileSystem.isRegularFile) ?? false
+            if let row, row["quarantined_at"] as Int64? == nil, fileExists {
+                try? FileSystem.unlink(temporaryPath)
+                try db.execute(sql: "UPDATE blob SET last_used_at = ? WHERE digest = ?", arguments: [now, digest.hex])
+                return StoredBlob(digest: digest, size: size, alreadyStored: true)
+            }
+            let fanOut = layout.fanOutDirectory(digest)
+            if try FileSystem.makeDirectory(fanOut) {
+                try FileSystem.fsyncDirectory(layout.blobs)
+            }
+            try FileSystem.rename(temporaryPath, path)
+            try FileSystem.fsyncDirectory(fanOut)
+            try db.execute(
+                sql: """
+                    INSERT INTO blob (digest, size, created_at, last_used_at) VALUES (?, ?, ?, ?)
+                    ON CONFLICT (digest) DO UPDATE SET
+                        size = excluded.size, last_used_at = excluded.last_used_at,
+                        quarantined_at = NULL, quarantine_reason = NULL
+                    """,
+                arguments: [digest.hex, size, now, now])
+            return StoredBlob(digest: digest, size: size, alreadyStored: false)
+        }
+    }
+
+    /// Runs file-system work, turning a `SystemError` into a `StoreError` that names the store.
+    func ioCall<T>(_ body: () throws -> T) throws -> T {
+        do {
+            return try body()
+        } catch let error as SystemError {
+            let hint = error.errno == ENOSPC ? "the disk is full; free some space (e.g. `artifact-store gc`)" : "check free space and permissions"
+            throw StoreError(.io, "a file operation in the store at \(layout.rootPath) failed; \(hint)", underlying: error)
+        }
+    }
+}
+
+extension UInt64 {
+    var hexString: String {
+        let digits = String(self, radix: 16)
+        return String(repeating: "0", count: 16 - digits.count) + digits
+    }
+}

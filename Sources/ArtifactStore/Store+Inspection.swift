@@ -1,0 +1,101 @@
+import Foundation
+import GRDB
+
+/// What the store records about one blob.
+public struct BlobInfo: Sendable, Hashable, Codable {
+    public var digest: BlobDigest
+    public var size: Int64
+    /// Unix seconds.
+    public var createdAt: Int64
+    public var lastUsedAt: Int64
+    /// When the content was last re-hashed successfully after ingest, if ever.
+    public var verifiedAt: Int64?
+    /// When the content failed verification and was moved to `quarantine/`.
+    public var quarantinedAt: Int64?
+    public var quarantineReason: String?
+
+    init(row: Row) {
+        digest = BlobDigest(trusted: row["digest"])
+        size = row["size"]
+        createdAt = row["created_at"]
+        lastUsedAt = row["last_used_at"]
+        verifiedAt = row["verified_at"]
+        quarantinedAt = row["quarantined_at"]
+        quarantineReason = row["quarantine_reason"]
+    }
+}
+
+/// A summary of a store, as `artifact-store stats` prints it.
+public struct StoreStats: Sendable, Hashable, Codable {
+    public var path: String
+    public var formatVersion: Int
+    /// Applied schema migrations, e.g. `["0001_initial"]`.
+    public var schemaVersion: String
+    public var blobCount: Int
+    public var blobBytes: Int64
+    public var quarantinedBlobCount: Int
+    /// The SQLite database with its WAL and shared-memory files.
+    public var databaseBytes: Int64
+}
+
+/// The order of ``Store/blobs(order:limit:)``.
+public enum BlobOrder: String, Sendable, CaseIterable {
+    case digest
+    /// Most recently used first.
+    case lastUsed = "last-used"
+    /// Largest first.
+    case size
+}
+
+extension Store {
+    /// The row of one blob, or nil when the store never held it.
+    public func blob(_ digest: BlobDigest) throws -> BlobInfo? {
+        try read { db in
+            try Row.fetchOne(db, sql: "SELECT * FROM blob WHERE digest = ?", arguments: [digest.hex]).map(BlobInfo.init(row:))
+        }
+    }
+
+    /// Calls `body` for each blob in order, without loading them all in memory.
+    public func forEachBlob(order: BlobOrder = .digest, limit: Int? = nil, _ body: (BlobInfo) throws -> Void) throws {
+        let orderBy = switch order {
+        case .digest: "digest"
+        case .lastUsed: "last_used_at DESC, digest"
+        case .size: "size DESC, digest"
+        }
+        try read { db in
+            let cursor = try Row.fetchCursor(db, sql: "SELECT * FROM blob ORDER BY \(orderBy) LIMIT ?", arguments: [limit ?? -1])
+            while let row = try cursor.next() {
+                try body(BlobInfo(row: row))
+            }
+        }
+    }
+
+    /// Counts and sizes of what the store holds.
+    public func stats() throws -> StoreStats {
+        let (count, bytes, quarantined, migrations) = try read { db in
+            let row = try Row.fetchOne(db, sql: """
+                SELECT count(*) FILTER (WHERE quarantined_at IS NULL) AS count,
+                       coalesce(sum(size) FILTER (WHERE quarantined_at IS NULL), 0) AS bytes,
+                       count(*) FILTER (WHERE quarantined_at IS NOT NULL) AS quarantined
+                FROM blob
+                """)!
+            let migrations = try Self.migrator.appliedMigrations(db)
+            return (row["count"] as Int, row["bytes"] as Int64, row["quarantined"] as Int, migrations)
+        }
+        let databaseBytes = ["", "-wal", "-shm"].reduce(Int64(0)) { total, suffix in
+            let info = (try? FileSystem.lstat(layout.database + suffix)) ?? nil
+            return total + Int64(info?.st_size ?? 0)
+        }
+        return StoreStats(
+            path: layout.rootPath,
+            formatVersion: StoreLayout.currentFormatVersion,
+            schemaVersion: migrations.last ?? "none",
+            blobCount: count,
+            blobBytes: bytes,
+            quarantinedBlobCount: quarantined,
+            databaseBytes: databaseBytes)
+    }
+
+    /// The path of a blob's file, for display.
+    public func path(of digest: BlobDigest) -> String { layout.blobPath(digest) }
+}

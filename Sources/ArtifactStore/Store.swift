@@ -1,0 +1,222 @@
+import Foundation
+import GRDB
+import Logging
+
+/// A content-addressed store of blobs with their metadata in SQLite.
+///
+/// Open one with ``open(at:options:)``; many processes may open the same store at once. Blobs are
+/// written with ``put(file:)``, ``put(bytes:)`` or a ``BlobWriter``, and read back verified with
+/// ``read(_:)``, ``open(_:)`` or ``copy(_:to:)``.
+public final class Store: Sendable {
+    /// Settings for opening a store.
+    public struct Options: Sendable {
+        /// How long a writer waits for another process's write transaction before failing.
+        public var busyTimeout: TimeInterval = 30
+        /// Where the store reports notable events (quarantined blobs, migrations).
+        public var logger = Logger(label: "artifact-store")
+        /// The clock. Tests set it; everything else uses the system clock.
+        public var now: @Sendable () -> Date = { Date() }
+
+        public init() {}
+    }
+
+    /// The store directory and the paths inside it.
+    public let layout: StoreLayout
+    let database: DatabasePool
+    let options: Options
+
+    private init(layout: StoreLayout, database: DatabasePool, options: Options) {
+        self.layout = layout
+        self.database = database
+        self.options = options
+    }
+
+    /// Opens the store at `directory`, creating it (private to the user, mode 0700) if needed and
+    /// migrating an older store to the current schema.
+    ///
+    /// - Throws: ``StoreError`` with code `newerFormat` when a newer artifact-store wrote the
+    ///   store, `unusableStore` when the path is not a usable directory.
+    public static func open(at directory: URL, options: Options = Options()) throws -> Store {
+        let layout = StoreLayout(root: directory)
+        try prepareDirectory(layout)
+        let database = try openDatabase(layout, options: options)
+        return Store(layout: layout, database: database, options: options)
+    }
+
+    var nowSeconds: Int64 { Int64(options.now().timeIntervalSince1970.rounded(.down)) }
+
+    /// Runs `body` in a `BEGIN IMMEDIATE` transaction: the store's write lock across processes.
+    /// Every change to the set of published blob files happens inside one (DESIGN §5.2).
+    func writeTransaction<T>(_ body: (Database) throws -> T) throws -> T {
+        try databaseCall {
+            try database.writeWithoutTransaction { db in
+                var result: T?
+                try db.inTransaction(.immediate) {
+                    result = try body(db)
+                    return .commit
+                }
+                return result!
+            }
+        }
+    }
+
+    func read<T>(_ body: (Database) throws -> T) throws -> T {
+        try databaseCall { try database.read(body) }
+    }
+
+    /// Converts SQLite and system errors into `StoreError`s that say what to do.
+    private func databaseCall<T>(_ body: () throws -> T) throws -> T {
+        do {
+            return try body()
+        } catch let error as StoreError {
+            throw error
+        } catch let error as DatabaseError {
+            throw Store.storeError(error, layout: layout)
+        } catch let error as SystemError {
+            throw StoreError(.io, "a file operation in the store failed at \(layout.rootPath); check free space and permissions", underlying: error)
+        }
+    }
+
+    static func storeError(_ error: DatabaseError, layout: StoreLayout) -> StoreError {
+        switch error.resultCode {
+        case .SQLITE_BUSY, .SQLITE_LOCKED:
+            return StoreError(.database, "the store database is busy: another process held its write lock too long; try again", underlying: error)
+        case .SQLITE_CORRUPT, .SQLITE_NOTADB:
+            return StoreError(.unusableStore, "the store database \(layout.database) is damaged; run `artifact-store verify` or move the store aside and start a new one", underlying: error)
+        case .SQLITE_FULL:
+            return StoreError(.io, "the disk holding \(layout.rootPath) is full; free some space (e.g. `artifact-store gc`)", underlying: error)
+        case .SQLITE_READONLY, .SQLITE_PERM, .SQLITE_CANTOPEN, .SQLITE_AUTH:
+            return StoreError(.unusableStore, "cannot write the store database \(layout.database); check that the store directory is yours and writable", underlying: error)
+        default:
+            return StoreError(.database, "the store database failed: \(error.message ?? "\(error.resultCode)")", underlying: error)
+        }
+    }
+}
+
+// MARK: - Opening
+
+extension Store {
+    private static func prepareDirectory(_ layout: StoreLayout) throws {
+        let root = layout.rootPath
+        do {
+            try createPrivateDirectory(root)
+            try checkFormat(layout)
+            for directory in [layout.rootPath + "/blobs", layout.blobs, layout.tmp, layout.quarantine] {
+                try FileSystem.makeDirectory(directory)
+            }
+        } catch let error as SystemError {
+            let what: String
+            switch error.errno {
+            case EACCES, EPERM, EROFS: what = "is not writable by this user; choose another --store or fix its permissions"
+            case ENOTDIR: what = "is not a directory (or lies under a file); choose another --store"
+            case ENOSPC: what = "cannot be written: the disk is full"
+            default: what = "cannot be prepared"
+            }
+            throw StoreError(.unusableStore, "the store directory \(root) \(what)", underlying: error)
+        }
+    }
+
+    /// Creates the store directory and its missing parents; the store directory itself is 0700.
+    private static func createPrivateDirectory(_ path: String) throws {
+        if let info = try FileSystem.lstat(path) {
+            guard FileSystem.isDirectory(info) else { throw SystemError(errno: ENOTDIR, operation: "open \(path)") }
+            guard access(path, W_OK | X_OK) == 0 else { throw SystemError(errno: errno, operation: "access \(path)") }
+            return
+        }
+        let parent = (path as NSString).deletingLastPathComponent
+        if parent != path, try FileSystem.lstat(parent) == nil {
+            try createPrivateDirectory(parent)
+        }
+        if try FileSystem.makeDirectory(path, mode: 0o700) {
+            try FileSystem.check("chmod \(path)") { chmod(path, 0o700) }  // umask may have masked bits
+        }
+    }
+
+    /// Writes `STORE-FORMAT` in a new store; refuses a store whose format is newer than ours.
+    private static func checkFormat(_ layout: StoreLayout) throws {
+        let path = layout.formatFile
+        if let contents = FileManager.default.contents(atPath: path) {
+            let text = String(decoding: contents, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+            guard let version = Int(text) else {
+                throw StoreError(.unusableStore, "\(path) does not hold a format version (found \"\(text.prefix(40))\"); this is not an artifact-store directory, or it is damaged")
+            }
+            if version > StoreLayout.currentFormatVersion {
+                throw StoreError(.newerFormat, "the store at \(layout.rootPath) has format \(version), written by a newer artifact-store; this build reads format \(StoreLayout.currentFormatVersion) and older. Upgrade artifact-store, or use another --store")
+            }
+            if version < StoreLayout.currentFormatVersion {
+                try writeFormatFile(layout)  // every older layout is still readable: upgrade in place
+            }
+            return
+        }
+        let entries = (try? FileManager.default.contentsOfDirectory(atPath: layout.rootPath)) ?? []
+        if !entries.isEmpty && !entries.contains("store.sqlite") {
+            throw StoreError(.unusableStore, "\(layout.rootPath) is not empty and is not an artifact-store directory (no STORE-FORMAT file); choose an empty or new directory for --store")
+        }
+        try writeFormatFile(layout)
+    }
+
+    private static func writeFormatFile(_ layout: StoreLayout) throws {
+        let temporary = layout.formatFile + ".tmp-\(getpid())"
+        let fd = try FileSystem.open(temporary, O_WRONLY | O_CREAT | O_TRUNC, mode: 0o644)
+        defer { close(fd) }
+        try Array("\(StoreLayout.currentFormatVersion)\n".utf8).withUnsafeBytes { try FileSystem.writeAll(fd, $0) }
+        try FileSystem.fsync(fd)
+        try FileSystem.rename(temporary, layout.formatFile)
+        try FileSystem.fsyncDirectory(layout.rootPath)
+    }
+
+    private static func openDatabase(_ layout: StoreLayout, options: Options) throws -> DatabasePool {
+        var configuration = Configuration()
+        configuration.busyMode = .timeout(options.busyTimeout)
+        configuration.foreignKeysEnabled = true
+        configuration.label = "artifact-store"
+        configuration.prepareDatabase { db in
+            // WAL with FULL sync: a committed transaction (an acknowledged put) survives power loss.
+            try db.execute(sql: "PRAGMA synchronous = FULL")
+        }
+        do {
+            let pool = try DatabasePool(path: layout.database, configuration: configuration)
+            try migrate(pool, layout: layout, logger: options.logger)
+            return pool
+        } catch let error as StoreError {
+            throw error
+        } catch let error as DatabaseError {
+            throw storeError(error, layout: layout)
+        }
+    }
+
+    /// The migrator over `Schema/*.sql`, compiled into the binary by the schema plugin.
+    static var migrator: DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        for migration in schemaMigrations {
+            migrator.registerMigration(migration.identifier) { db in
+                try db.execute(sql: migration.sql)
+            }
+        }
+        return migrator
+    }
+
+    private static func migrate(_ pool: DatabasePool, layout: StoreLayout, logger: Logger) throws {
+        let migrator = migrator
+        let superseded = try pool.read { db in try migrator.hasBeenSuperseded(db) }
+        if superseded {
+            let unknown = try pool.read { db in
+                try migrator.appliedIdentifiers(db).subtracting(schemaMigrations.map(\.identifier)).sorted()
+            }
+            throw StoreError(.newerFormat, "the store database at \(layout.database) was migrated by a newer artifact-store (schema \(unknown.joined(separator: ", "))); upgrade artifact-store, or use another --store")
+        }
+        let pending = try pool.read { db in try !migrator.hasCompletedMigrations(db) }
+        if pending {
+            // Two processes opening a new store at once would both try to create the tables:
+            // serialize migrations with an advisory lock on the store directory. The migrator
+            // reads the applied migrations after the lock is taken, so the second one finds
+            // nothing left to do.
+            let root = layout.rootPath
+            let lock = try FileSystem.open(root, O_RDONLY | O_DIRECTORY)
+            defer { close(lock) }
+            try FileSystem.check("flock \(root)") { flock(lock, LOCK_EX) }
+            try migrator.migrate(pool)
+            logger.debug("store schema migrated", metadata: ["store": "\(layout.rootPath)"])
+        }
+    }
+}

@@ -1,0 +1,42 @@
+import Foundation
+
+/// Where things live inside a store directory (DESIGN §3).
+///
+/// ```
+/// <store>/store.sqlite          metadata (WAL)
+/// <store>/blobs/sha256/ab/ab…   one read-only file per blob
+/// <store>/tmp/                  ingest in progress
+/// <store>/quarantine/           blobs that failed verification
+/// <store>/STORE-FORMAT          the on-disk format version
+/// ```
+public struct StoreLayout: Sendable {
+    /// The on-disk layout this build writes. A store with a higher number is refused.
+    public static let currentFormatVersion = 1
+
+    public let root: URL
+    /// The store directory as a path, without a trailing slash.
+    public let rootPath: String
+
+    public init(root: URL) {
+        self.root = root.standardizedFileURL
+        var path = self.root.path(percentEncoded: false)
+        while path.count > 1 && path.hasSuffix("/") { path.removeLast() }
+        rootPath = path
+    }
+
+    var database: String { path("store.sqlite") }
+    var blobs: String { path("blobs/sha256") }
+    var tmp: String { path("tmp") }
+    var quarantine: String { path("quarantine") }
+    var formatFile: String { path("STORE-FORMAT") }
+
+    /// The fan-out directory of a blob: `blobs/sha256/ab`.
+    func fanOutDirectory(_ digest: BlobDigest) -> String { blobs + "/" + digest.fanOut }
+
+    /// The file of a blob: `blobs/sha256/ab/ab…`. Built from a validated digest only.
+    func blobPath(_ digest: BlobDigest) -> String { fanOutDirectory(digest) + "/" + digest.hex }
+
+    private func path(_ relative: String) -> String {
+        rootPath + "/" + relative
+    }
+}

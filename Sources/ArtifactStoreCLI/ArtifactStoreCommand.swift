@@ -1,0 +1,96 @@
+import ArgumentParser
+import ArtifactStore
+import Foundation
+import Logging
+
+/// The `artifact-store` command: the root of the command tree.
+public struct ArtifactStoreCommand: ParsableCommand {
+    public static let configuration = CommandConfiguration(
+        commandName: "artifact-store",
+        abstract: "A content-addressed store for the wheels and index pages Python installers download.",
+        discussion: """
+            Every blob is stored once, named by its SHA-256, and verified when it is read. Metadata \
+            lives in SQLite beside the blobs.
+
+            STORE LOCATION
+              --store PATH, else $ARTIFACT_STORE_DIR, else $XDG_CACHE_HOME/artifact-store, \
+            else ~/.cache/artifact-store. The directory is created private to you (mode 0700).
+
+            EXIT STATUS
+              0   success
+              1   not found: no such blob (or, for queries, not satisfiable)
+              3   integrity failure: a blob failed verification (it was quarantined) or its file is missing
+              64  usage error: bad arguments, a malformed digest, an input file that cannot be read
+              74  store error: the store cannot be opened or written, I/O or database failure, newer format
+
+            ENVIRONMENT
+              ARTIFACT_STORE_DIR   the store directory (see STORE LOCATION)
+              ARTIFACT_STORE_LOG   log level on standard error: trace, debug, info, notice, warning, error, critical
+
+            EXAMPLES
+              artifact-store put torch-2.5.1-cp311-cp311-linux_x86_64.whl
+              artifact-store cat 9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08 > copy.whl
+              artifact-store ls --sort size --limit 10
+              artifact-store stats --json
+            """,
+        version: "0.1.0",
+        subcommands: [
+            InitCommand.self,
+            PutCommand.self,
+            CatCommand.self,
+            ListCommand.self,
+            ShowCommand.self,
+            StatsCommand.self,
+            DebugCommand.self,
+        ]
+    )
+
+    public init() {}
+
+    /// Runs the command line, mapping store errors to the documented exit codes.
+    public static func main(_ arguments: [String]? = nil) {
+        bootstrapLogging()
+        do {
+            var command = try parseAsRoot(arguments)
+            try command.run()
+        } catch let error as StoreError {
+            reportAndExit(error)
+        } catch {
+            exit(withError: error)
+        }
+    }
+
+    /// Log lines go to standard error at the level of `ARTIFACT_STORE_LOG` (trace … critical);
+    /// by default only critical ones, since every error is already reported in its message.
+    private static func bootstrapLogging() {
+        let level = ProcessInfo.processInfo.environment["ARTIFACT_STORE_LOG"].flatMap(Logger.Level.init(rawValue:)) ?? .critical
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = level
+            return handler
+        }
+    }
+
+    static func reportAndExit(_ error: StoreError) -> Never {
+        FileHandle.standardError.write(Data("artifact-store: \(error.message)\n".utf8))
+        Foundation.exit(ExitStatus(for: error.code).rawValue)
+    }
+}
+
+/// The documented exit statuses (see `artifact-store --help`).
+enum ExitStatus: Int32 {
+    case success = 0
+    case notFound = 1
+    case integrityFailure = 3
+    case usage = 64
+    case storeFailure = 74
+
+    init(for code: StoreError.Code) {
+        switch code {
+        case .notFound: self = .notFound
+        case .blobCorrupt, .blobMissing: self = .integrityFailure
+        case .invalidInput: self = .usage
+        case .newerFormat, .unusableStore, .io, .database: self = .storeFailure
+        }
+    }
+}

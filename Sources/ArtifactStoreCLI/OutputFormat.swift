@@ -1,0 +1,87 @@
+import ArtifactStore
+import Foundation
+
+/// Human and JSON output helpers shared by the commands.
+enum Output {
+    /// Writes one line to standard output.
+    static func line(_ text: String) {
+        FileHandle.standardOutput.write(Data((text + "\n").utf8))
+    }
+
+    /// Writes one line to standard error.
+    static func error(_ text: String) {
+        FileHandle.standardError.write(Data((text + "\n").utf8))
+    }
+
+    /// The encoder for every `--json` output: compact, keys sorted, stable.
+    static let jsonEncoder: JSONEncoder = {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return encoder
+    }()
+
+    static func json(_ value: some Encodable) throws -> String {
+        String(decoding: try jsonEncoder.encode(value), as: UTF8.self)
+    }
+
+    /// Prints a value as one line of JSON.
+    static func printJSON(_ value: some Encodable) throws {
+        line(try json(value))
+    }
+
+    /// `1.2 MiB`-style sizes (binary units, as `ls -h` and `du -h`).
+    static func humanSize(_ bytes: Int64) -> String {
+        let units = ["B", "KiB", "MiB", "GiB", "TiB", "PiB"]
+        var value = Double(bytes)
+        var unit = 0
+        while value >= 1024, unit < units.count - 1 {
+            value /= 1024
+            unit += 1
+        }
+        return unit == 0 ? "\(bytes) B" : String(format: value < 10 ? "%.1f %@" : "%.0f %@", value, units[unit])
+    }
+
+    static func time(_ seconds: Int64?) -> String? {
+        seconds.map(Timestamp.iso8601)
+    }
+}
+
+/// A blob as the CLI prints it in `--json` (times in ISO 8601, UTC).
+struct BlobJSON: Encodable {
+    var digest: String
+    var size: Int64
+    var createdAt: String
+    var lastUsedAt: String
+    var verifiedAt: String?
+    var quarantinedAt: String?
+    var quarantineReason: String?
+    var path: String?
+
+    init(_ info: BlobInfo, path: String? = nil) {
+        digest = info.digest.hex
+        size = info.size
+        createdAt = Timestamp.iso8601(info.createdAt)
+        lastUsedAt = Timestamp.iso8601(info.lastUsedAt)
+        verifiedAt = Output.time(info.verifiedAt)
+        quarantinedAt = Output.time(info.quarantinedAt)
+        quarantineReason = info.quarantineReason
+        self.path = path
+    }
+
+    func encode(to encoder: any Encoder) throws {
+        // Optional fields are always present, `null` when unset, so scripts can rely on the keys.
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(digest, forKey: .digest)
+        try container.encode(size, forKey: .size)
+        try container.encode(createdAt, forKey: .createdAt)
+        try container.encode(lastUsedAt, forKey: .lastUsedAt)
+        try container.encode(verifiedAt, forKey: .verifiedAt)
+        try container.encode(quarantinedAt, forKey: .quarantinedAt)
+        try container.encode(quarantineReason, forKey: .quarantineReason)
+        if let path { try container.encode(path, forKey: .path) }
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case digest, size, createdAt, lastUsedAt, verifiedAt, quarantinedAt, quarantineReason, path
+    }
+}

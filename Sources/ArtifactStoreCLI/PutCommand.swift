@@ -1,0 +1,56 @@
+import ArgumentParser
+import ArtifactStore
+import Foundation
+
+struct PutCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "put",
+        abstract: "Store files; print each one's digest and size.",
+        discussion: """
+            Each file is read once: hashed while it is copied into the store, made durable (fsync), \
+            then published under its SHA-256. Content already in the store is not stored twice. \
+            Use - to read standard input.
+
+            Output, one line per file: DIGEST  SIZE  FILE. With --json, one array of \
+            {"file", "digest", "size", "alreadyStored"}. A file that cannot be stored is reported \
+            on standard error; the others are still stored, and the exit status is then 64 (bad \
+            input) or 74 (store failure).
+            """)
+
+    @OptionGroup var storeOptions: StoreOptions
+    @Flag(help: "Print the result as JSON.") var json = false
+    @Argument(help: ArgumentHelp("Files to store (- for standard input).", valueName: "file")) var files: [String]
+
+    struct Result: Encodable {
+        var file: String
+        var digest: String
+        var size: Int64
+        var alreadyStored: Bool
+    }
+
+    func validate() throws {
+        if files.isEmpty { throw ValidationError("name at least one file to store (or - for standard input)") }
+    }
+
+    func run() throws {
+        let store = try storeOptions.open()
+        var results: [Result] = []
+        var firstError: StoreError?
+        for file in files {
+            do {
+                let stored = file == "-"
+                    ? try store.put(contentsOf: .standardInput)
+                    : try store.put(file: URL(fileURLWithPath: file))
+                let result = Result(file: file, digest: stored.digest.hex, size: stored.size, alreadyStored: stored.alreadyStored)
+                if json { results.append(result) } else { Output.line("\(result.digest)  \(result.size)  \(file)") }
+            } catch let error as StoreError {
+                Output.error("artifact-store: \(error.message)")
+                firstError = firstError ?? error
+                // A store that cannot be written will not take the next file either.
+                if ExitStatus(for: error.code) == .storeFailure { break }
+            }
+        }
+        if json { try Output.printJSON(results) }
+        if let firstError { throw ExitCode(ExitStatus(for: firstError.code).rawValue) }
+    }
+}

@@ -1,0 +1,1 @@
+// RFC 9111 logic arrives with the HTTPCaching issue.

@@ -1,0 +1,3 @@
+import ArtifactStoreCLI
+
+ArtifactStoreCommand.main()

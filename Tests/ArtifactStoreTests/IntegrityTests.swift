@@ -1,0 +1,94 @@
+import ArtifactStore
+import Foundation
+import Testing
+
+@Suite("Verification on read")
+struct IntegrityTests {
+    @Test("an altered blob fails to read, is quarantined and its row marked", arguments: [
+        "altered": pseudoRandomBytes(count: 5000, seed: 2),  // same size, other bytes
+        "truncated": Array(pseudoRandomBytes(count: 5000, seed: 1).prefix(1234)),
+        "emptied": [],
+        "extended": pseudoRandomBytes(count: 5000, seed: 1) + [0],
+    ])
+    func corruptBlob(damage: String, replacement: [UInt8]) throws {
+        let fixture = try TestStore()
+        let original = pseudoRandomBytes(count: 5000, seed: 1)
+        let stored = try fixture.store.put(bytes: original)
+        try fixture.tamper(stored.digest, with: replacement)
+
+        let error = expectStoreError(.blobCorrupt) { try fixture.store.read(stored.digest) }
+        #expect(error?.message.contains("quarantine") == true, "\(damage): \(error?.message ?? "")")
+        #expect(!FileManager.default.fileExists(atPath: fixture.blobPath(stored.digest)), "the bad file left blobs/")
+        let quarantined = try FileManager.default.contentsOfDirectory(atPath: fixture.root.appending(path: "quarantine").path(percentEncoded: false))
+        #expect(quarantined.count == 1)
+        #expect(quarantined.first?.hasPrefix(stored.digest.hex) == true)
+        let info = try #require(try fixture.store.blob(stored.digest))
+        #expect(info.quarantinedAt != nil)
+        #expect(try fixture.store.stats().quarantinedBlobCount == 1)
+
+        // Later reads keep failing with the same explanation, and nothing is served.
+        let again = expectStoreError(.blobCorrupt) { try fixture.store.read(stored.digest) }
+        #expect(again?.message.contains("failed verification") == true)
+    }
+
+    @Test("putting the original content again restores a quarantined blob")
+    func restoreAfterQuarantine() throws {
+        let fixture = try TestStore()
+        let original = Array("precious wheel".utf8)
+        let stored = try fixture.store.put(bytes: original)
+        try fixture.tamper(stored.digest, with: Array("rotten wheel!!".utf8))
+        expectStoreError(.blobCorrupt) { try fixture.store.read(stored.digest) }
+
+        let restored = try fixture.store.put(bytes: original)
+        #expect(!restored.alreadyStored)
+        #expect(try fixture.store.read(stored.digest) == original)
+        #expect(try fixture.store.blob(stored.digest)?.quarantinedAt == nil)
+    }
+
+    @Test("a corrupt blob is never copied out, not even in part")
+    func copyWritesNothingWhenCorrupt() throws {
+        let fixture = try TestStore()
+        let stored = try fixture.store.put(bytes: pseudoRandomBytes(count: 3 << 20, seed: 5))
+        var damaged = pseudoRandomBytes(count: 3 << 20, seed: 5)
+        damaged[damaged.count - 1] ^= 0xff  // the last byte only: detectable only at the end
+        try fixture.tamper(stored.digest, with: damaged)
+
+        let output = fixture.directory.url.appending(path: "out")
+        FileManager.default.createFile(atPath: output.path(percentEncoded: false), contents: nil)
+        let handle = try FileHandle(forWritingTo: output)
+        expectStoreError(.blobCorrupt) { try fixture.store.copy(stored.digest, to: handle.fileDescriptor) }
+        try handle.close()
+        #expect(try Data(contentsOf: output).isEmpty)
+    }
+
+    @Test("a streaming reader throws at the end when the content does not match")
+    func streamingReaderDetectsMismatchAtEnd() throws {
+        let fixture = try TestStore()
+        let stored = try fixture.store.put(bytes: pseudoRandomBytes(count: 10_000, seed: 8))
+        var damaged = pseudoRandomBytes(count: 10_000, seed: 8)
+        damaged[0] ^= 1
+        try fixture.tamper(stored.digest, with: damaged)
+        let reader = try fixture.store.open(stored.digest)
+        expectStoreError(.blobCorrupt) { try reader.readToEnd() }
+    }
+
+    @Test("a blob whose file was deleted is reported missing, not absent")
+    func missingFile() throws {
+        let fixture = try TestStore()
+        let stored = try fixture.store.put(bytes: Array("soon gone".utf8))
+        try FileManager.default.removeItem(atPath: fixture.blobPath(stored.digest))
+        let error = expectStoreError(.blobMissing) { try fixture.store.read(stored.digest) }
+        #expect(error?.message.contains("put the file again") == true)
+    }
+
+    @Test("a symbolic link in place of a blob is not followed")
+    func symlinkNotFollowed() throws {
+        let fixture = try TestStore()
+        let stored = try fixture.store.put(bytes: Array("real".utf8))
+        let outside = try fixture.directory.file("outside", contents: Array("real".utf8))
+        let path = fixture.blobPath(stored.digest)
+        try FileManager.default.removeItem(atPath: path)
+        try FileManager.default.createSymbolicLink(atPath: path, withDestinationPath: outside.path(percentEncoded: false))
+        expectStoreError(.blobCorrupt) { try fixture.store.read(stored.digest) }
+    }
+}
