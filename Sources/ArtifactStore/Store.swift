@@ -148,15 +148,19 @@ extension Store {
             }
             return
         }
-        let entries = (try? FileManager.default.contentsOfDirectory(atPath: layout.rootPath)) ?? []
+        // Another process may be creating this store right now: its temporary format file is fine.
+        let entries = ((try? FileManager.default.contentsOfDirectory(atPath: layout.rootPath)) ?? [])
+            .filter { !$0.hasPrefix(formatFileTemporaryPrefix) }
         if !entries.isEmpty && !entries.contains("store.sqlite") {
             throw StoreError(.unusableStore, "\(layout.rootPath) is not empty and is not an artifact-store directory (no STORE-FORMAT file); choose an empty or new directory for --store")
         }
         try writeFormatFile(layout)
     }
 
+    private static let formatFileTemporaryPrefix = "STORE-FORMAT.tmp-"
+
     private static func writeFormatFile(_ layout: StoreLayout) throws {
-        let temporary = layout.formatFile + ".tmp-\(getpid())"
+        let temporary = layout.rootPath + "/" + formatFileTemporaryPrefix + UInt64.random(in: 0...UInt64.max).hexString
         let fd = try FileSystem.open(temporary, O_WRONLY | O_CREAT | O_TRUNC, mode: 0o644)
         defer { close(fd) }
         try Array("\(StoreLayout.currentFormatVersion)\n".utf8).withUnsafeBytes { try FileSystem.writeAll(fd, $0) }
