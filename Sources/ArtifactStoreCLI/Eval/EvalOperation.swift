@@ -5,7 +5,7 @@ import Foundation
 /// An operation decodes its input from the whole input line (so it sees `"op"` and `"id"` too and
 /// simply ignores them), and encodes its output as a JSON object. The driver adds `"id"` when the
 /// input had one. Throw ``EvalError`` for bad input that decoded but makes no sense.
-protocol EvalOperation {
+protocol EvalOperation: SendableMetatype {
     associatedtype Input: Decodable
     associatedtype Output: Encodable
     /// The `"op"` value that selects this operation, e.g. `"http.evaluate"`.

@@ -1,1 +1,0 @@
-// RFC 9111 logic arrives with the HTTPCaching issue.
