@@ -26,12 +26,15 @@ let package = Package(
         .target(
             name: "ArtifactStore",
             dependencies: [
+                "SystemShims",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
             ],
             plugins: ["SchemaPlugin"]
         ),
+        // The few system calls Swift's Glibc module lacks (sync_file_range).
+        .target(name: "SystemShims"),
         .target(name: "ArtifactStoreHTTP", dependencies: ["ArtifactStore"]),
         .target(
             name: "ArtifactStoreCLI",
@@ -57,3 +60,4 @@ let package = Package(
         .testTarget(name: "ArtifactStoreCLITests", dependencies: ["ArtifactStoreCLI", "artifact-store"]),
     ]
 )
+

@@ -1,3 +1,5 @@
+import SystemShims
+
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Musl)
@@ -50,6 +52,11 @@ enum FileSystem {
         let fd = try open(path, O_RDONLY | O_DIRECTORY)
         defer { close(fd) }
         try fsync(fd)
+    }
+
+    /// Asks the kernel to begin writing a range of a file to disk without waiting for it.
+    static func startWriteback(_ fd: Int32, offset: Int64, length: Int64) {
+        _ = artifact_store_start_writeback(fd, offset, length)
     }
 
     static func rename(_ from: String, _ to: String) throws {

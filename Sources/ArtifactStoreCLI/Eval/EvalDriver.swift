@@ -2,12 +2,8 @@ import Foundation
 
 /// Dispatches `debug eval` input lines to their ``EvalOperation``s.
 struct EvalDriver {
-    #if CORE_ONLY
-    static let operations: [any EvalOperation.Type] = []
-    #else
     static let operations: [any EvalOperation.Type] =
         HTTPEvalOperations.all + PackagingEvalOperations.all + IndexPageEvalOperations.all
-    #endif
 
     static var operationNames: [String] { operations.map { $0.name }.sorted() }
 
