@@ -28,10 +28,6 @@ struct PutCommand: ParsableCommand {
         var alreadyStored: Bool
     }
 
-    func validate() throws {
-        if files.isEmpty { throw ValidationError("name at least one file to store (or - for standard input)") }
-    }
-
     func run() throws {
         let store = try storeOptions.open()
         var results: [Result] = []

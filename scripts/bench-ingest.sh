@@ -1,0 +1,63 @@
+#!/usr/bin/env bash
+# Ingest benchmark (DESIGN §9): a crash-safe put of a large file, beside baselines measured in
+# the same run on the same disk:
+#   baseline   sha256sum FILE && cp FILE DEST && sync DEST   (hash, then copy, then flush)
+#   openssl    openssl dgst -sha256 FILE                     (hashing alone, the CPU bound)
+# Target: put >= 700 MB/s and >= 2.5x the baseline. Reports medians over ROUNDS rounds.
+#
+# Usage: scripts/bench-ingest.sh [EXTRA_FILE...]      e.g. a 190 MB torch wheel, if you have one
+# Env:   SIZE_MIB (default 1024), ROUNDS (default 5), BENCH_DIR (default: a new temp dir),
+#        SKIP_BUILD=1 to reuse .build/release/artifact-store
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+size_mib=${SIZE_MIB:-1024}
+rounds=${ROUNDS:-5}
+work=${BENCH_DIR:-$(mktemp -d "${TMPDIR:-/tmp}/bench-ingest.XXXXXX")}
+trap 'rm -rf "$work"' EXIT
+
+if [ "${SKIP_BUILD:-0}" != 1 ]; then
+    swift build -c release --product artifact-store >&2
+fi
+bin=${BIN:-$(swift build -c release --show-bin-path)/artifact-store}
+
+files=("$work/random-${size_mib}MiB.bin")
+echo "creating a ${size_mib} MiB file of random bytes in $work" >&2
+head -c $((size_mib * 1024 * 1024)) /dev/urandom > "${files[0]}"
+for extra in "$@"; do files+=("$extra"); done
+
+now() { date +%s.%N; }
+# seconds for one run of a command, page cache flushed of dirty data first
+timed() {
+    sync
+    local start end
+    start=$(now)
+    "$@" > /dev/null
+    end=$(now)
+    echo "$end - $start" | bc -l
+}
+median() { sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+baseline() { sha256sum "$1" && cp "$1" "$2" && sync "$2"; }
+
+for file in "${files[@]}"; do
+    bytes=$(stat -c %s "$file")
+    cat "$file" > /dev/null  # all contenders read from the page cache
+    put_times=() base_times=() ssl_times=()
+    for round in $(seq "$rounds"); do
+        rm -rf "$work/store" "$work/copy"
+        put_times+=("$(timed "$bin" put --store "$work/store" "$file")")
+        base_times+=("$(timed baseline "$file" "$work/copy")")
+        ssl_times+=("$(timed openssl dgst -sha256 "$file")")
+    done
+    rm -rf "$work/store" "$work/copy"
+    put=$(printf '%s\n' "${put_times[@]}" | median)
+    base=$(printf '%s\n' "${base_times[@]}" | median)
+    ssl=$(printf '%s\n' "${ssl_times[@]}" | median)
+    mbps() { echo "$bytes / $1 / 1000000" | bc -l | xargs printf '%.0f'; }
+    printf '%s (%s bytes, median of %s rounds)\n' "$(basename "$file")" "$bytes" "$rounds"
+    printf '  artifact-store put      %6.2f s  %5s MB/s\n' "$put" "$(mbps "$put")"
+    printf '  sha256sum + cp + sync   %6.2f s  %5s MB/s   put is %.2fx faster\n' "$base" "$(mbps "$base")" "$(echo "$base / $put" | bc -l)"
+    printf '  openssl dgst -sha256    %6.2f s  %5s MB/s   (hash only; put/openssl time %.2f)\n' "$ssl" "$(mbps "$ssl")" "$(echo "$put / $ssl" | bc -l)"
+    printf '{"file":"%s","bytes":%s,"putSeconds":%s,"baselineSeconds":%s,"opensslSeconds":%s,"putMBps":%s,"ratioToBaseline":%.3f}\n' \
+        "$(basename "$file")" "$bytes" "$put" "$base" "$ssl" "$(mbps "$put")" "$(echo "$base / $put" | bc -l)"
+done
