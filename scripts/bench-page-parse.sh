@@ -1,0 +1,90 @@
+#!/usr/bin/env bash
+# Benchmark: parse a 5 MB torch-like PEP 503 project page (release build).
+#
+# Generates a page in the shape download.pytorch.org serves (a <!--TIMESTAMP--> comment, ~15k
+# anchors with long `%2B` hrefs, sha256 fragments, data-requires-python="&gt;=3.9" and PEP 658
+# attributes), then asks `debug eval` to parse it N times in-process (`page.parse.timing`, which
+# reports the median/min/max of ProjectPage.parse alone: no JSON decoding of the input line, no
+# encoding of the result). It also times one end-to-end `page.parse` call for reference.
+#
+# usage: scripts/bench-page-parse.sh [--eval-cmd "CMD"] [--size-mb 5] [--iterations 20] [--build]
+#   --eval-cmd  the JSON-lines oracle (default: .build/release/artifact-store debug eval)
+#   --build     run `swift build -c release --product artifact-store` first
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+eval_cmd=".build/release/artifact-store debug eval"
+size_mb=5
+iterations=20
+build=0
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --eval-cmd) eval_cmd="$2"; shift 2 ;;
+    --size-mb) size_mb="$2"; shift 2 ;;
+    --iterations) iterations="$2"; shift 2 ;;
+    --build) build=1; shift ;;
+    -h|--help) sed -n '2,14p' "$0"; exit 0 ;;
+    *) echo "unknown argument: $1" >&2; exit 2 ;;
+  esac
+done
+
+if [ "$build" = 1 ]; then
+  swift build -c release --product artifact-store
+fi
+first_word=${eval_cmd%% *}
+if ! command -v "$first_word" >/dev/null 2>&1 && [ ! -x "$first_word" ]; then
+  echo "eval command not found: $first_word (build with --build, or pass --eval-cmd)" >&2
+  exit 1
+fi
+
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+
+python3 - "$work" "$size_mb" "$iterations" <<'PY'
+import hashlib, json, random, sys
+work, size_mb, iterations = sys.argv[1], float(sys.argv[2]), int(sys.argv[3])
+rng = random.Random(42)
+target = int(size_mb * 1024 * 1024)
+parts = ["<!DOCTYPE html>\n<html>\n  <body>\n    <h1>Links for torch</h1>\n"]
+size = len(parts[0])
+pythons = ["cp38-cp38", "cp39-cp39", "cp310-cp310", "cp311-cp311", "cp312-cp312", "cp313-cp313", "cp313-cp313t"]
+platforms = ["linux_x86_64", "manylinux_2_28_aarch64", "win_amd64", "macosx_11_0_arm64"]
+locals_ = ["cpu", "cu118", "cu121", "cu124", "rocm6.1", "cpu.cxx11.abi"]
+n = 0
+while size < target:
+    version = f"2.{rng.randint(0, 6)}.{rng.randint(0, 3)}"
+    if rng.random() < 0.3:
+        version += f".dev2024{rng.randint(1, 12):02d}{rng.randint(1, 28):02d}"
+    local = rng.choice(locals_)
+    name = f"torch-{version}%2B{local}-{rng.choice(pythons)}-{rng.choice(platforms)}.whl"
+    digest = hashlib.sha256(f"{n}".encode()).hexdigest()
+    meta = hashlib.sha256(f"m{n}".encode()).hexdigest()
+    # A third of the files carry PEP 658/714 metadata attributes (older files lack them).
+    metadata = f' data-dist-info-metadata="sha256={meta}" data-core-metadata="sha256={meta}"' if n % 3 == 0 else ""
+    line = (f'    <a href="/whl/{local}/{name}#sha256={digest}" data-requires-python="&gt;=3.9"{metadata}>'
+            f'{name.replace("%2B", "+")}</a><br/>\n')
+    parts.append(line)
+    size += len(line)
+    n += 1
+parts.append("  </body>\n</html>\n<!--TIMESTAMP 1732526400-->\n")
+page = "".join(parts)
+common = {"url": "https://download.pytorch.org/whl/torch/", "contentType": "text/html; charset=utf-8", "body": page}
+with open(f"{work}/timing.jsonl", "w") as f:
+    f.write(json.dumps({"op": "page.parse.timing", "id": "timing", "iterations": iterations, **common}) + "\n")
+with open(f"{work}/parse.jsonl", "w") as f:
+    f.write(json.dumps({"op": "page.parse", "id": "e2e", **common}) + "\n")
+print(f"page: {len(page.encode())} bytes, {n} anchors", file=sys.stderr)
+PY
+
+echo "in-process ProjectPage.parse ($iterations iterations):"
+$eval_cmd < "$work/timing.jsonl" | python3 -c '
+import json, sys
+r = json.loads(sys.stdin.readline())
+if "error" in r and r["error"]:
+    sys.exit(f"error: {r}")
+print("  bytes=%d files=%d median=%.1f ms min=%.1f ms max=%.1f ms" % (r["bodyBytes"], r["files"], r["medianMillis"], r["minMillis"], r["maxMillis"]))
+'
+start=$(date +%s%N)
+files=$($eval_cmd < "$work/parse.jsonl" | python3 -c 'import json,sys; print(len(json.loads(sys.stdin.readline())["files"]))')
+end=$(date +%s%N)
+echo "end-to-end page.parse through debug eval (process start, JSON in and out): $(( (end - start) / 1000000 )) ms, $files files"
