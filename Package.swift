@@ -26,6 +26,8 @@ let package = Package(
         .target(
             name: "ArtifactStore",
             dependencies: [
+                "HTTPCaching",
+                "PythonPackaging",
                 "SystemShims",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Crypto", package: "swift-crypto"),
@@ -55,9 +57,8 @@ let package = Package(
 
         .testTarget(name: "HTTPCachingTests", dependencies: ["HTTPCaching"]),
         .testTarget(name: "PythonPackagingTests", dependencies: ["PythonPackaging"]),
-        .testTarget(name: "ArtifactStoreTests", dependencies: ["ArtifactStore"]),
+        .testTarget(name: "ArtifactStoreTests", dependencies: ["ArtifactStore", "HTTPCaching"]),
         .testTarget(name: "ArtifactStoreHTTPTests", dependencies: ["ArtifactStoreHTTP"]),
         .testTarget(name: "ArtifactStoreCLITests", dependencies: ["ArtifactStoreCLI", "artifact-store"]),
     ]
 )
-

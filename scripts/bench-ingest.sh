@@ -13,7 +13,10 @@ cd "$(dirname "$0")/.."
 
 size_mib=${SIZE_MIB:-1024}
 rounds=${ROUNDS:-5}
-work=${BENCH_DIR:-$(mktemp -d "${TMPDIR:-/tmp}/bench-ingest.XXXXXX")}
+for tool in bc openssl sha256sum; do
+    command -v "$tool" >/dev/null || { echo "bench-ingest: needs $tool (apt-get install -y bc openssl coreutils)" >&2; exit 64; }
+done
+work=$(mktemp -d "${BENCH_DIR:-${TMPDIR:-/tmp}}/bench-ingest.XXXXXX")  # only this new directory is removed
 trap 'rm -rf "$work"' EXIT
 
 if [ "${SKIP_BUILD:-0}" != 1 ]; then

@@ -31,6 +31,7 @@ public final class BlobReader {
     ///   match its digest (the blob is then quarantined).
     public func read(into buffer: UnsafeMutableRawBufferPointer) throws -> Int {
         precondition(descriptor >= 0, "read after close")
+        guard !buffer.isEmpty else { return 0 }
         let count = try store.ioCall { try FileSystem.read(descriptor, into: buffer) }
         if count > 0 {
             hasher.update(bufferPointer: UnsafeRawBufferPointer(rebasing: buffer[..<count]))
@@ -85,6 +86,10 @@ extension Store {
     ///   its file was deleted, `blobCorrupt` when it was quarantined.
     public func open(_ digest: BlobDigest) throws -> BlobReader {
         let path = layout.blobPath(digest)
+        // A file without its row is not published: a crash between rename and commit left it.
+        guard let info = try blob(digest), info.quarantinedAt == nil else {
+            throw try absentBlobError(digest)
+        }
         do {
             let descriptor = try FileSystem.open(path, O_RDONLY | O_NOFOLLOW)
             let info = try FileSystem.fstat(descriptor)
@@ -92,7 +97,7 @@ extension Store {
         } catch let error as SystemError where error.errno == ENOENT {
             throw try absentBlobError(digest)
         } catch let error as SystemError where error.errno == ELOOP {
-            throw StoreError(.blobCorrupt, "the file of blob \(digest.hex) is a symbolic link, which the store never creates; it was not followed. Run `artifact-store verify --repair`", underlying: error)
+            throw StoreError(.blobCorrupt, "the file of blob \(digest.hex) is a symbolic link, which the store never creates; it was not followed. Remove it and put the original file again", underlying: error)
         } catch let error as SystemError {
             throw StoreError(.io, "cannot open blob \(digest.hex) at \(path); check the store's permissions", underlying: error)
         }
@@ -129,7 +134,7 @@ extension Store {
         if let quarantinedAt = info.quarantinedAt {
             return StoreError(.blobCorrupt, "blob \(digest.hex) failed verification on \(Timestamp.iso8601(quarantinedAt)) and was moved to quarantine/ (\(info.quarantineReason ?? "content mismatch")); put the file again to restore it")
         }
-        return StoreError(.blobMissing, "blob \(digest.hex) is recorded but its file \(layout.blobPath(digest)) is gone (deleted outside artifact-store?); put the file again, or run `artifact-store verify --repair`")
+        return StoreError(.blobMissing, "blob \(digest.hex) is recorded but its file \(layout.blobPath(digest)) is gone (deleted outside artifact-store?); put the original file again to restore it")
     }
 
     /// Moves a blob that failed verification to `quarantine/` and marks its row, then throws the
@@ -138,7 +143,8 @@ extension Store {
     func quarantine(_ digest: BlobDigest, openedAs descriptor: Int32, actual: BlobDigest, size: Int64) throws -> Never {
         let path = layout.blobPath(digest)
         let now = nowSeconds
-        let destination = layout.quarantine + "/\(digest.hex).\(now)"
+        let destination = layout.quarantine + "/\(digest.hex).\(now).\(UInt32.random(in: 0...UInt32.max))"
+        var moved = false
         var reason = "content hashes to \(actual.hex)"
         try writeTransaction { db in
             if let recorded = try Int64.fetchOne(db, sql: "SELECT size FROM blob WHERE digest = ?", arguments: [digest.hex]), recorded != size {
@@ -147,12 +153,16 @@ extension Store {
             let opened = try FileSystem.fstat(descriptor)
             if let current = try FileSystem.lstat(path), current.st_ino == opened.st_ino, current.st_dev == opened.st_dev {
                 try FileSystem.rename(path, destination)
+                moved = true
                 try FileSystem.fsyncDirectory(layout.fanOutDirectory(digest))
                 try FileSystem.fsyncDirectory(layout.quarantine)
                 try db.execute(
                     sql: "UPDATE blob SET quarantined_at = ?, quarantine_reason = ? WHERE digest = ?",
                     arguments: [now, reason, digest.hex])
             }
+        }
+        guard moved else {
+            throw StoreError(.blobCorrupt, "blob \(digest.hex) read back wrong (\(reason)), but another process has replaced its file meanwhile; read it again")
         }
         options.logger.error("blob failed verification and was quarantined", metadata: ["digest": "\(digest.hex)", "reason": "\(reason)"])
         throw StoreError(.blobCorrupt, "blob \(digest.hex) is corrupt: its \(reason); it was moved to \(destination) and will not be served. Put the original file again to restore it")

@@ -33,12 +33,22 @@ public final class BlobWriter {
 
     deinit { cancel() }
 
-    /// Appends bytes to the blob.
+    /// Set when a write failed: what is on disk no longer matches the hash, so the writer can
+    /// only be cancelled.
+    private var failed = false
+
+    /// Appends bytes to the blob. After a failed write, the writer refuses to go on or commit.
     public func write(_ bytes: UnsafeRawBufferPointer) throws {
         precondition(descriptor >= 0, "write after commit or cancel")
+        guard !failed else { throw Self.failedError }
         guard !bytes.isEmpty else { return }
+        do {
+            try store.ioCall { try FileSystem.writeAll(descriptor, bytes) }
+        } catch {
+            failed = true
+            throw error
+        }
         hasher.update(bufferPointer: bytes)
-        try store.ioCall { try FileSystem.writeAll(descriptor, bytes) }
         size += Int64(bytes.count)
         if size - flushedUpTo >= Self.writebackInterval {
             // Start writing the finished range to disk now, while we go on hashing, so that the
@@ -63,18 +73,21 @@ public final class BlobWriter {
     public func commit(expecting expected: BlobDigest? = nil) throws -> StoredBlob {
         precondition(descriptor >= 0, "commit after commit or cancel")
         defer { cancel() }
+        guard !failed else { throw Self.failedError }
         let digest = BlobDigest(rawBytes: hasher.finalize())
         if let expected, expected != digest {
             throw StoreError(.blobCorrupt, "the content has SHA-256 \(digest.hex) but \(expected.hex) was expected; nothing was stored (the download is damaged or the source changed)")
         }
         try store.ioCall {
-            try FileSystem.fsync(descriptor)
             try FileSystem.check("fchmod") { fchmod(descriptor, 0o444) }
+            try FileSystem.fsync(descriptor)
         }
         close(descriptor)
         descriptor = -1
         return try store.publish(temporaryPath: temporaryPath, digest: digest, size: size)
     }
+
+    private static let failedError = StoreError(.io, "an earlier write to this blob failed, so its content is incomplete; nothing was stored. Start a new put")
 
     /// Discards what was written. Safe to call more than once.
     public func cancel() {
@@ -154,8 +167,10 @@ extension Store {
         let path = layout.blobPath(digest)
         return try writeTransaction { db in
             let row = try Row.fetchOne(db, sql: "SELECT quarantined_at FROM blob WHERE digest = ?", arguments: [digest.hex])
-            let fileExists = try FileSystem.lstat(path).map(FileSystem.isRegularFile) ?? false
-            if let row, row["quarantined_at"] as Int64? == nil, fileExists {
+            // An existing file of the wrong size (truncated on disk, not yet read) is replaced.
+            let existing = try FileSystem.lstat(path)
+            let intact = existing.map { FileSystem.isRegularFile($0) && Int64($0.st_size) == size } ?? false
+            if let row, row["quarantined_at"] as Int64? == nil, intact {
                 try? FileSystem.unlink(temporaryPath)
                 try db.execute(sql: "UPDATE blob SET last_used_at = ? WHERE digest = ?", arguments: [now, digest.hex])
                 return StoredBlob(digest: digest, size: size, alreadyStored: true)
@@ -165,8 +180,9 @@ extension Store {
                 try FileSystem.fsyncDirectory(layout.blobs)
             }
             try FileSystem.rename(temporaryPath, path)
-            try FileSystem.fsyncDirectory(fanOut)
-            try db.execute(
+            do {
+                try FileSystem.fsyncDirectory(fanOut)
+                try db.execute(
                 sql: """
                     INSERT INTO blob (digest, size, created_at, last_used_at) VALUES (?, ?, ?, ?)
                     ON CONFLICT (digest) DO UPDATE SET
@@ -174,6 +190,12 @@ extension Store {
                         quarantined_at = NULL, quarantine_reason = NULL
                     """,
                 arguments: [digest.hex, size, now, now])
+            } catch {
+                // The transaction rolls back: unpublish the file we just published (a file that
+                // was already there stays; it had its row, or gc will judge it).
+                if existing == nil { try? FileSystem.unlink(path) }
+                throw error
+            }
             return StoredBlob(digest: digest, size: size, alreadyStored: false)
         }
     }
@@ -183,7 +205,7 @@ extension Store {
         do {
             return try body()
         } catch let error as SystemError {
-            let hint = error.errno == ENOSPC ? "the disk is full; free some space (e.g. `artifact-store gc`)" : "check free space and permissions"
+            let hint = error.errno == ENOSPC ? "the disk is full; free some space and try again" : "check free space and permissions"
             throw StoreError(.io, "a file operation in the store at \(layout.rootPath) failed; \(hint)", underlying: error)
         }
     }

@@ -14,6 +14,8 @@ public final class Store: Sendable {
         public var busyTimeout: TimeInterval = 30
         /// Where the store reports notable events (quarantined blobs, migrations).
         public var logger = Logger(label: "artifact-store")
+        /// How many entries of each URL's fetch history to keep.
+        public var observationsPerURL = 20
         /// The clock. Tests set it; everything else uses the system clock.
         public var now: @Sendable () -> Date = { Date() }
 
@@ -82,9 +84,9 @@ public final class Store: Sendable {
         case .SQLITE_BUSY, .SQLITE_LOCKED:
             return StoreError(.database, "the store database is busy: another process held its write lock too long; try again", underlying: error)
         case .SQLITE_CORRUPT, .SQLITE_NOTADB:
-            return StoreError(.unusableStore, "the store database \(layout.database) is damaged; run `artifact-store verify` or move the store aside and start a new one", underlying: error)
+            return StoreError(.unusableStore, "the store database \(layout.database) is damaged; move the store directory aside and start a new one (its blobs/ files can be put again)", underlying: error)
         case .SQLITE_FULL:
-            return StoreError(.io, "the disk holding \(layout.rootPath) is full; free some space (e.g. `artifact-store gc`)", underlying: error)
+            return StoreError(.io, "the disk holding \(layout.rootPath) is full; free some space and try again", underlying: error)
         case .SQLITE_READONLY, .SQLITE_PERM, .SQLITE_CANTOPEN, .SQLITE_AUTH:
             return StoreError(.unusableStore, "cannot write the store database \(layout.database); check that the store directory is yours and writable", underlying: error)
         default:
@@ -101,8 +103,8 @@ extension Store {
         do {
             try createPrivateDirectory(root)
             try checkFormat(layout)
-            for directory in [layout.rootPath + "/blobs", layout.blobs, layout.tmp, layout.quarantine] {
-                try FileSystem.makeDirectory(directory)
+            for directory in [layout.rootPath + "/blobs", layout.blobs, layout.tmp, layout.quarantine] where try FileSystem.makeDirectory(directory) {
+                try FileSystem.fsyncDirectory((directory as NSString).deletingLastPathComponent)
             }
         } catch let error as SystemError {
             let what: String
@@ -121,6 +123,11 @@ extension Store {
         if let info = try FileSystem.lstat(path) {
             guard FileSystem.isDirectory(info) else { throw SystemError(errno: ENOTDIR, operation: "open \(path)") }
             guard access(path, W_OK | X_OK) == 0 else { throw SystemError(errno: errno, operation: "access \(path)") }
+            // Someone else's directory, or one others may write into, could have blobs swapped
+            // under us: refuse it rather than trust it.
+            if info.st_uid != geteuid() || info.st_mode & 0o022 != 0 {
+                throw StoreError(.unusableStore, "the store directory \(path) is not private to you (owner uid \(info.st_uid), mode \(String(info.st_mode & 0o777, radix: 8))); use a directory you own that only you can write, e.g. chmod 700 it")
+            }
             return
         }
         let parent = (path as NSString).deletingLastPathComponent
@@ -129,6 +136,7 @@ extension Store {
         }
         if try FileSystem.makeDirectory(path, mode: 0o700) {
             try FileSystem.check("chmod \(path)") { chmod(path, 0o700) }  // umask may have masked bits
+            try FileSystem.fsyncDirectory(parent)
         }
     }
 
@@ -148,12 +156,16 @@ extension Store {
             }
             return
         }
-        // Another process may be creating this store right now: its temporary format file is fine.
+        // Another process may be creating this store right now: its temporary format file is
+        // fine, and a format file that appeared since we looked is read again.
         let entries = ((try? FileManager.default.contentsOfDirectory(atPath: layout.rootPath)) ?? [])
             .filter { !$0.hasPrefix(formatFileTemporaryPrefix) }
+        if entries.contains("STORE-FORMAT") { return try checkFormat(layout) }
         if !entries.isEmpty && !entries.contains("store.sqlite") {
             throw StoreError(.unusableStore, "\(layout.rootPath) is not empty and is not an artifact-store directory (no STORE-FORMAT file); choose an empty or new directory for --store")
         }
+        // A new store: private to its owner, whatever the directory's mode was.
+        try FileSystem.check("chmod \(layout.rootPath)") { chmod(layout.rootPath, 0o700) }
         try writeFormatFile(layout)
     }
 
@@ -186,6 +198,8 @@ extension Store {
             throw error
         } catch let error as DatabaseError {
             throw storeError(error, layout: layout)
+        } catch {
+            throw StoreError(.unusableStore, "cannot open the store database \(layout.database); check that the store directory is yours and writable", underlying: error)
         }
     }
 

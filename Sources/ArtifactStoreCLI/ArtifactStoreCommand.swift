@@ -71,8 +71,17 @@ public struct ArtifactStoreCommand: ParsableCommand {
         }
     }
 
+    /// The message, with the underlying cause (an errno, a SQLite error) for failures of the
+    /// store itself, where it tells the user what broke.
+    static func detailed(_ error: StoreError) -> String {
+        switch error.code {
+        case .io, .database, .unusableStore: error.description
+        default: error.message
+        }
+    }
+
     static func reportAndExit(_ error: StoreError) -> Never {
-        FileHandle.standardError.write(Data("artifact-store: \(error.message)\n".utf8))
+        FileHandle.standardError.write(Data("artifact-store: \(detailed(error))\n".utf8))
         Foundation.exit(ExitStatus(for: error.code).rawValue)
     }
 }

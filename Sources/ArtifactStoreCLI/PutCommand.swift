@@ -40,7 +40,7 @@ struct PutCommand: ParsableCommand {
                 let result = Result(file: file, digest: stored.digest.hex, size: stored.size, alreadyStored: stored.alreadyStored)
                 if json { results.append(result) } else { Output.line("\(result.digest)  \(result.size)  \(file)") }
             } catch let error as StoreError {
-                Output.error("artifact-store: \(error.message)")
+                Output.error("artifact-store: \(ArtifactStoreCommand.detailed(error))")
                 firstError = firstError ?? error
                 // A store that cannot be written will not take the next file either.
                 if ExitStatus(for: error.code) == .storeFailure { break }

@@ -187,6 +187,10 @@ struct CommandTests {
         let put = try run(["put", file], store: scratch.store, executable: URL(fileURLWithPath: installed))
         #expect(put.status == 0, "\(put.stderr)")
         let stats = try #require(try run(["stats", "--json"], store: scratch.store, executable: URL(fileURLWithPath: installed)).json() as? [String: Any])
-        #expect((stats["schemaVersion"] as? String)?.hasPrefix("0001") == true)
+        #expect((stats["schemaVersion"] as? String)?.hasPrefix("000") == true)
+        // Nothing beside the binary that it could have been reading its schema from.
+        let products = artifactStoreExecutable.deletingLastPathComponent().path(percentEncoded: false)
+        let bundles = try FileManager.default.contentsOfDirectory(atPath: products).filter { $0.hasSuffix(".resources") && $0.contains("ArtifactStore") }
+        #expect(bundles.isEmpty, "the store must not rely on a resource bundle: \(bundles)")
     }
 }

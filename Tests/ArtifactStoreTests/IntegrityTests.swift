@@ -78,7 +78,7 @@ struct IntegrityTests {
         let stored = try fixture.store.put(bytes: Array("soon gone".utf8))
         try FileManager.default.removeItem(atPath: fixture.blobPath(stored.digest))
         let error = expectStoreError(.blobMissing) { try fixture.store.read(stored.digest) }
-        #expect(error?.message.contains("put the file again") == true)
+        #expect(error?.message.contains("put the original file again") == true)
     }
 
     @Test("a symbolic link in place of a blob is not followed")
@@ -90,5 +90,50 @@ struct IntegrityTests {
         try FileManager.default.removeItem(atPath: path)
         try FileManager.default.createSymbolicLink(atPath: path, withDestinationPath: outside.path(percentEncoded: false))
         expectStoreError(.blobCorrupt) { try fixture.store.read(stored.digest) }
+    }
+}
+
+@Suite("Publication rules")
+struct PublicationTests {
+    @Test("a blob file without its row (a crash between rename and commit) is not served")
+    func rowlessFileNotServed() throws {
+        let fixture = try TestStore()
+        let stored = try fixture.store.put(bytes: Array("orphan".utf8))
+        #expect(try runSQLite(fixture.root.appending(path: "store.sqlite").path(percentEncoded: false), "DELETE FROM blob") == 0)
+        expectStoreError(.notFound) { try fixture.store.read(stored.digest) }
+        // Putting it again publishes it properly.
+        #expect(try fixture.store.put(bytes: Array("orphan".utf8)).alreadyStored == false)
+        #expect(try fixture.store.read(stored.digest) == Array("orphan".utf8))
+    }
+
+    @Test("a truncated blob file nobody has read yet is replaced by a put of the original")
+    func truncatedFileReplacedOnPut() throws {
+        let fixture = try TestStore()
+        let original = pseudoRandomBytes(count: 4096, seed: 4)
+        let stored = try fixture.store.put(bytes: original)
+        try fixture.tamper(stored.digest, with: Array(original.prefix(100)))
+        #expect(try fixture.store.put(bytes: original).alreadyStored == false)
+        #expect(try fixture.store.read(stored.digest) == original)
+    }
+
+    @Test("a put waits for another process's write transaction: nothing is published before it commits")
+    func publicationWaitsForTheWriteLock() throws {
+        let fixture = try TestStore()
+        let database = fixture.root.appending(path: "store.sqlite").path(percentEncoded: false)
+        // Another process takes the write lock and holds it for a second.
+        let holder = Process()
+        holder.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        holder.arguments = ["sqlite3", database, "BEGIN IMMEDIATE; SELECT 1; ", ".shell sleep 1", "COMMIT;"]
+        holder.standardOutput = FileHandle.nullDevice
+        try holder.run()
+        Thread.sleep(forTimeInterval: 0.3)
+        let bytes = Array("waits for the lock".utf8)
+        let started = Date()
+        let stored = try fixture.store.put(bytes: bytes)
+        let waited = Date().timeIntervalSince(started)
+        holder.waitUntilExit()
+        #expect(holder.terminationStatus == 0)
+        #expect(waited > 0.4, "the put published only after the other writer committed (waited \(waited) s)")
+        #expect(try fixture.store.read(stored.digest) == bytes)
     }
 }
