@@ -1,0 +1,43 @@
+import Foundation
+import HTTPCaching
+
+/// URLs as the store records them: `http`/`https` only, normalized for comparison, and with any
+/// `user:password@` removed, so credentials never reach the disk.
+public enum RecordedURL {
+    /// The normalized URL without userinfo or fragment.
+    ///
+    /// - Throws: ``StoreError`` `invalidInput` for anything but an absolute `http(s)` URL.
+    public static func normalize(_ url: String) throws -> String {
+        let trimmed = url.trimmingCharacters(in: .whitespaces)
+        guard let schemeEnd = trimmed.range(of: "://") else {
+            throw StoreError(.invalidInput, "not an absolute URL: \(redacted(trimmed)); give one like https://pypi.org/simple/torch/")
+        }
+        let scheme = trimmed[..<schemeEnd.lowerBound].lowercased()
+        guard scheme == "http" || scheme == "https" else {
+            throw StoreError(.invalidInput, "unsupported URL scheme \"\(scheme)\" in \(redacted(trimmed)); the store records http and https responses only")
+        }
+        let withoutUserinfo = redacted(trimmed, replacement: "")
+        let afterScheme = withoutUserinfo[schemeEnd.upperBound...]
+        guard let hostStart = afterScheme.first, hostStart != "/", hostStart != "?", hostStart != "#" else {
+            throw StoreError(.invalidInput, "the URL \(redacted(trimmed)) has no host")
+        }
+        return CacheKey.normalizedURL(withoutUserinfo)
+    }
+
+    /// The text with the userinfo of every URL in it removed (or replaced by `replacement`):
+    /// `https://user:secret@host/` → `https://***@host/`. Safe for messages and error details.
+    public static func redacted(_ text: String, replacement: String = "***@") -> String {
+        var result = ""
+        var rest = Substring(text)
+        while let marker = rest.range(of: "://") {
+            result += rest[..<marker.upperBound]
+            rest = rest[marker.upperBound...]
+            let authorityEnd = rest.firstIndex { "/?#".contains($0) || $0.isWhitespace } ?? rest.endIndex
+            if let at = rest[..<authorityEnd].lastIndex(of: "@") {
+                result += replacement
+                rest = rest[rest.index(after: at)...]
+            }
+        }
+        return result + rest
+    }
+}

@@ -1,0 +1,230 @@
+import Foundation
+import GRDB
+import HTTPCaching
+
+/// Whether to download and keep a response's body, decided from its head.
+public enum RecordingPlan: Sendable, Hashable {
+    /// Stream the body into a ``BlobWriter`` and pass the blob to ``Store/record(request:response:body:requestTime:responseTime:)``.
+    case keepBody(ResponseDisposition)
+    /// Do not keep the body: HTTP rules refuse the response (the reasons' codes).
+    case discardBody(refusalReasons: [String])
+}
+
+/// One entry of a URL's fetch history.
+public struct Observation: Sendable, Hashable, Codable {
+    public enum Outcome: String, Sendable, Hashable, Codable {
+        case stored, refused, archived
+        /// A 304 that freshened the stored response.
+        case notModified = "not-modified"
+        /// No complete response (connection error, timeout, truncated body).
+        case failed
+        /// A gc eviction of the response's body.
+        case evicted
+    }
+
+    public var at: Int64
+    public var outcome: Outcome
+    public var status: Int?
+    public var detail: String
+}
+
+extension Store {
+    /// The cache rules the store applies.
+    var cache: PrivateCache { PrivateCache() }
+
+    /// Decides, before the body is downloaded, whether it will be kept.
+    public func recordingPlan(request: HTTPRequestHead, response: HTTPResponseHead) throws -> RecordingPlan {
+        let url = try RecordedURL.normalize(request.url)
+        let policy = try read { db in try indexPolicy(for: url, db) }
+        let effective = HTTPResponseHead(status: response.status, headers: IndexPolicy.apply(policy?.cacheControl(for: url), to: response.headers))
+        let storability = cache.storability(request: request, response: effective)
+        if storability.isStorable { return .keepBody(.stored) }
+        if policy?.archiveRefused == true { return .keepBody(.archived) }
+        return .discardBody(refusalReasons: storability.refusalReasons.map(\.code))
+    }
+
+    /// Records a complete response: it becomes the current row for its (method, URL, variant),
+    /// stored or refused with the reasons, and an entry of the URL's history.
+    ///
+    /// - Parameters:
+    ///   - body: the body, already committed as a blob (``BlobWriter``); `nil` when there is
+    ///     none or it was not kept. A body given for a refused response is not referenced,
+    ///     unless the URL's index policy archives refused responses.
+    ///   - requestTime: when the request was sent; `responseTime`: when the response arrived.
+    @discardableResult
+    public func record(request: HTTPRequestHead, response: HTTPResponseHead, body: StoredBlob?, requestTime: Date, responseTime: Date) throws -> ResponseRecord {
+        let url = try RecordedURL.normalize(request.url)
+        let sent = Self.seconds(requestTime), received = Self.seconds(responseTime)
+        let request = HTTPRequestHead(method: request.method, url: url, headers: HeaderBlock.withoutSecrets(request.headers))
+        return try writeTransaction { db in
+            let policy = try indexPolicy(for: url, db)
+            let override = policy?.cacheControl(for: url)
+            let effective = HTTPResponseHead(status: response.status, headers: IndexPolicy.apply(override, to: response.headers))
+            let storability = cache.storability(request: request, response: effective)
+            let disposition: ResponseDisposition =
+                storability.isStorable ? .stored : (policy?.archiveRefused == true && body != nil ? .archived : .refused)
+            let keptBody = disposition == .refused ? nil : body
+
+            let nominated = Self.varyNominated(effective.headers)
+            let variantKey = Self.variantKey(nominated, request: request.headers)
+            let keptRequestHeaders = HeaderFields(request.headers.filter { field in nominated.contains { $0.caseInsensitiveCompare(field.name) == .orderedSame } })
+            let exchange = StoredExchange(
+                request: HTTPRequestHead(method: request.method, url: url, headers: keptRequestHeaders),
+                response: effective, requestTime: HTTPDate(secondsSince1970: sent), responseTime: HTTPDate(secondsSince1970: received))
+            let freshness = cache.freshness(of: exchange, now: HTTPDate(secondsSince1970: received))
+            let expiresAt = received.addingReportingOverflow(freshness.timeToLive).partialValue
+
+            let row = try Row.fetchOne(
+                db.cachedStatement(sql: """
+                    INSERT INTO response (method, url, variant_key, status, request_headers, response_headers,
+                        applied_cache_control, override_prefix, request_time, response_time, storability,
+                        refusal_reasons, freshness_lifetime, expires_at, body_digest, body_size, last_used_at)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    ON CONFLICT (url, method, variant_key) DO UPDATE SET
+                        status = excluded.status, request_headers = excluded.request_headers,
+                        response_headers = excluded.response_headers,
+                        applied_cache_control = excluded.applied_cache_control, override_prefix = excluded.override_prefix,
+                        request_time = excluded.request_time, response_time = excluded.response_time,
+                        storability = excluded.storability, refusal_reasons = excluded.refusal_reasons,
+                        freshness_lifetime = excluded.freshness_lifetime, expires_at = excluded.expires_at,
+                        body_digest = excluded.body_digest, body_size = excluded.body_size,
+                        last_used_at = excluded.last_used_at
+                    RETURNING *
+                    """),
+                arguments: [
+                    request.method, url, variantKey, response.status, HeaderBlock.encode(keptRequestHeaders),
+                    HeaderBlock.encode(response.headers), override, override == nil ? nil : policy?.urlPrefix, sent, received,
+                    disposition.rawValue, storability.refusalReasons.map(\.code).joined(separator: ","),
+                    freshness.lifetime.seconds, expiresAt, keptBody?.digest.hex, keptBody?.size, received,
+                ])!
+            if let keptBody {
+                try db.execute(sql: "UPDATE blob SET last_used_at = max(last_used_at, ?) WHERE digest = ?", arguments: [received, keptBody.digest.hex])
+            }
+            let outcome = Observation.Outcome(rawValue: disposition.rawValue)!
+            try observe(url: url, at: received, outcome: outcome, status: response.status,
+                        detail: storability.refusalReasons.map(\.code).joined(separator: ","), db)
+            return ResponseRecord(row: row)
+        }
+    }
+
+    /// Records a 304 that answered a conditional request: the stored responses it validates are
+    /// freshened (RFC 9111 §4.3.4). Returns the freshened record, or nil when nothing matched.
+    @discardableResult
+    public func recordNotModified(request: HTTPRequestHead, response: HTTPResponseHead, requestTime: Date, responseTime: Date) throws -> ResponseRecord? {
+        let url = try RecordedURL.normalize(request.url)
+        let sent = HTTPDate(secondsSince1970: Self.seconds(requestTime)), received = HTTPDate(secondsSince1970: Self.seconds(responseTime))
+        let presented = HTTPRequestHead(method: request.method, url: url, headers: request.headers)
+        return try writeTransaction { db in
+            let candidates = try responses(url: url, method: request.method, db).filter { $0.disposition != .refused }
+            let indices = cache.responsesToFreshen(with: response, receivedAt: received, among: candidates.map(\.exchange), for: presented)
+            var freshened: ResponseRecord?
+            for index in indices {
+                var record = candidates[index]
+                // Freshen the server's headers; the override (if any) still applies on top.
+                let serverExchange = StoredExchange(
+                    request: record.exchange.request, response: HTTPResponseHead(status: record.status, headers: record.responseHeaders),
+                    requestTime: HTTPDate(secondsSince1970: record.requestTime), responseTime: HTTPDate(secondsSince1970: record.responseTime))
+                let updated = cache.freshen(serverExchange, with: HTTPResponseHead(status: response.status, headers: HeaderBlock.withoutSecrets(response.headers)),
+                                            requestTime: sent, responseTime: received)
+                record.responseHeaders = updated.response.headers
+                record.requestTime = updated.requestTime.secondsSince1970
+                record.responseTime = updated.responseTime.secondsSince1970
+                let freshness = cache.freshness(of: record.exchange, now: received)
+                record.freshnessLifetime = freshness.lifetime.seconds
+                record.expiresAt = received.secondsSince1970.addingReportingOverflow(freshness.timeToLive).partialValue
+                record.lastUsedAt = received.secondsSince1970
+                try db.execute(
+                    sql: """
+                        UPDATE response SET response_headers = ?, request_time = ?, response_time = ?,
+                            freshness_lifetime = ?, expires_at = ?, last_used_at = ? WHERE id = ?
+                        """,
+                    arguments: [HeaderBlock.encode(record.responseHeaders), record.requestTime, record.responseTime,
+                                record.freshnessLifetime, record.expiresAt, record.lastUsedAt, record.id])
+                freshened = freshened ?? record
+            }
+            try observe(url: url, at: received.secondsSince1970, outcome: .notModified, status: 304,
+                        detail: freshened == nil ? "no stored response matched the 304's validators" : "", db)
+            return freshened
+        }
+    }
+
+    /// Records a fetch that produced no complete response (the error text has credentials removed).
+    public func recordFailure(request: HTTPRequestHead, error: String, at time: Date) throws {
+        let url = try RecordedURL.normalize(request.url)
+        try writeTransaction { db in
+            try observe(url: url, at: Self.seconds(time), outcome: .failed, status: nil, detail: RecordedURL.redacted(error), db)
+        }
+    }
+
+    /// The conditional headers (`If-None-Match`, `If-Modified-Since`) that revalidate what is
+    /// stored for this request, or nil when nothing is stored for it (RFC 9111 §4.3.1).
+    public func conditionalHeaders(for request: HTTPRequestHead) throws -> HeaderFields? {
+        let url = try RecordedURL.normalize(request.url)
+        let presented = HTTPRequestHead(method: request.method, url: url, headers: request.headers)
+        let stored = try read { db in try responses(url: url, method: request.method, db) }
+            .filter { $0.disposition == .stored && CacheKey.mismatches($0.exchange, presented).isEmpty }
+        guard !stored.isEmpty else { return nil }
+        let headers = cache.conditionalHeaders(validating: stored.map(\.exchange), for: presented)
+        return headers.isEmpty ? nil : headers
+    }
+
+    /// The current rows for a URL (every method and variant), most recent first.
+    public func responses(for url: String) throws -> [ResponseRecord] {
+        let url = try RecordedURL.normalize(url)
+        return try read { db in
+            try Row.fetchAll(db, cachedSQL: "SELECT * FROM response WHERE url = ? ORDER BY response_time DESC, id DESC", arguments: [url])
+                .map(ResponseRecord.init(row:))
+        }
+    }
+
+    /// The fetch history of a URL, oldest first (the last ``Options/observationsPerURL``).
+    public func observations(for url: String) throws -> [Observation] {
+        let url = try RecordedURL.normalize(url)
+        return try read { db in
+            try Row.fetchAll(db, cachedSQL: "SELECT * FROM observation WHERE url = ? ORDER BY id", arguments: [url]).map {
+                Observation(at: $0["at"], outcome: Observation.Outcome(rawValue: $0["outcome"]) ?? .failed, status: $0["status"], detail: $0["detail"])
+            }
+        }
+    }
+
+    func responses(url: String, method: String, _ db: Database) throws -> [ResponseRecord] {
+        try Row.fetchAll(db, cachedSQL: "SELECT * FROM response WHERE url = ? AND method = ? ORDER BY response_time DESC, id DESC", arguments: [url, method])
+            .map(ResponseRecord.init(row:))
+    }
+
+    /// Appends to a URL's history and drops entries beyond the configured number.
+    private func observe(url: String, at: Int64, outcome: Observation.Outcome, status: Int?, detail: String, _ db: Database) throws {
+        try db.cachedStatement(sql: "INSERT INTO observation (url, at, outcome, status, detail) VALUES (?, ?, ?, ?, ?)")
+            .execute(arguments: [url, at, outcome.rawValue, status, detail])
+        try db.cachedStatement(sql: """
+            DELETE FROM observation WHERE url = ?1 AND id <= (
+                SELECT id FROM observation WHERE url = ?1 ORDER BY id DESC LIMIT 1 OFFSET ?2)
+            """).execute(arguments: [url, max(1, options.observationsPerURL)])
+    }
+
+    /// The `Vary`-nominated field names (lowercased, in order); `*` when `Vary: *`.
+    static func varyNominated(_ headers: HeaderFields) -> [String] {
+        var names: [String] = []
+        for value in headers.values(for: "Vary") {
+            for name in value.split(separator: ",") {
+                let trimmed = name.trimmingCharacters(in: .whitespaces).lowercased()
+                if !trimmed.isEmpty && !names.contains(trimmed) { names.append(trimmed) }
+            }
+        }
+        return names
+    }
+
+    /// The variant a response belongs to: each nominated field with the request's normalized
+    /// value (RFC 9111 §4.1), `name=value` lines; empty without `Vary`.
+    static func variantKey(_ nominated: [String], request: HeaderFields) -> String {
+        if nominated.contains("*") { return "*" }
+        return nominated.map { name in
+            name + "=" + (CacheKey.normalizedSelectingValue(name, in: request) ?? "\u{2205}")
+        }.joined(separator: "\n")
+    }
+
+    static func seconds(_ date: Date) -> Int64 {
+        let value = date.timeIntervalSince1970.rounded(.down)
+        return value.isFinite ? Int64(clamping: Int(exactly: value) ?? (value < 0 ? Int.min : Int.max)) : 0
+    }
+}

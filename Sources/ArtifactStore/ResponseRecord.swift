@@ -1,0 +1,190 @@
+import Foundation
+import GRDB
+import HTTPCaching
+
+/// What became of a response: kept, refused by HTTP rules, or refused but kept on purpose.
+public enum ResponseDisposition: String, Sendable, Hashable, Codable, CaseIterable {
+    /// Storable under RFC 9111; its body (if any) is a blob.
+    case stored
+    /// RFC 9111 forbids storing it (e.g. `no-store`): headers and reasons kept, no body.
+    case refused
+    /// Refused by HTTP rules, but the store's archive policy kept its body; used only by the
+    /// `archive` policy.
+    case archived
+}
+
+/// How requests are answered from the store (DESIGN §6). Policies decide; facts never change.
+public enum CachePolicy: String, Sendable, Hashable, Codable, CaseIterable {
+    /// Strict RFC 9111: only fresh responses; a stale one needs revalidation.
+    case online
+    /// What installers' `--offline` means: any stored body that matches is usable, however
+    /// stale, even against `must-revalidate`/`no-cache` (the staleness is reported).
+    case offline
+    /// Like `offline`, and also serves bodies of refused responses kept by the archive policy.
+    case archive
+}
+
+/// One recorded response: the current row for its (method, URL, variant).
+public struct ResponseRecord: Sendable, Hashable {
+    public var id: Int64
+    public var method: String
+    /// Normalized, without credentials.
+    public var url: String
+    /// The `Vary`-nominated request values this response was selected by (empty without `Vary`).
+    public var variantKey: String
+    public var status: Int
+    /// The request headers the response's `Vary` nominates (nothing else is kept).
+    public var requestHeaders: HeaderFields
+    /// The response headers as the server sent them (credentials removed).
+    public var responseHeaders: HeaderFields
+    /// The `Cache-Control` an index policy applied instead of the server's, if any.
+    public var appliedCacheControl: String?
+    /// The URL prefix of that index policy.
+    public var overridePrefix: String?
+    /// Unix seconds.
+    public var requestTime: Int64
+    public var responseTime: Int64
+    public var disposition: ResponseDisposition
+    /// HTTPCaching refusal codes (`no-store-response`, `status-not-cacheable`, …).
+    public var refusalReasons: [String]
+    public var freshnessLifetime: Int64
+    /// When it stops being fresh (Unix seconds).
+    public var expiresAt: Int64
+    public var bodyDigest: BlobDigest?
+    public var bodySize: Int64?
+    public var lastUsedAt: Int64
+
+    /// The response headers the cache rules are applied to: the server's, with the override.
+    public var effectiveResponseHeaders: HeaderFields {
+        IndexPolicy.apply(appliedCacheControl, to: responseHeaders)
+    }
+
+    /// The exchange as HTTPCaching sees it.
+    public var exchange: StoredExchange {
+        StoredExchange(
+            request: HTTPRequestHead(method: method, url: url, headers: requestHeaders),
+            response: HTTPResponseHead(status: status, headers: effectiveResponseHeaders),
+            requestTime: HTTPDate(secondsSince1970: requestTime),
+            responseTime: HTTPDate(secondsSince1970: responseTime))
+    }
+
+    init(row: Row) {
+        id = row["id"]
+        method = row["method"]
+        url = row["url"]
+        variantKey = row["variant_key"]
+        status = row["status"]
+        requestHeaders = HeaderBlock.decode(row["request_headers"])
+        responseHeaders = HeaderBlock.decode(row["response_headers"])
+        appliedCacheControl = row["applied_cache_control"]
+        overridePrefix = row["override_prefix"]
+        requestTime = row["request_time"]
+        responseTime = row["response_time"]
+        disposition = ResponseDisposition(rawValue: row["storability"]) ?? .refused
+        let reasons: String = row["refusal_reasons"]
+        refusalReasons = reasons.isEmpty ? [] : reasons.split(separator: ",").map(String.init)
+        freshnessLifetime = row["freshness_lifetime"]
+        expiresAt = row["expires_at"]
+        bodyDigest = (row["body_digest"] as String?).map(BlobDigest.init(trusted:))
+        bodySize = row["body_size"]
+        lastUsedAt = row["last_used_at"]
+    }
+}
+
+/// A per-index policy: override the server's `Cache-Control` for files and/or pages under a URL
+/// prefix, as installers let users do per index, and/or keep the bodies of refused responses.
+/// The longest matching prefix applies; the prefix `""` applies to every URL (store-wide).
+public struct IndexPolicy: Sendable, Hashable, Codable {
+    public var urlPrefix: String
+    /// Used instead of the server's `Cache-Control` for distribution files (`.whl`, sdists,
+    /// `.metadata`), e.g. `max-age=365000000, immutable`.
+    public var fileCacheControl: String?
+    /// Used instead of the server's `Cache-Control` for index pages, e.g. `max-age=600`.
+    public var pageCacheControl: String?
+    /// Keep bodies of responses HTTP rules refuse, marked `archived` (used by policy `archive`).
+    public var archiveRefused: Bool
+    public var note: String
+
+    public init(urlPrefix: String, fileCacheControl: String? = nil, pageCacheControl: String? = nil, archiveRefused: Bool = false, note: String = "") {
+        self.urlPrefix = urlPrefix
+        self.fileCacheControl = fileCacheControl
+        self.pageCacheControl = pageCacheControl
+        self.archiveRefused = archiveRefused
+        self.note = note
+    }
+
+    /// The override for a URL: the file or the page `Cache-Control`.
+    func cacheControl(for url: String) -> String? {
+        Self.isDistributionFile(url) ? fileCacheControl : pageCacheControl
+    }
+
+    /// Whether a URL names a distribution file rather than an index page, by its last segment.
+    static func isDistributionFile(_ url: String) -> Bool {
+        let path = url.split(separator: "?", maxSplits: 1).first.map(String.init) ?? url
+        let name = path.split(separator: "/").last.map { $0.lowercased() } ?? ""
+        return [".whl", ".tar.gz", ".zip", ".tar.bz2", ".tgz", ".egg", ".metadata"].contains { name.hasSuffix($0) }
+    }
+
+    /// The headers with the server's freshness fields replaced by `cacheControl` (unchanged when nil).
+    static func apply(_ cacheControl: String?, to headers: HeaderFields) -> HeaderFields {
+        guard let cacheControl else { return headers }
+        var result = headers
+        // The override stands for everything the server said about freshness and storing.
+        result.removeAll(named: "Pragma")
+        result.removeAll(named: "Expires")
+        result.replaceAll(named: "Cache-Control", with: [cacheControl])
+        return result
+    }
+
+    init(row: Row) {
+        urlPrefix = row["url_prefix"]
+        fileCacheControl = row["file_cache_control"]
+        pageCacheControl = row["page_cache_control"]
+        archiveRefused = row["archive_refused"]
+        note = row["note"]
+    }
+}
+
+extension Store {
+    /// Adds or replaces the policy for a URL prefix.
+    public func setIndexPolicy(_ policy: IndexPolicy) throws {
+        let prefix = policy.urlPrefix.isEmpty ? "" : try RecordedURL.normalize(policy.urlPrefix)
+        try writeTransaction { db in
+            try db.execute(
+                sql: """
+                    INSERT OR REPLACE INTO index_policy (url_prefix, file_cache_control, page_cache_control, archive_refused, note)
+                    VALUES (?, ?, ?, ?, ?)
+                    """,
+                arguments: [prefix, policy.fileCacheControl, policy.pageCacheControl, policy.archiveRefused, policy.note])
+        }
+    }
+
+    /// Removes the policy for a URL prefix; returns whether there was one.
+    @discardableResult
+    public func removeIndexPolicy(urlPrefix: String) throws -> Bool {
+        let prefix = urlPrefix.isEmpty ? "" : try RecordedURL.normalize(urlPrefix)
+        return try writeTransaction { db in
+            try db.execute(sql: "DELETE FROM index_policy WHERE url_prefix = ?", arguments: [prefix])
+            return db.changesCount > 0
+        }
+    }
+
+    /// Every index policy, by prefix.
+    public func indexPolicies() throws -> [IndexPolicy] {
+        try read { db in try Row.fetchAll(db, sql: "SELECT * FROM index_policy ORDER BY url_prefix").map(IndexPolicy.init(row:)) }
+    }
+
+    /// The policy that applies to a normalized URL: the longest matching prefix.
+    func indexPolicy(for url: String, _ db: Database) throws -> IndexPolicy? {
+        try Row.fetchAll(db, cachedSQL: "SELECT * FROM index_policy")
+            .map(IndexPolicy.init(row:))
+            .filter { url.hasPrefix($0.urlPrefix) }
+            .max { $0.urlPrefix.count < $1.urlPrefix.count }
+    }
+}
+
+extension Row {
+    static func fetchAll(_ db: Database, cachedSQL sql: String, arguments: StatementArguments = StatementArguments()) throws -> [Row] {
+        try Row.fetchAll(db.cachedStatement(sql: sql), arguments: arguments)
+    }
+}

@@ -1,0 +1,264 @@
+import Foundation
+import GRDB
+import HTTPCaching
+
+/// Whether a request can be answered from the store, and exactly why not (DESIGN §6).
+public enum Verdict: Sendable, Hashable {
+    case satisfiable(Satisfied)
+    case unsatisfiable([VerdictReason])
+
+    public var isSatisfiable: Bool {
+        if case .satisfiable = self { return true }
+        return false
+    }
+}
+
+/// A stored response that answers the request, and how fresh it is.
+public struct Satisfied: Sendable, Hashable {
+    public enum Freshness: Sendable, Hashable {
+        /// Fresh until this time (Unix seconds).
+        case fresh(until: Int64)
+        /// Stale by this many seconds; served because of `allowedBecause` (a sentence).
+        case stale(by: Int64, allowedBecause: String)
+    }
+
+    public var record: ResponseRecord
+    public var freshness: Freshness
+    /// Facts worth telling (an archived body, an overridden Cache-Control).
+    public var notes: [String]
+}
+
+/// One reason a request cannot be answered from the store, with a stable code, a sentence and
+/// a hint for what to do.
+public enum VerdictReason: Sendable, Hashable {
+    /// Nothing was ever recorded for this URL (the last failed attempt, if any).
+    case neverFetched(lastFailure: Observation?)
+    /// The response was refused by HTTP rules: the refusal codes, when it was seen, its status.
+    case refused(reasons: [String], at: Int64, status: Int)
+    /// The stored response was selected by other request headers (`Vary`).
+    /// `relaxedMatch`: its content type is one the request accepts, so it would do under a
+    /// relaxed `Accept` comparison.
+    case varyMismatch(header: String, stored: String?, requested: String?, relaxedMatch: Bool)
+    /// The response said `Vary: *`: it can never be reused.
+    case varyStar
+    /// The body's blob is recorded but its file is gone.
+    case bodyMissing(BlobDigest)
+    /// The body failed verification and was quarantined (when).
+    case bodyCorrupt(BlobDigest, at: Int64?)
+    /// The response is stale (by seconds) and the policy does not allow serving it: the reasons.
+    case staleNotAllowed(by: Int64, reasons: [String], policy: CachePolicy)
+    /// The refused response's body was archived, but only policy `archive` uses it.
+    case archivedNeedsArchivePolicy(at: Int64)
+
+    /// A stable, machine-readable code.
+    public var code: String {
+        switch self {
+        case .neverFetched: "never-fetched"
+        case .refused(let reasons, _, _):
+            reasons.contains("status-not-cacheable") && !reasons.contains("no-store-response") ? "status-not-cacheable" : "refused"
+        case .varyMismatch: "vary-mismatch"
+        case .varyStar: "vary-star"
+        case .bodyMissing: "body-missing"
+        case .bodyCorrupt: "body-corrupt"
+        case .staleNotAllowed: "stale-not-allowed"
+        case .archivedNeedsArchivePolicy: "archived-needs-archive-policy"
+        }
+    }
+
+    /// What happened, in one sentence.
+    public var message: String {
+        switch self {
+        case .neverFetched(let failure):
+            if let failure {
+                return "never fetched successfully; the last attempt failed on \(Timestamp.iso8601(failure.at)): \(failure.detail)"
+            }
+            return "never fetched: the store has no response for this URL"
+        case .refused(let reasons, let at, let status):
+            let why = reasons.map(Self.describeRefusal).joined(separator: "; ")
+            return "the \(status) response seen on \(Timestamp.iso8601(at)) was refused by HTTP caching rules: \(why)"
+        case .varyMismatch(let header, let stored, let requested, let relaxed):
+            var text = "the stored response varies on \(header): it was fetched with \(Self.show(stored)), this request sends \(Self.show(requested))"
+            if relaxed { text += " (its content type is acceptable to this request: it would match under a relaxed Accept comparison)" }
+            return text
+        case .varyStar:
+            return "the stored response says Vary: *, so it can never be reused"
+        case .bodyMissing(let digest):
+            return "the body blob \(digest.hex) is recorded but its file is gone"
+        case .bodyCorrupt(let digest, let at):
+            return "the body blob \(digest.hex) failed verification\(at.map { " on \(Timestamp.iso8601($0))" } ?? "") and is quarantined"
+        case .staleNotAllowed(let by, let reasons, let policy):
+            return "the stored response is stale by \(Self.duration(by)) and policy \(policy.rawValue) does not serve it: \(reasons.joined(separator: "; "))"
+        case .archivedNeedsArchivePolicy(let at):
+            return "the body of the response refused on \(Timestamp.iso8601(at)) was archived, but only policy archive serves archived bodies"
+        }
+    }
+
+    /// What to do about it.
+    public var hint: String {
+        switch self {
+        case .neverFetched:
+            "fetch it once while online: artifact-store fetch URL"
+        case .refused(let reasons, _, _) where reasons.contains("no-store-response"):
+            "the index sends no-store; override it for this index (an index policy with a page/file Cache-Control, e.g. max-age=600) or keep refused bodies with an archive policy, then fetch again while online"
+        case .refused:
+            "this response cannot be cached under HTTP rules; an index policy can override the index's Cache-Control, then fetch again"
+        case .varyMismatch(_, _, _, true):
+            "request it with the same header as before, or fetch it again with this request's headers while online"
+        case .varyMismatch, .varyStar:
+            "fetch it again with this request's headers while online"
+        case .bodyMissing, .bodyCorrupt:
+            "fetch it again while online, or put the original file again"
+        case .staleNotAllowed(_, _, .online):
+            "revalidate while online, or answer it with policy offline, which serves stale responses"
+        case .staleNotAllowed:
+            "revalidate while online"
+        case .archivedNeedsArchivePolicy:
+            "use policy archive to serve archived bodies"
+        }
+    }
+
+    static func describeRefusal(_ code: String) -> String {
+        switch code {
+        case "no-store-response": "the response said Cache-Control: no-store"
+        case "no-store-request": "the request said Cache-Control: no-store"
+        case "status-not-cacheable": "its status is not cacheable without explicit freshness (max-age, Expires, public)"
+        case "method-not-cacheable": "its method is not cacheable"
+        case "partial-content": "it was a partial (206) response"
+        case "not-modified": "it was a 304 with nothing stored to freshen"
+        default: code
+        }
+    }
+
+    static func show(_ value: String?) -> String {
+        value.map { "\"\($0)\"" } ?? "no such header"
+    }
+
+    /// `3d 4h`, `12m 5s`: a staleness for humans.
+    public static func duration(_ seconds: Int64) -> String {
+        let units: [(Int64, String)] = [(86_400, "d"), (3_600, "h"), (60, "m"), (1, "s")]
+        var rest = max(0, seconds)
+        var parts: [String] = []
+        for (size, unit) in units where rest >= size && parts.count < 2 {
+            parts.append("\(rest / size)\(unit)")
+            rest %= size
+        }
+        return parts.isEmpty ? "0s" : parts.joined(separator: " ")
+    }
+}
+
+extension Store {
+    /// Can this request be answered from the store under `policy` at `time` (default: now)?
+    /// Either the response that answers it and how fresh it is, or every reason it cannot be.
+    public func verdict(for request: HTTPRequestHead, policy: CachePolicy, at time: Date? = nil) throws -> Verdict {
+        let url = try RecordedURL.normalize(request.url)
+        let now = HTTPDate(secondsSince1970: time.map(Self.seconds) ?? nowSeconds)
+        let presented = HTTPRequestHead(method: request.method, url: url, headers: request.headers)
+        let (candidates, lastFailure) = try read { db -> ([(ResponseRecord, Row)], Observation?) in
+            let rows = try Row.fetchAll(db, cachedSQL: """
+                SELECT r.*, b.digest AS blob_digest, b.quarantined_at AS blob_quarantined_at
+                FROM response r LEFT JOIN blob b ON b.digest = r.body_digest
+                WHERE r.url = ? AND r.method = ? ORDER BY r.response_time DESC, r.id DESC
+                """, arguments: [url, request.method])
+            var failure: Observation?
+            if rows.isEmpty, let row = try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM observation WHERE url = ? AND outcome = 'failed' ORDER BY id DESC LIMIT 1"), arguments: [url]) {
+                failure = Observation(at: row["at"], outcome: .failed, status: row["status"], detail: row["detail"])
+            }
+            return (rows.map { (ResponseRecord(row: $0), $0) }, failure)
+        }
+        if candidates.isEmpty { return .unsatisfiable([.neverFetched(lastFailure: lastFailure)]) }
+
+        var reasons: [VerdictReason] = []
+        for (record, row) in candidates {
+            switch evaluate(record, blobRow: row, for: presented, policy: policy, now: now) {
+            case .success(let satisfied): return .satisfiable(satisfied)
+            case .failure(let failure):
+                for reason in failure.reasons where !reasons.contains(reason) { reasons.append(reason) }
+            }
+        }
+        return .unsatisfiable(reasons)
+    }
+
+    private struct Unsatisfied: Error { var reasons: [VerdictReason] }
+
+    private func evaluate(_ record: ResponseRecord, blobRow: Row, for request: HTTPRequestHead, policy: CachePolicy, now: HTTPDate) -> Result<Satisfied, Unsatisfied> {
+        var notes: [String] = []
+        switch record.disposition {
+        case .refused:
+            return .failure(Unsatisfied(reasons: [.refused(reasons: record.refusalReasons, at: record.responseTime, status: record.status)]))
+        case .archived where policy != .archive:
+            return .failure(Unsatisfied(reasons: [
+                .refused(reasons: record.refusalReasons, at: record.responseTime, status: record.status),
+                .archivedNeedsArchivePolicy(at: record.responseTime),
+            ]))
+        case .archived:
+            notes.append("refused by HTTP rules on \(Timestamp.iso8601(record.responseTime)) (\(record.refusalReasons.joined(separator: ", "))); its body was kept on purpose by the archive policy")
+        case .stored:
+            break
+        }
+        if let override = record.appliedCacheControl {
+            notes.append("the index policy for \(record.overridePrefix ?? "this URL") replaced the server's Cache-Control with \"\(override)\"")
+        }
+
+        let decision = cache.reuse(record.exchange, for: request, now: now)
+        if !decision.mismatches.isEmpty {
+            return .failure(Unsatisfied(reasons: decision.mismatches.compactMap { mismatch in
+                switch mismatch {
+                case .varyAll: return .varyStar
+                case .varyMismatch(let field, let stored, let presented):
+                    return .varyMismatch(header: field, stored: stored, requested: presented,
+                                         relaxedMatch: field.lowercased() == "accept" && Self.accepts(presented, contentType: record.responseHeaders.combinedValue(for: "Content-Type")))
+                case .urlMismatch, .methodMismatch: return nil
+                }
+            }))
+        }
+
+        if let digest = record.bodyDigest {
+            if blobRow["blob_digest"] as String? == nil {
+                return .failure(Unsatisfied(reasons: [.bodyMissing(digest)]))
+            }
+            if let quarantinedAt = blobRow["blob_quarantined_at"] as Int64? {
+                return .failure(Unsatisfied(reasons: [.bodyCorrupt(digest, at: quarantinedAt)]))
+            }
+            if (try? FileSystem.lstat(layout.blobPath(digest))) == nil {
+                return .failure(Unsatisfied(reasons: [.bodyMissing(digest)]))
+            }
+        }
+
+        let mode: ServingMode = policy == .online ? .connected : .overridingDirectives
+        switch decision.verdict(mode) {
+        case .fresh(let ttl):
+            return .success(Satisfied(record: record, freshness: .fresh(until: now.secondsSince1970 &+ ttl), notes: notes))
+        case .stale(let by, let allowance):
+            let because = switch allowance {
+            case .requestMaxStale(let limit): "the request accepts stale responses (max-stale\(limit.map { "=\($0)" } ?? ""))"
+            case .disconnected, .policy: "policy \(policy.rawValue) serves stale responses"
+            }
+            return .success(Satisfied(record: record, freshness: .stale(by: by, allowedBecause: because), notes: notes))
+        case .overridden(let by, let directives):
+            let overridden = directives.isEmpty ? "" : ", overriding the response's \(directives.map(\.code).joined(separator: " and "))"
+            return .success(Satisfied(record: record, freshness: .stale(by: by, allowedBecause: "policy \(policy.rawValue) serves stale responses\(overridden)"), notes: notes))
+        case .revalidationRequired(let reasons):
+            return .failure(Unsatisfied(reasons: [.staleNotAllowed(by: decision.freshness.staleness, reasons: reasons.map(\.description), policy: policy)]))
+        case .notAllowed(let by, let because):
+            return .failure(Unsatisfied(reasons: [.staleNotAllowed(by: by, reasons: because.map(\.description), policy: policy)]))
+        case .unusable:
+            return .failure(Unsatisfied(reasons: [.varyStar]))
+        }
+    }
+
+    /// Whether an `Accept` value admits a content type (media ranges, ignoring parameters and
+    /// giving q=0 its meaning of "not acceptable").
+    static func accepts(_ accept: String?, contentType: String?) -> Bool {
+        guard let contentType, let mediaType = contentType.split(separator: ";").first?.trimmingCharacters(in: .whitespaces).lowercased(), !mediaType.isEmpty else { return false }
+        guard let accept else { return true }  // no Accept: anything is acceptable (RFC 9110 §12.5.1)
+        for range in accept.split(separator: ",") {
+            let parts = range.split(separator: ";").map { $0.trimmingCharacters(in: .whitespaces).lowercased() }
+            guard let type = parts.first, !type.isEmpty else { continue }
+            let q = parts.dropFirst().first { $0.hasPrefix("q=") }.flatMap { Double($0.dropFirst(2)) } ?? 1
+            guard q > 0 else { continue }
+            if type == "*/*" || type == mediaType { return true }
+            if type.hasSuffix("/*"), mediaType.hasPrefix(type.dropLast()) { return true }
+        }
+        return false
+    }
+}
