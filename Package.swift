@@ -16,6 +16,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-crypto", exact: "3.12.3"),
         .package(url: "https://github.com/apple/swift-argument-parser", exact: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log", exact: "1.16.2"),
+        .package(url: "https://github.com/swift-server/async-http-client", exact: "1.37.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", exact: "2.28.1"),
     ],
     targets: [
         // Pure logic: no dependencies, no I/O.
@@ -37,7 +39,14 @@ let package = Package(
         ),
         // The few system calls Swift's Glibc module lacks (sync_file_range).
         .target(name: "SystemShims"),
-        .target(name: "ArtifactStoreHTTP", dependencies: ["ArtifactStore"]),
+        .target(
+            name: "ArtifactStoreHTTP",
+            dependencies: [
+                "ArtifactStore",
+                "HTTPCaching",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            ]
+        ),
         .target(
             name: "ArtifactStoreCLI",
             dependencies: [
@@ -58,7 +67,15 @@ let package = Package(
         .testTarget(name: "HTTPCachingTests", dependencies: ["HTTPCaching"]),
         .testTarget(name: "PythonPackagingTests", dependencies: ["PythonPackaging"]),
         .testTarget(name: "ArtifactStoreTests", dependencies: ["ArtifactStore", "HTTPCaching"]),
-        .testTarget(name: "ArtifactStoreHTTPTests", dependencies: ["ArtifactStoreHTTP"]),
+        .testTarget(
+            name: "ArtifactStoreHTTPTests",
+            dependencies: [
+                "ArtifactStoreHTTP",
+                "ArtifactStore",
+                "HTTPCaching",
+                .product(name: "Hummingbird", package: "hummingbird"),
+            ]
+        ),
         .testTarget(name: "ArtifactStoreCLITests", dependencies: ["ArtifactStoreCLI", "artifact-store"]),
     ]
 )

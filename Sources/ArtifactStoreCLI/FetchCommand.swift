@@ -1,0 +1,359 @@
+import ArgumentParser
+import ArtifactStore
+import ArtifactStoreHTTP
+import Foundation
+import HTTPCaching
+import Synchronization
+
+struct FetchCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "fetch",
+        abstract: "Fetch a URL through the store, recording the response.",
+        discussion: """
+            Online, a fresh stored response is used as is, a stale one is revalidated with a \
+            conditional request, and anything else is downloaded and recorded: stored, or refused \
+            with the reason HTTP caching rules give (e.g. no-store). Redirects are followed and each \
+            hop is recorded. With --offline the network is never touched: the answer comes from \
+            the store, or the command says why it cannot (exit status 1).
+
+            Credentials in the URL (https://user:secret@host/...) are sent as Basic authentication \
+            and never recorded or printed; Authorization and Cookie headers are never recorded.
+
+            The body is written to standard output, or with -o FILE to FILE (a regular file is \
+            replaced atomically; a device such as /dev/null is written into), also when the store \
+            refused to keep it; with --json and no -o it is not written. Nothing is written for an HTTP error status (4xx, 5xx), which \
+            exits with status 74 after being recorded.
+
+            EXIT STATUS
+              0   the response was fetched or answered from the store
+              1   --offline and the store cannot answer (the reasons and hints are printed)
+              64  bad input: not an http(s) URL, a malformed --header
+              74  network or store failure, or an HTTP error status
+            """)
+
+    @OptionGroup var storeOptions: StoreOptions
+    @Argument(help: ArgumentHelp("The http or https URL to fetch.", valueName: "url")) var url: String
+    @Option(name: .shortAndLong, help: ArgumentHelp("Write the body to this file (\"-\" for standard output).", valueName: "file"))
+    var output: String?
+    @Flag(help: "Never touch the network: answer from the store or say why it cannot.") var offline = false
+    @Option(name: .customLong("header"), help: ArgumentHelp("A request header, e.g. 'Accept: text/html' (repeatable).", valueName: "name: value"))
+    var headers: [String] = []
+    @Flag(help: "Print the result as one line of JSON.") var json = false
+    @Option(help: ArgumentHelp("Seconds to wait for a connection.", valueName: "seconds")) var connectTimeout: Double = 30
+    @Option(help: ArgumentHelp("Seconds to wait for the next bytes of a response.", valueName: "seconds")) var readTimeout: Double = 60
+    @Option(help: ArgumentHelp("Seconds the whole fetch may take.", valueName: "seconds")) var timeout: Double?
+
+    func validate() throws {
+        _ = try parsedHeaders()
+        for value in [connectTimeout, readTimeout, timeout ?? 1] where !(value > 0) {
+            throw ValidationError("timeouts must be positive numbers of seconds")
+        }
+    }
+
+    func parsedHeaders() throws -> HeaderFields {
+        var fields = HeaderFields()
+        for line in headers {
+            guard let colon = line.firstIndex(of: ":") else {
+                throw ValidationError("--header must look like 'Name: value' (got \(line))")
+            }
+            let name = line[..<colon].trimmingCharacters(in: .whitespaces)
+            let value = line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)
+            let token = CharacterSet(charactersIn: "!#$%&'*+-.^_`|~0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ")
+            guard !name.isEmpty, name.unicodeScalars.allSatisfy(token.contains) else {
+                throw ValidationError("--header has an invalid field name: \(line)")
+            }
+            guard !value.unicodeScalars.contains(where: { $0 == "\r" || $0 == "\n" || $0 == "\0" }) else {
+                throw ValidationError("--header values cannot contain line breaks")
+            }
+            fields.append(name: name, value: value)
+        }
+        return fields
+    }
+
+    func run() async throws {
+        let request = FetchRequest(url: url, headers: try parsedHeaders())
+        let store = try storeOptions.open()
+        var configuration = CachingClient.Configuration()
+        configuration.connectTimeout = connectTimeout
+        configuration.readTimeout = readTimeout
+        configuration.totalTimeout = timeout
+        // Without -o the body goes to standard output (not with --json, whose output is the
+        // result line, and not a large body onto a terminal).
+        let destination = output ?? (json ? nil : "-")
+        configuration.keepsUnstoredBodies = destination != nil
+        let client = CachingClient(store: store, configuration: configuration)
+        let progress = ProgressBar.forStandardError()
+        let outcome: Result<FetchResult, any Error>
+        do {
+            outcome = .success(try await client.fetch(request, mode: offline ? .offline : .online, progress: progress?.update))
+        } catch {
+            outcome = .failure(error)
+        }
+        progress?.finish()
+        try? await client.shutdown()
+
+        let result: FetchResult
+        switch outcome {
+        case .success(let value):
+            result = value
+        case .failure(let error as FetchError):
+            try report(error)
+        case .failure(let error):
+            throw error
+        }
+        defer { if case .temporaryFile(let path, _) = result.body { unlink(path) } }
+
+        var written: String?
+        if let destination, result.isSuccess || (300..<400).contains(result.status) {
+            if output == nil, isatty(STDOUT_FILENO) == 1, (result.body.size ?? 0) > 1 << 20 {
+                Output.error("artifact-store: not writing a \(Output.humanSize(result.body.size ?? 0)) body to the terminal; use -o FILE")
+            } else {
+                try write(result.body, of: store, to: destination)
+                written = destination
+            }
+        }
+        if json {
+            try Output.printJSON(FetchJSON(result, output: written))
+        } else {
+            Output.error(humanSummary(result, output: written))
+        }
+        if result.status >= 400 {
+            throw ExitCode(ExitStatus.storeFailure.rawValue)
+        }
+    }
+
+    /// Prints a fetch failure and exits with its status.
+    private func report(_ error: FetchError) throws -> Never {
+        switch error {
+        case .unsatisfiable(let url, let reasons):
+            if json {
+                try Output.printJSON(UnsatisfiableJSON(url: url, reasons: reasons.map(ReasonJSON.init)))
+            } else {
+                Output.error("artifact-store: \(url) cannot be answered offline:")
+                for reason in reasons {
+                    Output.error("  - \(reason.message) [\(reason.code)]")
+                    if !reason.hint.isEmpty { Output.error("    hint: \(reason.hint)") }
+                }
+            }
+            throw ExitCode(ExitStatus.notFound.rawValue)
+        case .invalidURL, .unsupportedScheme, .unsupportedMethod:
+            Output.error("artifact-store: \(error.description)")
+            throw ExitCode(ExitStatus.usage.rawValue)
+        case .store(let storeError):
+            Output.error("artifact-store: \(storeError.message)")
+            throw ExitCode(ExitStatus(for: storeError.code).rawValue)
+        default:
+            Output.error("artifact-store: \(error.description)")
+            throw ExitCode(ExitStatus.storeFailure.rawValue)
+        }
+    }
+
+    /// Writes the body to `path` through a temporary file renamed into place, so that a failure
+    /// leaves no half-written file; `-` writes to standard output.
+    private func write(_ body: FetchedBody, of store: Store, to path: String) throws {
+        if path == "-" {
+            try copy(body, of: store, to: FileHandle.standardOutput.fileDescriptor)
+            return
+        }
+        var info = stat()
+        if stat(path, &info) == 0, (info.st_mode & S_IFMT) != S_IFREG {
+            // A device or a pipe (/dev/null, /dev/stdout, a FIFO): write into it, never replace it.
+            guard (info.st_mode & S_IFMT) != S_IFDIR else {
+                throw StoreError(.invalidInput, "\(path) is a directory; give a file name for -o")
+            }
+            let descriptor = open(path, O_WRONLY | O_CLOEXEC)
+            guard descriptor >= 0 else {
+                throw StoreError(.invalidInput, "cannot open \(path): \(String(cString: strerror(errno)))")
+            }
+            defer { close(descriptor) }
+            try copy(body, of: store, to: descriptor)
+            return
+        }
+        // A regular file (or a new one): write a temporary file beside it and rename it into
+        // place. A symbolic link is kept and its target replaced.
+        let resolved = (try? FileManager.default.destinationOfSymbolicLink(atPath: path)).map { target in
+            target.hasPrefix("/") ? target : URL(fileURLWithPath: path).deletingLastPathComponent().appending(path: target).path(percentEncoded: false)
+        } ?? path
+        let destination = URL(fileURLWithPath: resolved)
+        let temporary = destination.deletingLastPathComponent().appending(path: ".\(destination.lastPathComponent).artifact-store-\(getpid())").path(percentEncoded: false)
+        let descriptor = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
+        guard descriptor >= 0 else {
+            throw StoreError(.invalidInput, "cannot create \(path): \(String(cString: strerror(errno)))")
+        }
+        do {
+            defer { close(descriptor) }
+            try copy(body, of: store, to: descriptor)
+            guard fsync(descriptor) == 0 else { throw StoreError(.io, "cannot write \(path): \(String(cString: strerror(errno)))") }
+        } catch {
+            unlink(temporary)
+            throw error
+        }
+        guard rename(temporary, resolved) == 0 else {
+            let message = String(cString: strerror(errno))
+            unlink(temporary)
+            throw StoreError(.invalidInput, "cannot write \(path): \(message)")
+        }
+    }
+
+    private func copy(_ body: FetchedBody, of store: Store, to descriptor: Int32) throws {
+        switch body {
+        case .none:
+            return
+        case .stored(let digest, _):
+            try store.copy(digest, to: descriptor)
+        case .temporaryFile(let source, _):
+            let input = open(source, O_RDONLY | O_CLOEXEC)
+            guard input >= 0 else { throw StoreError(.io, "cannot read the downloaded body at \(source)") }
+            defer { close(input) }
+            var buffer = [UInt8](repeating: 0, count: 1 << 16)
+            while true {
+                let count = read(input, &buffer, buffer.count)
+                if count < 0 && errno == EINTR { continue }
+                guard count >= 0 else { throw StoreError(.io, "cannot read the downloaded body at \(source)") }
+                if count == 0 { return }
+                var offset = 0
+                while offset < count {
+                    let written = buffer[offset..<count].withUnsafeBytes { Glibc.write(descriptor, $0.baseAddress, $0.count) }
+                    if written < 0 && errno == EINTR { continue }
+                    guard written > 0 else { throw StoreError(.io, "cannot write the output: \(String(cString: strerror(errno)))") }
+                    offset += written
+                }
+            }
+        }
+    }
+
+    private func humanSummary(_ result: FetchResult, output: String?) -> String {
+        var parts = ["\(result.status) \(result.url)"]
+        switch result.source {
+        case .store(let fresh): parts.append(fresh ? "from the store (fresh)" : "from the store (stale)")
+        case .network: parts.append("from the network")
+        case .revalidated: parts.append("revalidated (304)")
+        }
+        parts.append(FetchJSON.storageDescription(result))
+        if let size = result.body.size { parts.append(Output.humanSize(size)) }
+        if let output { parts.append("written to \(output == "-" ? "standard output" : output)") }
+        var text = parts.joined(separator: ", ")
+        for redirect in result.redirects {
+            text = "\(redirect.status) \(redirect.from) -> \(redirect.to)\n" + text
+        }
+        return text
+    }
+}
+
+// MARK: - JSON
+
+/// `fetch --json` output (stable; keys sorted).
+struct FetchJSON: Encodable {
+    var url: String
+    var status: Int
+    /// `network`, `store` or `revalidated`.
+    var source: String
+    /// For answers from the store: whether they were fresh.
+    var fresh: Bool?
+    var freshness: String?
+    /// `stored`, `refused`, `archived` or what the store says.
+    var storage: String
+    var digest: String?
+    var size: Int64?
+    var output: String?
+    var redirects: [FetchRedirect]
+
+    init(_ result: FetchResult, output: String?) {
+        url = result.url
+        status = result.status
+        switch result.source {
+        case .network: source = "network"; fresh = nil
+        case .revalidated: source = "revalidated"; fresh = nil
+        case .store(let isFresh): source = "store"; fresh = isFresh
+        }
+        freshness = result.freshness
+        storage = Self.storageDescription(result)
+        if case .stored(let digest, _) = result.body { self.digest = digest.hex }
+        size = result.body.size
+        self.output = output
+        redirects = result.redirects
+    }
+
+    static func storageDescription(_ result: FetchResult) -> String {
+        result.record.disposition.rawValue
+    }
+
+    func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(url, forKey: .url)
+        try container.encode(status, forKey: .status)
+        try container.encode(source, forKey: .source)
+        try container.encode(fresh, forKey: .fresh)
+        try container.encode(freshness, forKey: .freshness)
+        try container.encode(storage, forKey: .storage)
+        try container.encode(digest, forKey: .digest)
+        try container.encode(size, forKey: .size)
+        try container.encode(output, forKey: .output)
+        try container.encode(redirects, forKey: .redirects)
+    }
+
+    enum CodingKeys: String, CodingKey { case url, status, source, fresh, freshness, storage, digest, size, output, redirects }
+}
+
+struct ReasonJSON: Encodable {
+    var code: String
+    var message: String
+    var hint: String
+    init(_ reason: VerdictReason) {
+        code = reason.code
+        message = reason.message
+        hint = reason.hint
+    }
+}
+
+/// `fetch --offline --json` output when the store cannot answer.
+struct UnsatisfiableJSON: Encodable {
+    var url: String
+    var satisfiable = false
+    var reasons: [ReasonJSON]
+}
+
+// MARK: - Progress
+
+/// A one-line progress bar on standard error, drawn only when it is a terminal, at most ten
+/// times a second.
+final class ProgressBar: Sendable {
+    private struct State {
+        var lastDraw = Date.distantPast
+        var drawn = false
+    }
+    private let state = Mutex(State())
+
+    static func forStandardError() -> ProgressBar? {
+        isatty(STDERR_FILENO) == 1 ? ProgressBar() : nil
+    }
+
+    @Sendable func update(_ received: Int64, _ expected: Int64?) {
+        let now = Date()
+        let shouldDraw = state.withLock { state -> Bool in
+            let complete = expected == received
+            guard complete || now.timeIntervalSince(state.lastDraw) >= 0.1 else { return false }
+            state.lastDraw = now
+            state.drawn = true
+            return true
+        }
+        guard shouldDraw else { return }
+        var line: String
+        if let expected, expected > 0 {
+            let fraction = min(1, Double(received) / Double(expected))
+            let width = 30
+            let filled = Int(fraction * Double(width))
+            line = "[" + String(repeating: "#", count: filled) + String(repeating: ".", count: width - filled) + "] "
+            line += String(format: "%3d%% ", Int(fraction * 100)) + Output.humanSize(received) + " / " + Output.humanSize(expected)
+        } else {
+            line = Output.humanSize(received)
+        }
+        FileHandle.standardError.write(Data(("\r\u{1B}[K" + line).utf8))
+    }
+
+    func finish() {
+        if state.withLock({ $0.drawn }) {
+            FileHandle.standardError.write(Data("\r\u{1B}[K".utf8))
+        }
+    }
+}

@@ -1,0 +1,527 @@
+import ArtifactStore
+import AsyncHTTPClient
+import Foundation
+import HTTPCaching
+import NIOCore
+import NIOHTTP1
+
+/// The store's request and response heads (NIOHTTP1 has types of the same names).
+typealias RequestHead = HTTPCaching.HTTPRequestHead
+typealias ResponseHead = HTTPCaching.HTTPResponseHead
+
+/// An HTTP client that fetches through a ``ArtifactStore/Store``: fresh responses come from the
+/// store, stale ones are revalidated with conditional requests, and every response the network
+/// gives (stored, refused, redirect, error) or fails to give is recorded.
+///
+/// Bodies are streamed into the store (constant memory, whatever their size) and become visible
+/// only when complete: a body shorter or longer than its `Content-Length` is not stored and the
+/// fetch is recorded as a failure. Redirects are followed here, hop by hop, so that each hop is
+/// recorded. Credentials in a URL (`https://user:secret@host/`) are sent as Basic authentication
+/// to that origin and never recorded; `Authorization`, `Proxy-Authorization` and `Cookie` are
+/// never recorded either.
+///
+/// Call ``shutdown()`` when done.
+public final class CachingClient: Sendable {
+    /// Settings of a client.
+    public struct Configuration: Sendable {
+        /// Seconds to wait for a connection to be established.
+        public var connectTimeout: TimeInterval = 30
+        /// Seconds to wait for the next bytes of a response (head or body) before giving up.
+        public var readTimeout: TimeInterval = 60
+        /// Seconds a whole fetch (every redirect hop and every body) may take; `nil` for no limit.
+        public var totalTimeout: TimeInterval? = nil
+        /// How many redirects one fetch follows before failing.
+        public var maximumRedirects = 10
+        /// The largest response header section accepted, in bytes (names, values and line
+        /// framing). The HTTP parser also refuses more than 80 KiB on its own.
+        public var maximumHeaderBytes = 64 * 1024
+        /// Sent as `User-Agent` unless the request has its own.
+        public var userAgent = "artifact-store/0.1.0"
+        /// When on, the body of a response the store does not keep (refused by HTTP caching rules,
+        /// an uncacheable error page) is handed to the caller in a temporary file
+        /// (``FetchedBody/temporaryFile(path:size:)``); when off it is read and dropped.
+        public var keepsUnstoredBodies = false
+        /// Where those temporary files are created.
+        public var temporaryDirectory = FileManager.default.temporaryDirectory.path
+
+        /// The defaults: 30 s to connect, 60 s between reads, no total limit, 10 redirects.
+        public init() {}
+    }
+
+    /// The store this client records into and answers from.
+    public let store: Store
+    /// The settings given at creation.
+    public let configuration: Configuration
+    private let http: HTTPClient
+
+    /// Creates a client over `store`. Call ``shutdown()`` before dropping it.
+    public init(store: Store, configuration: Configuration = Configuration()) {
+        self.store = store
+        self.configuration = configuration
+        var httpConfiguration = HTTPClient.Configuration(
+            redirectConfiguration: .disallow,
+            timeout: HTTPClient.Configuration.Timeout(
+                connect: .nanoseconds(Self.nanoseconds(configuration.connectTimeout)),
+                read: .nanoseconds(Self.nanoseconds(configuration.readTimeout))),
+            decompression: .disabled)
+        // Installers' indexes are plain HTTP/1.1 or HTTP/2 over TLS; let AHC negotiate.
+        httpConfiguration.httpVersion = .automatic
+        // A refused connection is an answer (recorded as a failure), not something to retry
+        // until the connect timeout.
+        httpConfiguration.connectionPool.retryConnectionEstablishment = false
+        http = HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: httpConfiguration)
+    }
+
+    /// Shuts the underlying HTTP client down; no fetch may be started afterwards.
+    public func shutdown() async throws {
+        try await http.shutdown()
+    }
+
+    private static func nanoseconds(_ seconds: TimeInterval) -> Int64 {
+        Int64((max(0.001, seconds) * 1e9).rounded())
+    }
+
+    // MARK: - Fetch
+
+    /// Fetches `request`, following redirects, and answers from the store when it can.
+    ///
+    /// - Parameters:
+    ///   - mode: `.online` (default) fetches what the store cannot answer under the `online`
+    ///     policy; `.offline` never touches the network and answers under the `offline` policy.
+    ///   - progress: called as body bytes arrive from the network.
+    /// - Throws: ``FetchError``: `.unsatisfiable` with the verdict's reasons when offline and the
+    ///   store cannot answer; `.unsupportedScheme` / `.invalidURL` for bad input (nothing is
+    ///   recorded); transport, timeout, length and header-size failures after recording them.
+    public func fetch(_ request: FetchRequest, mode: FetchMode = .online, progress: FetchProgress? = nil) async throws -> FetchResult {
+        guard request.method == "GET" || request.method == "HEAD" else {
+            throw FetchError.unsupportedMethod(request.method)
+        }
+        var target = try Target(request.url)
+        var method = request.method
+        var headers = request.headers
+        let deadline = configuration.totalTimeout.map { Date().addingTimeInterval($0) }
+        var redirects: [FetchRedirect] = []
+        while true {
+            let hop: Hop
+            switch mode {
+            case .offline: hop = try answerOffline(target: target, method: method, headers: headers)
+            case .online: hop = try await answerOnline(target: target, method: method, headers: headers, deadline: deadline, progress: progress)
+            }
+            guard Self.redirectStatuses.contains(hop.record.status), method == "GET" || method == "HEAD" else {
+                return hop.result(url: target.recordedURL, redirects: redirects)
+            }
+            guard let location = hop.record.responseHeaders.values(for: "Location").first else {
+                return hop.result(url: target.recordedURL, redirects: redirects)
+            }
+            guard redirects.count < configuration.maximumRedirects else {
+                throw FetchError.tooManyRedirects(url: RecordedURL.redacted(request.url), limit: configuration.maximumRedirects)
+            }
+            guard let next = target.following(location) else {
+                throw FetchError.badRedirect(url: target.recordedURL, location: location)
+            }
+            if hop.record.status == 303 && method != "HEAD" { method = "GET" }
+            if !next.sameOrigin(as: target) {
+                // Like browsers and pip: credentials stay with the origin they were meant for.
+                for name in Self.secretRequestFields { headers.removeAll(named: name) }
+            }
+            redirects.append(FetchRedirect(from: target.recordedURL, status: hop.record.status, to: next.recordedURL, fromStore: hop.fromStore))
+            target = next
+            // Only the final answer's body goes to the caller.
+            if case .temporaryFile(let path, _) = hop.body { unlink(path) }
+        }
+    }
+
+    static let redirectStatuses: Set<Int> = [301, 302, 303, 307, 308]
+    /// Request fields that are sent on the wire but never recorded.
+    static let secretRequestFields = ["Authorization", "Proxy-Authorization", "Cookie"]
+
+    /// The request as the store sees it: recorded URL, no secret fields.
+    private func recordedHead(_ target: Target, method: String, headers: HeaderFields) -> RequestHead {
+        var recorded = headers
+        for name in Self.secretRequestFields { recorded.removeAll(named: name) }
+        return RequestHead(method: method, url: target.recordedURL, headers: recorded)
+    }
+
+    // MARK: Offline
+
+    private func answerOffline(target: Target, method: String, headers: HeaderFields) throws -> Hop {
+        let head = recordedHead(target, method: method, headers: headers)
+        let verdict = try storeCall { try store.verdict(for: head, policy: .offline) }
+        switch verdict {
+        case .satisfiable(let satisfied):
+            return try Hop(fromStore: satisfied, store: store)
+        case .unsatisfiable(let reasons):
+            throw FetchError.unsatisfiable(url: target.recordedURL, reasons: reasons)
+        }
+    }
+
+    // MARK: Online
+
+    private func answerOnline(target: Target, method: String, headers: HeaderFields, deadline: Date?, progress: FetchProgress?) async throws -> Hop {
+        let head = recordedHead(target, method: method, headers: headers)
+        if case .satisfiable(let satisfied) = try storeCall({ try store.verdict(for: head, policy: .online) }) {
+            return try Hop(fromStore: satisfied, store: store)
+        }
+        // The caller's own validators are sent as they are; otherwise the store's, if any.
+        let callerConditional = Self.conditionalFields.contains { headers.contains($0) }
+        let conditional = callerConditional ? HeaderFields() : try storeCall { try store.conditionalHeaders(for: head) } ?? HeaderFields()
+        if callerConditional || !conditional.isEmpty {
+            let hop = try await exchange(target: target, head: head, wireHeaders: headers, conditional: conditional, deadline: deadline, progress: progress)
+            if let hop { return hop }
+        }
+        // A 304 that freshened nothing usable (the stored response was replaced, evicted or its
+        // body lost meanwhile, or the caller's validators matched nothing stored): ask again
+        // without conditions, so that the store gets the full response.
+        var unconditional = headers
+        for name in Self.conditionalFields { unconditional.removeAll(named: name) }
+        guard let hop = try await exchange(target: target, head: head, wireHeaders: unconditional, conditional: nil, deadline: deadline, progress: progress) else {
+            throw fail(head, .transport(url: target.recordedURL, message: "the server answered an unconditional request with 304 Not Modified"))
+        }
+        return hop
+    }
+
+    /// Request fields that make a request conditional.
+    static let conditionalFields = ["If-None-Match", "If-Modified-Since", "If-Match", "If-Unmodified-Since", "If-Range"]
+
+    /// One request on the wire and its recording. `conditional` holds the store's validators
+    /// (empty when the caller's own are in `wireHeaders`; nil for an unconditional request).
+    /// Returns nil only for a 304 that could not be merged into a usable stored response.
+    private func exchange(
+        target: Target, head: RequestHead, wireHeaders: HeaderFields, conditional: HeaderFields?,
+        deadline: Date?, progress: FetchProgress?
+    ) async throws -> Hop? {
+        var request = HTTPClientRequest(url: target.wireURL)
+        request.method = HTTPMethod(rawValue: head.method)
+        for field in wireHeaders { request.headers.add(name: field.name, value: field.value) }
+        if let conditional { for field in conditional { request.headers.replaceOrAdd(name: field.name, value: field.value) } }
+        if !request.headers.contains(name: "User-Agent") { request.headers.add(name: "User-Agent", value: configuration.userAgent) }
+        if let credentials = target.basicCredentials, !request.headers.contains(name: "Authorization") {
+            request.headers.add(name: "Authorization", value: "Basic " + Data(credentials.utf8).base64EncodedString())
+        }
+
+        let requestTime = Date()
+        let response: HTTPClientResponse
+        do {
+            let remaining = deadline.map { $0.timeIntervalSinceNow } ?? 365 * 86_400
+            guard remaining > 0 else { throw HTTPClientError.deadlineExceeded }
+            response = try await http.execute(request, timeout: .nanoseconds(Self.nanoseconds(remaining)))
+        } catch {
+            throw fail(head, Self.fetchError(error, url: target.recordedURL, headerLimit: configuration.maximumHeaderBytes))
+        }
+        let responseTime = Date()
+        let responseHead = ResponseHead(status: Int(response.status.code), headers: HeaderFields(response.headers.map { ($0.name, $0.value) }))
+
+        let headerBytes = response.headers.reduce(0) { $0 + $1.name.utf8.count + $1.value.utf8.count + 4 }
+        guard headerBytes <= configuration.maximumHeaderBytes else {
+            throw fail(head, .headersTooLarge(url: target.recordedURL, limit: configuration.maximumHeaderBytes))
+        }
+
+        let status = responseHead.status
+        let hasBody = head.method != "HEAD" && status != 204 && status != 304 && !(100..<200).contains(status)
+        let expectedLength = Self.declaredLength(response.headers)
+
+        if status == 304 {
+            // Never recorded as a response of its own (it would replace the stored one): it
+            // freshens what it validates, or the caller asks again without conditions.
+            guard conditional != nil else { return nil }
+            _ = try await receive(response.body, into: .discard, expected: nil, target: target, head: head, deadline: deadline, progress: nil)
+            let merged = try storeCall {
+                try store.recordNotModified(request: head, response: responseHead, requestTime: requestTime, responseTime: responseTime)
+            }
+            // Nothing left to freshen, or a body that was lost or quarantined meanwhile: the
+            // caller asks again without conditions.
+            guard let merged, try storeCall({ try bodyIsIntact(merged) }) else { return nil }
+            return Hop(source: .revalidated, record: merged, body: Self.storedBody(merged), freshness: nil)
+        }
+
+        let plan = try storeCall { try store.recordingPlan(request: head, response: responseHead) }
+        var sink: BodySink = .discard
+        if hasBody {
+            if case .keepBody = plan {
+                sink = .blob(try storeCall { try store.makeBlobWriter() })
+            } else if configuration.keepsUnstoredBodies {
+                sink = try .temporaryFile(in: configuration.temporaryDirectory)
+            }
+        }
+        let received = try await receive(response.body, into: sink, expected: hasBody ? expectedLength : nil, target: target, head: head, deadline: deadline, progress: progress)
+
+        var blob: StoredBlob?
+        var body = FetchedBody.none
+        switch sink {
+        case .blob(let writer):
+            do {
+                blob = try writer.commit()
+            } catch {
+                throw fail(head, Self.fetchError(error, url: target.recordedURL, headerLimit: configuration.maximumHeaderBytes))
+            }
+        case .temporaryFile(let descriptor, let path):
+            close(descriptor)
+            body = .temporaryFile(path: path, size: received)
+        case .discard:
+            break
+        }
+        let record: ResponseRecord
+        do {
+            record = try storeCall {
+                try store.record(request: head, response: responseHead, body: blob, requestTime: requestTime, responseTime: responseTime)
+            }
+        } catch {
+            if case .temporaryFile(let path, _) = body { unlink(path) }
+            throw error
+        }
+        if let blob { body = .stored(digest: blob.digest, size: blob.size) }
+        return Hop(source: .network, record: record, body: body, freshness: nil)
+    }
+
+    /// Whether the record's body (if any) is still in the store and not quarantined.
+    private func bodyIsIntact(_ record: ResponseRecord) throws -> Bool {
+        guard let digest = record.bodyDigest else { return true }
+        guard let info = try store.blob(digest), info.quarantinedAt == nil else { return false }
+        return FileManager.default.fileExists(atPath: store.path(of: digest))
+    }
+
+    /// Streams a body into `sink`, checking it against its `Content-Length` and the deadline.
+    /// On any failure the sink is discarded (nothing stored) and the failure recorded.
+    private func receive(
+        _ body: HTTPClientResponse.Body, into sink: BodySink, expected: Int64?, target: Target, head: RequestHead,
+        deadline: Date?, progress: FetchProgress?
+    ) async throws -> Int64 {
+        var received: Int64 = 0
+        do {
+            progress?(0, expected)
+            for try await buffer in body {
+                received += Int64(buffer.readableBytes)
+                if let expected, received > expected {
+                    throw FetchError.bodyLengthMismatch(url: target.recordedURL, expected: expected, received: received)
+                }
+                try buffer.withUnsafeReadableBytes { bytes in try sink.write(bytes) }
+                progress?(received, expected)
+                if let deadline, Date() > deadline {
+                    throw FetchError.timedOut(url: target.recordedURL, message: "the total timeout of \(configuration.totalTimeout ?? 0) s elapsed while receiving the body")
+                }
+            }
+            if let expected, received != expected {
+                throw FetchError.bodyLengthMismatch(url: target.recordedURL, expected: expected, received: received)
+            }
+            return received
+        } catch {
+            sink.discard()
+            var failure = Self.fetchError(error, url: target.recordedURL, headerLimit: configuration.maximumHeaderBytes)
+            if let expected, received < expected, case .transport = failure {
+                // The connection ended early: say how much of the announced body arrived.
+                failure = .bodyLengthMismatch(url: target.recordedURL, expected: expected, received: received)
+            }
+            throw fail(head, failure)
+        }
+    }
+
+    /// Records a failed fetch (best effort: a store that cannot record it must not hide the
+    /// original failure) and returns the error to throw.
+    private func fail(_ head: RequestHead, _ error: FetchError) -> FetchError {
+        if case .store = error { return error }
+        try? store.recordFailure(request: head, error: error.description, at: Date())
+        return error
+    }
+
+    private func storeCall<T>(_ body: () throws -> T) throws -> T {
+        do {
+            return try body()
+        } catch let error as StoreError {
+            throw FetchError.store(error)
+        }
+    }
+
+    /// The `Content-Length` a body must have, unless the message is chunked.
+    static func declaredLength(_ headers: HTTPHeaders) -> Int64? {
+        guard !headers.contains(name: "Transfer-Encoding") else { return nil }
+        let values = headers["Content-Length"]
+        guard let first = values.first, let length = Int64(first.trimmingCharacters(in: .whitespaces)), length >= 0 else { return nil }
+        return length
+    }
+
+    static func storedBody(_ record: ResponseRecord) -> FetchedBody {
+        guard let digest = record.bodyDigest else { return .none }
+        return .stored(digest: digest, size: record.bodySize ?? 0)
+    }
+
+    /// Maps AHC, NIO and store errors to ``FetchError``.
+    static func fetchError(_ error: any Error, url: String, headerLimit: Int) -> FetchError {
+        switch error {
+        case let error as FetchError:
+            return error
+        case let error as StoreError:
+            return .store(error)
+        case is CancellationError:
+            return .transport(url: url, message: "cancelled")
+        case let error as HTTPParserError:
+            switch error {
+            case .headerOverflow:
+                return .headersTooLarge(url: url, limit: min(headerLimit, 80 * 1024))
+            default:
+                return .transport(url: url, message: "the server's response is malformed (\(error))")
+            }
+        case let error as HTTPClientError:
+            switch error {
+            case .connectTimeout: return .timedOut(url: url, message: "no connection within the connect timeout")
+            case .readTimeout: return .timedOut(url: url, message: "the server sent nothing within the read timeout")
+            case .deadlineExceeded: return .timedOut(url: url, message: "the total timeout elapsed")
+            case .remoteConnectionClosed: return .transport(url: url, message: "the server closed the connection before the response was complete")
+            case .cancelled: return .transport(url: url, message: "cancelled")
+            case .bodyLengthMismatch: return .transport(url: url, message: "the body length does not match Content-Length")
+            default: return .transport(url: url, message: "\(error)")
+            }
+        case let error as IOError:
+            return .transport(url: url, message: "cannot connect or read: " + String(cString: strerror(error.errnoCode)).lowercased())
+        default:
+            return .transport(url: url, message: RecordedURL.redacted("\(error)"))
+        }
+    }
+}
+
+// MARK: - Pieces
+
+/// Where a body goes while it is received.
+private enum BodySink {
+    /// Into the store (kept by HTTP rules or the archive policy).
+    case blob(BlobWriter)
+    /// Into a private temporary file for the caller (not kept by the store).
+    case temporaryFile(Int32, String)
+    /// Nowhere: counted and dropped.
+    case discard
+
+    static func temporaryFile(in directory: String) throws -> BodySink {
+        var template = Array((directory + "/artifact-store-body-XXXXXX").utf8CString)
+        let descriptor = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
+        guard descriptor >= 0 else {
+            throw FetchError.store(StoreError(.io, "cannot create a temporary file in \(directory): \(String(cString: strerror(errno)))"))
+        }
+        let path = template.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
+        return .temporaryFile(descriptor, path)
+    }
+
+    func write(_ bytes: UnsafeRawBufferPointer) throws {
+        switch self {
+        case .blob(let writer):
+            try writer.write(bytes)
+        case .temporaryFile(let descriptor, let path):
+            var offset = 0
+            while offset < bytes.count {
+                let written = Glibc.write(descriptor, bytes.baseAddress! + offset, bytes.count - offset)
+                if written < 0 {
+                    if errno == EINTR { continue }
+                    throw FetchError.store(StoreError(.io, "cannot write the temporary file \(path): \(String(cString: strerror(errno)))"))
+                }
+                offset += written
+            }
+        case .discard:
+            break
+        }
+    }
+
+    func discard() {
+        switch self {
+        case .blob(let writer): writer.cancel()
+        case .temporaryFile(let descriptor, let path):
+            close(descriptor)
+            unlink(path)
+        case .discard: break
+        }
+    }
+}
+
+/// A URL split into what goes on the wire and what is recorded.
+struct Target: Sendable {
+    /// The URL sent on the wire, without userinfo.
+    var wireURL: String
+    /// The URL as the store records it (normalized, no userinfo, no fragment).
+    var recordedURL: String
+    /// `user:password`, percent-decoded, for Basic authentication.
+    var basicCredentials: String?
+    var scheme: String
+    var host: String
+    var port: Int
+
+    init(_ text: String) throws {
+        let trimmed = text.trimmingCharacters(in: .whitespaces)
+        let shown = RecordedURL.redacted(trimmed)
+        guard let colon = trimmed.firstIndex(of: ":"),
+            trimmed[..<colon].allSatisfy({ $0.isLetter || $0.isNumber || "+-.".contains($0) }),
+            trimmed[..<colon].first?.isLetter == true
+        else {
+            throw FetchError.invalidURL("not an absolute URL: \(shown); give one like https://pypi.org/simple/torch/")
+        }
+        let scheme = trimmed[..<colon].lowercased()
+        guard scheme == "http" || scheme == "https" else {
+            throw FetchError.unsupportedScheme(scheme: scheme, url: shown)
+        }
+        guard var components = URLComponents(string: trimmed), let host = components.host, !host.isEmpty else {
+            throw FetchError.invalidURL("not a valid http(s) URL: \(shown)")
+        }
+        if let user = components.user {
+            basicCredentials = user + ":" + (components.password ?? "")
+        }
+        components.user = nil
+        components.password = nil
+        components.fragment = nil
+        guard let wire = components.string else {
+            throw FetchError.invalidURL("not a valid http(s) URL: \(shown)")
+        }
+        wireURL = wire
+        do {
+            recordedURL = try RecordedURL.normalize(wire)
+        } catch let error as StoreError {
+            throw FetchError.invalidURL(error.message)
+        }
+        self.scheme = scheme
+        self.host = host.lowercased()
+        port = components.port ?? (scheme == "https" ? 443 : 80)
+    }
+
+    /// The target a `Location` points to, resolved against this one; nil when it is not a
+    /// usable http(s) URL. Credentials carry over only to the same origin.
+    func following(_ location: String) -> Target? {
+        guard let base = URL(string: wireURL), let resolved = URL(string: location, relativeTo: base)?.absoluteURL else { return nil }
+        guard var next = try? Target(resolved.absoluteString) else { return nil }
+        if next.basicCredentials == nil, next.sameOrigin(as: self) { next.basicCredentials = basicCredentials }
+        return next
+    }
+
+    func sameOrigin(as other: Target) -> Bool {
+        scheme == other.scheme && host == other.host && port == other.port
+    }
+}
+
+/// One answered hop of a fetch.
+struct Hop {
+    var source: FetchResult.Source
+    var record: ResponseRecord
+    var body: FetchedBody
+    var freshness: String?
+
+    var fromStore: Bool { if case .store = source { return true } else { return false } }
+
+    init(source: FetchResult.Source, record: ResponseRecord, body: FetchedBody, freshness: String?) {
+        self.source = source
+        self.record = record
+        self.body = body
+        self.freshness = freshness
+    }
+
+    init(fromStore satisfied: Satisfied, store: Store) throws {
+        let description: String
+        let fresh: Bool
+        switch satisfied.freshness {
+        case .fresh(let until):
+            fresh = true
+            description = "fresh until \(Timestamp.iso8601(until))"
+        case .stale(let by, let allowedBecause):
+            fresh = false
+            description = "stale by \(VerdictReason.duration(by)), used because \(allowedBecause)"
+        }
+        self.init(source: .store(fresh: fresh), record: satisfied.record, body: CachingClient.storedBody(satisfied.record), freshness: description)
+    }
+
+    func result(url: String, redirects: [FetchRedirect]) -> FetchResult {
+        FetchResult(source: source, url: url, redirects: redirects, status: record.status, headers: record.responseHeaders, body: body, record: record, freshness: freshness)
+    }
+}
