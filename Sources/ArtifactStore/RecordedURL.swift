@@ -8,6 +8,15 @@ public enum RecordedURL {
     ///
     /// - Throws: ``StoreError`` `invalidInput` for anything but an absolute `http(s)` URL.
     public static func normalize(_ url: String) throws -> String {
+        // Fast path for the common case (a lowercase scheme, no userinfo, nothing to trim).
+        let utf8 = url.utf8
+        if (url.hasPrefix("https://") || url.hasPrefix("http://")), !utf8.contains(UInt8(ascii: "@")),
+           let first = utf8.first, let last = utf8.last, first > 0x20, last > 0x20 {
+            let host = url.hasPrefix("https://") ? utf8.dropFirst(8) : utf8.dropFirst(7)
+            if let start = host.first, start != UInt8(ascii: "/"), start != UInt8(ascii: "?"), start != UInt8(ascii: "#") {
+                return CacheKey.normalizedURL(url)
+            }
+        }
         let trimmed = url.trimmingCharacters(in: .whitespaces)
         guard let schemeEnd = trimmed.range(of: "://") else {
             throw StoreError(.invalidInput, "not an absolute URL: \(redacted(trimmed)); give one like https://pypi.org/simple/torch/")

@@ -10,6 +10,23 @@ public enum RecordingPlan: Sendable, Hashable {
     case discardBody(refusalReasons: [String])
 }
 
+/// A complete response to record: its request, head, body blob (if kept) and times.
+public struct RecordedExchange: Sendable, Hashable {
+    public var request: HTTPRequestHead
+    public var response: HTTPResponseHead
+    public var body: StoredBlob?
+    public var requestTime: Date
+    public var responseTime: Date
+
+    public init(request: HTTPRequestHead, response: HTTPResponseHead, body: StoredBlob?, requestTime: Date, responseTime: Date) {
+        self.request = request
+        self.response = response
+        self.body = body
+        self.requestTime = requestTime
+        self.responseTime = responseTime
+    }
+}
+
 /// One entry of a URL's fetch history.
 public struct Observation: Sendable, Hashable, Codable {
     public enum Outcome: String, Sendable, Hashable, Codable {
@@ -53,58 +70,73 @@ extension Store {
     ///   - requestTime: when the request was sent; `responseTime`: when the response arrived.
     @discardableResult
     public func record(request: HTTPRequestHead, response: HTTPResponseHead, body: StoredBlob?, requestTime: Date, responseTime: Date) throws -> ResponseRecord {
-        let url = try RecordedURL.normalize(request.url)
-        let sent = Self.seconds(requestTime), received = Self.seconds(responseTime)
-        let request = HTTPRequestHead(method: request.method, url: url, headers: HeaderBlock.withoutSecrets(request.headers))
+        try record(batch: [RecordedExchange(request: request, response: response, body: body, requestTime: requestTime, responseTime: responseTime)])[0]
+    }
+
+    /// Records many responses in one transaction (one fsync): for imports and bulk loads.
+    @discardableResult
+    public func record(batch: [RecordedExchange]) throws -> [ResponseRecord] {
+        let normalized = try batch.map { try RecordedURL.normalize($0.request.url) }
         return try writeTransaction { db in
-            let policy = try indexPolicy(for: url, db)
-            let override = policy?.cacheControl(for: url)
-            let effective = HTTPResponseHead(status: response.status, headers: IndexPolicy.apply(override, to: response.headers))
-            let storability = cache.storability(request: request, response: effective)
-            let disposition: ResponseDisposition =
-                storability.isStorable ? .stored : (policy?.archiveRefused == true && body != nil ? .archived : .refused)
-            let keptBody = disposition == .refused ? nil : body
-
-            let nominated = Self.varyNominated(effective.headers)
-            let variantKey = Self.variantKey(nominated, request: request.headers)
-            let keptRequestHeaders = HeaderFields(request.headers.filter { field in nominated.contains { $0.caseInsensitiveCompare(field.name) == .orderedSame } })
-            let exchange = StoredExchange(
-                request: HTTPRequestHead(method: request.method, url: url, headers: keptRequestHeaders),
-                response: effective, requestTime: HTTPDate(secondsSince1970: sent), responseTime: HTTPDate(secondsSince1970: received))
-            let freshness = cache.freshness(of: exchange, now: HTTPDate(secondsSince1970: received))
-            let expiresAt = received.addingReportingOverflow(freshness.timeToLive).partialValue
-
-            let row = try Row.fetchOne(
-                db.cachedStatement(sql: """
-                    INSERT INTO response (method, url, variant_key, status, request_headers, response_headers,
-                        applied_cache_control, override_prefix, request_time, response_time, storability,
-                        refusal_reasons, freshness_lifetime, expires_at, body_digest, body_size, last_used_at)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                    ON CONFLICT (url, method, variant_key) DO UPDATE SET
-                        status = excluded.status, request_headers = excluded.request_headers,
-                        response_headers = excluded.response_headers,
-                        applied_cache_control = excluded.applied_cache_control, override_prefix = excluded.override_prefix,
-                        request_time = excluded.request_time, response_time = excluded.response_time,
-                        storability = excluded.storability, refusal_reasons = excluded.refusal_reasons,
-                        freshness_lifetime = excluded.freshness_lifetime, expires_at = excluded.expires_at,
-                        body_digest = excluded.body_digest, body_size = excluded.body_size,
-                        last_used_at = excluded.last_used_at
-                    RETURNING *
-                    """),
-                arguments: [
-                    request.method, url, variantKey, response.status, HeaderBlock.encode(keptRequestHeaders),
-                    HeaderBlock.encode(response.headers), override, override == nil ? nil : policy?.urlPrefix, sent, received,
-                    disposition.rawValue, storability.refusalReasons.map(\.code).joined(separator: ","),
-                    freshness.lifetime.seconds, expiresAt, keptBody?.digest.hex, keptBody?.size, received,
-                ])!
-            if let keptBody {
-                try db.execute(sql: "UPDATE blob SET last_used_at = max(last_used_at, ?) WHERE digest = ?", arguments: [received, keptBody.digest.hex])
+            try zip(batch, normalized).map { exchange, url in
+                try record(exchange, url: url, db)
             }
-            let outcome = Observation.Outcome(rawValue: disposition.rawValue)!
-            try observe(url: url, at: received, outcome: outcome, status: response.status,
-                        detail: storability.refusalReasons.map(\.code).joined(separator: ","), db)
-            return ResponseRecord(row: row)
         }
+    }
+
+    private func record(_ exchange: RecordedExchange, url: String, _ db: Database) throws -> ResponseRecord {
+        let response = exchange.response, body = exchange.body
+        let sent = Self.seconds(exchange.requestTime), received = Self.seconds(exchange.responseTime)
+        let request = HTTPRequestHead(method: exchange.request.method, url: url, headers: HeaderBlock.withoutSecrets(exchange.request.headers))
+        let policy = try indexPolicy(for: url, db)
+        let override = policy?.cacheControl(for: url)
+        let effective = HTTPResponseHead(status: response.status, headers: IndexPolicy.apply(override, to: response.headers))
+        let storability = cache.storability(request: request, response: effective)
+        let disposition: ResponseDisposition =
+            storability.isStorable ? .stored : (policy?.archiveRefused == true && body != nil ? .archived : .refused)
+        let keptBody = disposition == .refused ? nil : body
+
+        let nominated = Self.varyNominated(effective.headers)
+        let variantKey = Self.variantKey(nominated, request: request.headers)
+        let keptRequestHeaders = HeaderFields(request.headers.filter { field in nominated.contains { $0.caseInsensitiveCompare(field.name) == .orderedSame } })
+        let exchange = StoredExchange(
+            request: HTTPRequestHead(method: request.method, url: url, headers: keptRequestHeaders),
+            response: effective, requestTime: HTTPDate(secondsSince1970: sent), responseTime: HTTPDate(secondsSince1970: received))
+        let freshness = cache.freshness(of: exchange, now: HTTPDate(secondsSince1970: received))
+        let expiresAt = received.addingReportingOverflow(freshness.timeToLive).partialValue
+
+        let row = try Row.fetchOne(
+            db.cachedStatement(sql: """
+                INSERT INTO response (method, url, variant_key, status, request_headers, response_headers,
+                    applied_cache_control, override_prefix, request_time, response_time, storability,
+                    refusal_reasons, freshness_lifetime, expires_at, body_digest, body_size, last_used_at)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                ON CONFLICT (url, method, variant_key) DO UPDATE SET
+                    status = excluded.status, request_headers = excluded.request_headers,
+                    response_headers = excluded.response_headers,
+                    applied_cache_control = excluded.applied_cache_control, override_prefix = excluded.override_prefix,
+                    request_time = excluded.request_time, response_time = excluded.response_time,
+                    storability = excluded.storability, refusal_reasons = excluded.refusal_reasons,
+                    freshness_lifetime = excluded.freshness_lifetime, expires_at = excluded.expires_at,
+                    body_digest = excluded.body_digest, body_size = excluded.body_size,
+                    last_used_at = excluded.last_used_at
+                RETURNING *
+                """),
+            arguments: [
+                request.method, url, variantKey, response.status, HeaderBlock.encode(keptRequestHeaders),
+                HeaderBlock.encode(response.headers), override, override == nil ? nil : policy?.urlPrefix, sent, received,
+                disposition.rawValue, storability.refusalReasons.map(\.code).joined(separator: ","),
+                freshness.lifetime.seconds, expiresAt, keptBody?.digest.hex, keptBody?.size, received,
+            ])!
+        if let keptBody {
+            try db.execute(sql: "UPDATE blob SET last_used_at = max(last_used_at, ?) WHERE digest = ?", arguments: [received, keptBody.digest.hex])
+        }
+        let outcome = Observation.Outcome(rawValue: disposition.rawValue)!
+        let recorded = ResponseRecord(row: row)
+        let indexNote = try indexRecordedResponse(recorded, db)  // IndexFiles.swift: index_file, wheel_response
+        try observe(url: url, at: received, outcome: outcome, status: response.status,
+                    detail: (storability.refusalReasons.map(\.code) + [indexNote].compactMap { $0 }).joined(separator: ","), db)
+        return recorded
     }
 
     /// Records a 304 that answered a conditional request: the stored responses it validates are
@@ -226,5 +258,51 @@ extension Store {
     static func seconds(_ date: Date) -> Int64 {
         let value = date.timeIntervalSince1970.rounded(.down)
         return value.isFinite ? Int64(clamping: Int(exactly: value) ?? (value < 0 ? Int.min : Int.max)) : 0
+    }
+}
+
+/// Which responses ``Store/forEachResponse(matching:limit:_:)`` lists.
+public struct ResponseFilter: Sendable, Hashable {
+    /// Only refused (and archived) responses.
+    public var refusedOnly = false
+    /// Only responses that are stale at `now` (past their freshness lifetime).
+    public var staleAt: Date?
+    /// Only responses from this host (case-insensitive).
+    public var host: String?
+
+    public init(refusedOnly: Bool = false, staleAt: Date? = nil, host: String? = nil) {
+        self.refusedOnly = refusedOnly
+        self.staleAt = staleAt
+        self.host = host
+    }
+}
+
+extension Store {
+    /// Calls `body` for each current response row matching `filter`, by URL, without loading
+    /// them all in memory.
+    public func forEachResponse(matching filter: ResponseFilter = ResponseFilter(), limit: Int? = nil, _ body: (ResponseRecord) throws -> Void) throws {
+        var conditions: [String] = []
+        var arguments: [(any DatabaseValueConvertible)?] = []
+        if filter.refusedOnly { conditions.append("storability IN ('refused', 'archived')") }
+        if let staleAt = filter.staleAt {
+            conditions.append("storability <> 'refused' AND expires_at <= ?")
+            arguments.append(Self.seconds(staleAt))
+        }
+        if let host = filter.host?.lowercased() {
+            // URLs are normalized: the host follows the scheme in lowercase.
+            conditions.append("(url GLOB ? OR url GLOB ? OR url GLOB ? OR url GLOB ?)")
+            let escaped = host.replacingOccurrences(of: "[", with: "[[]").replacingOccurrences(of: "*", with: "[*]").replacingOccurrences(of: "?", with: "[?]")
+            for scheme in ["http", "https"] {
+                arguments.append("\(scheme)://\(escaped)/*")
+                arguments.append("\(scheme)://\(escaped):*")
+            }
+        }
+        let whereClause = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
+        arguments.append(limit ?? -1)
+        try read { db in
+            let cursor = try Row.fetchCursor(db, sql: "SELECT * FROM response \(whereClause) ORDER BY url, method, variant_key LIMIT ?",
+                                             arguments: StatementArguments(arguments))
+            while let row = try cursor.next() { try body(ResponseRecord(row: row)) }
+        }
     }
 }

@@ -99,3 +99,20 @@ extension Store {
     /// The path of a blob's file, for display.
     public func path(of digest: BlobDigest) -> String { layout.blobPath(digest) }
 }
+
+extension Store {
+    /// A bare indexed point lookup of a response row's id: the floor a verdict lookup is
+    /// measured against by `scripts/bench-lookup.sh`.
+    @_spi(Benchmarks)
+    public func rawResponseLookup(url: String, method: String = "GET") throws -> Int64? {
+        try read { db in
+            try Int64.fetchOne(db.cachedStatement(sql: "SELECT id FROM response WHERE url = ? AND method = ?"), arguments: [url, method])
+        }
+    }
+
+    /// Folds the WAL into the database file, so its size can be measured.
+    @_spi(Benchmarks)
+    public func checkpoint() throws {
+        try database.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA wal_checkpoint(TRUNCATE)") }
+    }
+}

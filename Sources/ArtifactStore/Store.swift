@@ -26,12 +26,16 @@ public final class Store: Sendable {
     public let layout: StoreLayout
     let database: DatabasePool
     let options: Options
+    /// Blob last-use times not yet written (Store+Usage.swift).
+    let usage = UsageBuffer()
 
     private init(layout: StoreLayout, database: DatabasePool, options: Options) {
         self.layout = layout
         self.database = database
         self.options = options
     }
+
+    deinit { writeUsage(usage.take()) }
 
     /// Opens the store at `directory`, creating it (private to the user, mode 0700) if needed and
     /// migrating an older store to the current schema.
@@ -191,6 +195,12 @@ extension Store {
             try db.execute(sql: "PRAGMA synchronous = FULL")
         }
         do {
+            // Openers of one store take turns (an advisory lock on the store directory): switching
+            // a new database to WAL and migrating it need it to themselves, and SQLite reports
+            // such a conflict as "busy" without waiting. Everything after the open runs freely.
+            let lock = try FileSystem.open(layout.rootPath, O_RDONLY | O_DIRECTORY)
+            defer { close(lock) }
+            try FileSystem.check("flock \(layout.rootPath)") { flock(lock, LOCK_EX) }
             let pool = try DatabasePool(path: layout.database, configuration: configuration)
             try migrate(pool, layout: layout, logger: options.logger)
             return pool
@@ -225,14 +235,6 @@ extension Store {
         }
         let pending = try pool.read { db in try !migrator.hasCompletedMigrations(db) }
         if pending {
-            // Two processes opening a new store at once would both try to create the tables:
-            // serialize migrations with an advisory lock on the store directory. The migrator
-            // reads the applied migrations after the lock is taken, so the second one finds
-            // nothing left to do.
-            let root = layout.rootPath
-            let lock = try FileSystem.open(root, O_RDONLY | O_DIRECTORY)
-            defer { close(lock) }
-            try FileSystem.check("flock \(root)") { flock(lock, LOCK_EX) }
             try migrator.migrate(pool)
             logger.debug("store schema migrated", metadata: ["store": "\(layout.rootPath)"])
         }

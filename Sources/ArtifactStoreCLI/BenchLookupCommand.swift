@@ -1,0 +1,114 @@
+import ArgumentParser
+@_spi(Benchmarks) import ArtifactStore
+import Foundation
+import HTTPCaching
+
+/// `debug bench-lookup`: verdict latency with many recorded responses (scripts/bench-lookup.sh).
+struct BenchLookupCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "bench-lookup",
+        abstract: "Measure verdict lookups against a store of synthetic recorded responses.",
+        discussion: """
+            Records --responses synthetic PyPI-shaped responses (pages with Vary: Accept and ETags, \
+            files with immutable max-age) into a new store, then times --lookups verdicts for random \
+            recorded URLs under policy offline, beside a bare indexed point lookup of the same rows. \
+            Prints one JSON line: medians and 99th percentiles in microseconds, and database bytes \
+            per response.
+            """)
+
+    @Option(help: "Responses to record.") var responses = 1_000_000
+    @Option(help: "Verdict lookups to time.") var lookups = 200_000
+    @Option(help: "Where to create the benchmark store (default: a new temporary directory, removed afterwards).") var directory: String?
+
+    func run() throws {
+        let root = directory.map { URL(fileURLWithPath: $0) }
+            ?? URL(fileURLWithPath: NSTemporaryDirectory()).appending(path: "bench-lookup-\(UUID().uuidString)")
+        defer { if directory == nil { try? FileManager.default.removeItem(at: root) } }
+        let store = try Store.open(at: root)
+        let bodies = try (0..<1000).map { try store.put(bytes: Array("body \($0)".utf8)) }
+
+        let started = Date()
+        let batch = 20_000
+        for start in stride(from: 0, to: responses, by: batch) {
+            let exchanges = (start..<min(start + batch, responses)).map { Self.exchange($0, body: bodies[$0 % bodies.count]) }
+            try store.record(batch: exchanges)
+            progress("recorded \(min(start + batch, responses)) of \(responses)")
+        }
+        let loadSeconds = Date().timeIntervalSince(started)
+        try store.checkpoint()
+        let databaseBytes = try store.stats().databaseBytes
+
+        var generator = SystemRandomNumberGenerator()
+        let indices = (0..<lookups).map { _ in Int.random(in: 0..<responses, using: &generator) }
+        let requests = indices.map { Self.exchange($0, body: nil).request }
+        let urls = try requests.map { try RecordedURL.normalize($0.url) }
+
+        var verdictNanos: [UInt64] = []
+        verdictNanos.reserveCapacity(lookups)
+        var satisfiable = 0
+        for request in requests {
+            let begin = DispatchTime.now().uptimeNanoseconds
+            let verdict = try store.verdict(for: request, policy: .offline)
+            verdictNanos.append(DispatchTime.now().uptimeNanoseconds - begin)
+            if verdict.isSatisfiable { satisfiable += 1 }
+        }
+        var rawNanos: [UInt64] = []
+        rawNanos.reserveCapacity(lookups)
+        for url in urls {
+            let begin = DispatchTime.now().uptimeNanoseconds
+            _ = try store.rawResponseLookup(url: url)
+            rawNanos.append(DispatchTime.now().uptimeNanoseconds - begin)
+        }
+        progress("")
+        try Output.printJSON(Result(
+            responses: responses, lookups: lookups, satisfiable: satisfiable, loadSeconds: loadSeconds,
+            verdictP50Micros: Self.percentile(verdictNanos, 0.50), verdictP99Micros: Self.percentile(verdictNanos, 0.99),
+            rawLookupP50Micros: Self.percentile(rawNanos, 0.50), rawLookupP99Micros: Self.percentile(rawNanos, 0.99),
+            databaseBytes: databaseBytes, databaseBytesPerResponse: Double(databaseBytes) / Double(max(responses, 1))))
+    }
+
+    struct Result: Encodable {
+        var responses, lookups, satisfiable: Int
+        var loadSeconds: Double
+        var verdictP50Micros, verdictP99Micros, rawLookupP50Micros, rawLookupP99Micros: Double
+        var databaseBytes: Int64
+        var databaseBytesPerResponse: Double
+    }
+
+    static func percentile(_ nanos: [UInt64], _ fraction: Double) -> Double {
+        let sorted = nanos.sorted()
+        guard !sorted.isEmpty else { return 0 }
+        return Double(sorted[min(sorted.count - 1, Int(Double(sorted.count) * fraction))]) / 1000
+    }
+
+    /// Response `index`: even ones are project pages, odd ones wheel files.
+    static func exchange(_ index: Int, body: StoredBlob?) -> RecordedExchange {
+        let time = Date(timeIntervalSince1970: 1_772_534_520 + Double(index % 86_400))
+        if index % 2 == 0 {
+            let accept = "application/vnd.pypi.simple.v1+json, application/vnd.pypi.simple.v1+html; q=0.1, text/html; q=0.01"
+            return RecordedExchange(
+                request: HTTPRequestHead(url: "https://pypi.org/simple/project-\(index)/", headers: ["Accept": accept]),
+                response: HTTPResponseHead(status: 200, headers: [
+                    "Date": HTTPDate(secondsSince1970: Int64(time.timeIntervalSince1970)).imfFixdate,
+                    "Content-Type": "application/vnd.pypi.simple.v1+json", "Cache-Control": "max-age=600, public",
+                    "Vary": "Accept, Accept-Encoding", "ETag": "\"\(String(index, radix: 16))-\(index % 97)\"",
+                    "X-PyPI-Last-Serial": "\(20_000_000 + index)", "Content-Length": "\(1000 + index % 5000)",
+                ]),
+                body: body, requestTime: time, responseTime: time)
+        }
+        let hash = String(UInt64(truncatingIfNeeded: index) &* 0x9E37_79B9_7F4A_7C15, radix: 16)
+        return RecordedExchange(
+            request: HTTPRequestHead(url: "https://files.pythonhosted.org/packages/\(hash.prefix(2))/\(hash.dropFirst(2).prefix(2))/\(hash)/project_\(index)-1.0.\(index % 10)-py3-none-any.whl"),
+            response: HTTPResponseHead(status: 200, headers: [
+                "Date": HTTPDate(secondsSince1970: Int64(time.timeIntervalSince1970)).imfFixdate,
+                "Content-Type": "application/octet-stream", "Cache-Control": "max-age=365000000, immutable, public",
+                "ETag": "\"\(hash)\"", "Last-Modified": "Tue, 01 Aug 2023 00:00:00 GMT", "Content-Length": "\(20_000 + index % 100_000)",
+            ]),
+            body: body, requestTime: time, responseTime: time)
+    }
+
+    private func progress(_ text: String) {
+        guard isatty(STDERR_FILENO) == 1 else { return }
+        FileHandle.standardError.write(Data("\r\u{1B}[K\(text)".utf8))
+    }
+}

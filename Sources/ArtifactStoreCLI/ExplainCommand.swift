@@ -1,0 +1,250 @@
+import ArgumentParser
+import ArtifactStore
+import Foundation
+import HTTPCaching
+
+struct ExplainCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "explain",
+        abstract: "Tell the story of a URL: what was seen when, stored or refused and why, and what would happen offline.",
+        discussion: """
+            Reads what the store recorded for URL and answers, for the request described by \
+            --accept/--header, whether it can be satisfied under each policy (online, offline, \
+            archive), with every reason it cannot and a hint. Exit status 0 when the chosen \
+            --policy (default offline) can satisfy it, 1 when it cannot.
+
+            --json prints {"url", "request": {"method", "headers"}, "policy", "satisfiable", \
+            "verdicts": {"online"|"offline"|"archive": VERDICT}, "responses": [RESPONSE], \
+            "history": [{"at", "outcome", "status", "detail"}]}, where VERDICT is \
+            {"satisfiable", "freshness": null|{"state": "fresh"|"stale", "until"|"staleBySeconds", \
+            "allowedBecause"}, "bodyDigest", "notes": [...], "reasons": [{"code", "message", "hint"}]} \
+            and RESPONSE is {"id", "method", "status", "variant", "disposition", "refusalReasons", \
+            "seenAt", "freshnessLifetime", "expiresAt", "appliedCacheControl", "overridePrefix", \
+            "bodyDigest", "bodySize", "responseHeaders"}. Times are ISO 8601 UTC.
+
+            EXAMPLE
+              artifact-store explain https://download.pytorch.org/whl/cpu/torch/
+            """)
+
+    @OptionGroup var storeOptions: StoreOptions
+    @Argument(help: "The URL to explain.") var url: String
+    @Option(help: "The Accept header of the request to judge (as an installer would send it).") var accept: String?
+    @Option(name: .customLong("header"), help: ArgumentHelp("Another request header, as 'Name: value' (repeatable).", valueName: "header")) var headers: [String] = []
+    @Option(help: "The policy that decides the exit status: online, offline or archive.") var policy: CachePolicy = .offline
+    @Flag(help: "Print the result as JSON.") var json = false
+
+    func run() throws {
+        let store = try storeOptions.openExisting()
+        var fields = HeaderFields()
+        if let accept { fields.append(name: "Accept", value: accept) }
+        for header in headers {
+            guard let colon = header.firstIndex(of: ":"), colon != header.startIndex else {
+                throw ValidationError("--header takes 'Name: value', got \"\(header)\"")
+            }
+            fields.append(name: String(header[..<colon]).trimmingCharacters(in: .whitespaces),
+                          value: String(header[header.index(after: colon)...]).trimmingCharacters(in: .whitespaces))
+        }
+        let request = HTTPRequestHead(method: "GET", url: url, headers: fields)
+        let normalized = try RecordedURL.normalize(url)
+        var verdicts: [CachePolicy: Verdict] = [:]
+        for policy in CachePolicy.allCases { verdicts[policy] = try store.verdict(for: request, policy: policy) }
+        let responses = try store.responses(for: url)
+        let history = try store.observations(for: url)
+        let chosen = verdicts[policy]!
+
+        if json {
+            try Output.printJSON(ExplainJSON(url: normalized, request: request, policy: policy, verdicts: verdicts, responses: responses, history: history))
+        } else {
+            printStory(url: normalized, verdicts: verdicts, responses: responses, history: history)
+        }
+        if !chosen.isSatisfiable { throw ExitCode(ExitStatus.notFound.rawValue) }
+    }
+
+    private func printStory(url: String, verdicts: [CachePolicy: Verdict], responses: [ResponseRecord], history: [Observation]) {
+        Output.line(url)
+        if history.isEmpty && responses.isEmpty { Output.line("  never fetched") }
+        for entry in history {
+            let status = entry.status.map { " \($0)" } ?? ""
+            let detail = entry.detail.isEmpty ? "" : " (\(entry.detail.split(separator: ",").map { VerdictReason.describeRefusal(String($0)) }.joined(separator: "; ")))"
+            Output.line("  \(Timestamp.iso8601(entry.at))  \(entry.outcome.rawValue)\(status)\(detail)")
+        }
+        for record in responses {
+            var line = "  current: \(record.status) \(record.disposition.rawValue)"
+            if record.disposition != .refused {
+                line += ", fresh until \(Timestamp.iso8601(record.expiresAt)) (lifetime \(VerdictReason.duration(record.freshnessLifetime)))"
+            }
+            if let applied = record.appliedCacheControl { line += ", Cache-Control overridden to \"\(applied)\" by \(record.overridePrefix ?? "a policy")" }
+            if !record.variantKey.isEmpty { line += ", variant \(record.variantKey.replacingOccurrences(of: "\n", with: "; "))" }
+            Output.line(line)
+            if let server = record.responseHeaders.combinedValue(for: "Cache-Control") { Output.line("    server sent Cache-Control: \(server)") }
+        }
+        for policy in CachePolicy.allCases {
+            switch verdicts[policy]! {
+            case .satisfiable(let satisfied):
+                let freshness = switch satisfied.freshness {
+                case .fresh(let until): "fresh until \(Timestamp.iso8601(until))"
+                case .stale(let by, let because): "stale by \(VerdictReason.duration(by)), served because \(because)"
+                }
+                Output.line("\(policy.rawValue):".padding(toLength: 9, withPad: " ", startingAt: 0) + "✔ satisfiable, \(freshness)")
+                for note in satisfied.notes { Output.line("         note: \(note)") }
+            case .unsatisfiable(let reasons):
+                Output.line("\(policy.rawValue):".padding(toLength: 9, withPad: " ", startingAt: 0) + "✘ not satisfiable")
+                for reason in reasons {
+                    Output.line("         because [\(reason.code)] \(reason.message)")
+                    Output.line("         hint: \(reason.hint)")
+                }
+            }
+        }
+    }
+}
+
+extension CachePolicy: ExpressibleByArgument {}
+
+/// `explain --json`.
+private struct ExplainJSON: Encodable {
+    var url: String
+    var request: RequestJSON
+    var policy: String
+    var satisfiable: Bool
+    var verdicts: [String: VerdictJSON]
+    var responses: [ResponseJSON]
+    var history: [ObservationJSON]
+
+    init(url: String, request: HTTPRequestHead, policy: CachePolicy, verdicts: [CachePolicy: Verdict], responses: [ResponseRecord], history: [Observation]) {
+        self.url = url
+        self.request = RequestJSON(method: request.method, headers: request.headers.map { [$0.name, $0.value] })
+        self.policy = policy.rawValue
+        satisfiable = verdicts[policy]?.isSatisfiable ?? false
+        self.verdicts = Dictionary(uniqueKeysWithValues: verdicts.map { ($0.key.rawValue, VerdictJSON($0.value)) })
+        self.responses = responses.map(ResponseJSON.init)
+        self.history = history.map(ObservationJSON.init)
+    }
+}
+
+private struct RequestJSON: Encodable {
+    var method: String
+    var headers: [[String]]
+}
+
+struct VerdictJSON: Encodable {
+    struct Freshness: Encodable {
+        var state: String
+        var until: String?
+        var staleBySeconds: Int64?
+        var allowedBecause: String?
+    }
+    struct Reason: Encodable { var code, message, hint: String }
+
+    var satisfiable: Bool
+    var freshness: Freshness?
+    var bodyDigest: String?
+    var notes: [String]
+    var reasons: [Reason]
+
+    init(_ verdict: Verdict) {
+        switch verdict {
+        case .satisfiable(let satisfied):
+            satisfiable = true
+            switch satisfied.freshness {
+            case .fresh(let until): freshness = Freshness(state: "fresh", until: Timestamp.iso8601(until))
+            case .stale(let by, let because): freshness = Freshness(state: "stale", staleBySeconds: by, allowedBecause: because)
+            }
+            bodyDigest = satisfied.record.bodyDigest?.hex
+            notes = satisfied.notes
+            reasons = []
+        case .unsatisfiable(let list):
+            satisfiable = false
+            notes = []
+            reasons = list.map { Reason(code: $0.code, message: $0.message, hint: $0.hint) }
+        }
+    }
+
+    func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(satisfiable, forKey: .satisfiable)
+        try container.encode(freshness, forKey: .freshness)
+        try container.encode(bodyDigest, forKey: .bodyDigest)
+        try container.encode(notes, forKey: .notes)
+        try container.encode(reasons, forKey: .reasons)
+    }
+    enum CodingKeys: String, CodingKey { case satisfiable, freshness, bodyDigest, notes, reasons }
+}
+
+struct ResponseJSON: Encodable {
+    var id: Int64
+    var method: String
+    var status: Int
+    var variant: String
+    var disposition: String
+    var refusalReasons: [String]
+    var seenAt: String
+    var freshnessLifetime: Int64
+    var expiresAt: String
+    var appliedCacheControl: String?
+    var overridePrefix: String?
+    var bodyDigest: String?
+    var bodySize: Int64?
+    var responseHeaders: [[String]]
+
+    init(_ record: ResponseRecord) {
+        id = record.id
+        method = record.method
+        status = record.status
+        variant = record.variantKey
+        disposition = record.disposition.rawValue
+        refusalReasons = record.refusalReasons
+        seenAt = Timestamp.iso8601(record.responseTime)
+        freshnessLifetime = record.freshnessLifetime
+        expiresAt = Timestamp.iso8601(record.expiresAt)
+        appliedCacheControl = record.appliedCacheControl
+        overridePrefix = record.overridePrefix
+        bodyDigest = record.bodyDigest?.hex
+        bodySize = record.bodySize
+        responseHeaders = record.responseHeaders.map { [$0.name, $0.value] }
+    }
+
+    func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(id, forKey: .id)
+        try container.encode(method, forKey: .method)
+        try container.encode(status, forKey: .status)
+        try container.encode(variant, forKey: .variant)
+        try container.encode(disposition, forKey: .disposition)
+        try container.encode(refusalReasons, forKey: .refusalReasons)
+        try container.encode(seenAt, forKey: .seenAt)
+        try container.encode(freshnessLifetime, forKey: .freshnessLifetime)
+        try container.encode(expiresAt, forKey: .expiresAt)
+        try container.encode(appliedCacheControl, forKey: .appliedCacheControl)
+        try container.encode(overridePrefix, forKey: .overridePrefix)
+        try container.encode(bodyDigest, forKey: .bodyDigest)
+        try container.encode(bodySize, forKey: .bodySize)
+        try container.encode(responseHeaders, forKey: .responseHeaders)
+    }
+    enum CodingKeys: String, CodingKey {
+        case id, method, status, variant, disposition, refusalReasons, seenAt, freshnessLifetime, expiresAt
+        case appliedCacheControl, overridePrefix, bodyDigest, bodySize, responseHeaders
+    }
+}
+
+private struct ObservationJSON: Encodable {
+    var at: String
+    var outcome: String
+    var status: Int?
+    var detail: String
+
+    init(_ observation: Observation) {
+        at = Timestamp.iso8601(observation.at)
+        outcome = observation.outcome.rawValue
+        status = observation.status
+        detail = observation.detail
+    }
+
+    func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(at, forKey: .at)
+        try container.encode(outcome, forKey: .outcome)
+        try container.encode(status, forKey: .status)
+        try container.encode(detail, forKey: .detail)
+    }
+    enum CodingKeys: String, CodingKey { case at, outcome, status, detail }
+}

@@ -1,0 +1,186 @@
+import Foundation
+import Testing
+
+/// A loopback index in a child Python process, serving PyTorch-shaped responses: the project page
+/// with `no-cache,no-store,must-revalidate`, and wheels with only `Last-Modified`.
+final class LoopbackIndex {
+    let process = Process()
+    let port: Int
+    var base: String { "http://127.0.0.1:\(port)" }
+
+    init(directory: String) throws {
+        let script = directory + "/index_server.py"
+        try Data(#"""
+            import http.server, sys
+            class Handler(http.server.BaseHTTPRequestHandler):
+                def do_GET(self):
+                    if self.path.endswith(".whl"):
+                        body, headers = b"fake wheel " + self.path.encode(), [("Last-Modified", "Tue, 01 Aug 2023 00:00:00 GMT")]
+                    else:
+                        body = b'<!--TIMESTAMP 1--><a href="torch-2.0.1%2Bcpu-cp311-cp311-linux_x86_64.whl">torch</a>'
+                        headers = [("Cache-Control", "no-cache,no-store,must-revalidate"), ("Content-Type", "text/html")]
+                    self.send_response(200)
+                    for name, value in headers:
+                        self.send_header(name, value)
+                    self.send_header("Content-Length", str(len(body)))
+                    self.end_headers()
+                    self.wfile.write(body)
+                def log_message(self, *args):
+                    pass
+            server = http.server.HTTPServer(("127.0.0.1", 0), Handler)
+            print(server.server_address[1], flush=True)
+            server.serve_forever()
+            """#.utf8).write(to: URL(fileURLWithPath: script))
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["python3", script]
+        let output = Pipe()
+        process.standardOutput = output
+        try process.run()
+        var line = Data()
+        while !line.contains(UInt8(ascii: "\n")) {
+            let chunk = output.fileHandleForReading.availableData
+            if chunk.isEmpty { break }
+            line.append(chunk)
+        }
+        guard let port = Int(String(decoding: line, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)) else {
+            throw CocoaError(.fileReadCorruptFile, userInfo: [NSLocalizedDescriptionKey: "the loopback index did not start"])
+        }
+        self.port = port
+    }
+
+    /// Stops the server. (SIGKILL: a child spawned from a test thread may have SIGTERM blocked.)
+    func stop() {
+        guard process.isRunning else { return }
+        kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
+    }
+
+    deinit { stop() }
+}
+
+@Suite("The seed scenario through the CLI")
+struct SeedScenarioTests {
+    @Test("explain names no-store, when it was seen and the way out; with an index policy, offline works")
+    func seedScenario() throws {
+        let scratch = try Scratch()
+        let index = try LoopbackIndex(directory: scratch.path)
+        defer { index.stop() }
+        let page = index.base + "/whl/cpu/torch/"
+        let wheel = index.base + "/whl/cpu/torch-2.0.1%2Bcpu-cp311-cp311-linux_x86_64.whl"
+        #expect(try run(["fetch", page, "-o", "/dev/null"], store: scratch.store).status == 0)
+        #expect(try run(["fetch", wheel, "-o", "/dev/null"], store: scratch.store).status == 0)
+
+        let explain = try run(["explain", page], store: scratch.store)
+        #expect(explain.status == 1, "offline cannot satisfy it")
+        #expect(explain.output.contains("no-store"))
+        let today = String(ISO8601DateFormatter().string(from: Date()).prefix(10))
+        #expect(explain.output.contains("seen on \(today)"))
+        #expect(explain.output.contains("hint:"))
+        #expect(explain.output.contains("archive"))
+
+        let json = try #require(try run(["explain", "--json", page], store: scratch.store).json() as? [String: Any])
+        #expect(json["satisfiable"] as? Bool == false)
+        let offline = try #require((json["verdicts"] as? [String: Any])?["offline"] as? [String: Any])
+        let reason = try #require((offline["reasons"] as? [[String: Any]])?.first)
+        #expect(reason["code"] as? String == "refused")
+        #expect((reason["message"] as? String)?.contains("no-store") == true)
+        #expect((reason["hint"] as? String)?.isEmpty == false)
+
+        let wheelExplain = try run(["explain", wheel], store: scratch.store)
+        #expect(wheelExplain.status == 0, "the wheel is stored: \(wheelExplain.output)")
+
+        let refused = try run(["ls", "--responses", "--refused"], store: scratch.store)
+        #expect(refused.output.contains("/whl/cpu/torch/"))
+        #expect(!refused.output.contains(".whl"))
+
+        // The way out: an index policy, then one more fetch while online.
+        let set = try run(["index-policy", "set", index.base + "/whl/", "--files", "max-age=365000000, immutable", "--pages", "max-age=600"], store: scratch.store)
+        #expect(set.status == 0, "\(set.stderr)")
+        #expect(try run(["fetch", page, "-o", "/dev/null"], store: scratch.store).status == 0)
+        let after = try run(["explain", page], store: scratch.store)
+        #expect(after.status == 0, "\(after.output)")
+        #expect(after.output.contains("max-age=600"))
+        let offlineFetch = try run(["fetch", "--offline", page], store: scratch.store)
+        #expect(offlineFetch.status == 0)
+        #expect(offlineFetch.output.contains("torch-2.0.1%2Bcpu"))
+    }
+
+    @Test("show URL lists the recorded responses; an unknown URL is not found")
+    func showURL() throws {
+        let scratch = try Scratch()
+        let index = try LoopbackIndex(directory: scratch.path)
+        defer { index.stop() }
+        #expect(try run(["fetch", index.base + "/simple/torch/", "-o", "/dev/null"], store: scratch.store).status == 0)
+        let show = try run(["show", index.base + "/simple/torch/"], store: scratch.store)
+        #expect(show.status == 0)
+        #expect(show.output.contains("refused"))
+        #expect(show.output.contains("Cache-Control: no-cache,no-store,must-revalidate"))
+        let json = try #require(try run(["show", "--json", index.base + "/simple/torch/"], store: scratch.store).json() as? [[String: Any]])
+        #expect(json.first?["disposition"] as? String == "refused")
+        #expect(try run(["show", index.base + "/never/"], store: scratch.store).status == 1)
+    }
+}
+
+@Suite("Streaming large bodies")
+struct StreamingTests {
+    @Test("fetch streams a large body to disk in constant memory (measured in its own process)")
+    func constantMemory() throws {
+        let scratch = try Scratch()
+        let size = 256 << 20
+        let script = scratch.path + "/big_server.py"
+        try Data(#"""
+            import http.server, sys
+            SIZE = int(sys.argv[1])
+            class Handler(http.server.BaseHTTPRequestHandler):
+                def do_GET(self):
+                    self.send_response(200)
+                    self.send_header("Cache-Control", "max-age=3600")
+                    self.send_header("Content-Length", str(SIZE))
+                    self.end_headers()
+                    chunk = bytes(range(256)) * 4096
+                    sent = 0
+                    while sent < SIZE:
+                        part = chunk[: SIZE - sent]
+                        self.wfile.write(part)
+                        sent += len(part)
+                def log_message(self, *args):
+                    pass
+            server = http.server.HTTPServer(("127.0.0.1", 0), Handler)
+            print(server.server_address[1], flush=True)
+            server.serve_forever()
+            """#.utf8).write(to: URL(fileURLWithPath: script))
+        let server = Process()
+        server.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        server.arguments = ["python3", script, "\(size)"]
+        let serverOutput = Pipe()
+        server.standardOutput = serverOutput
+        try server.run()
+        defer {
+            kill(server.processIdentifier, SIGKILL)
+            server.waitUntilExit()
+        }
+        let port = String(decoding: serverOutput.fileHandleForReading.availableData, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+
+        let fetch = Process()
+        fetch.executableURL = artifactStoreExecutable
+        fetch.arguments = ["fetch", "--store", scratch.store, "http://127.0.0.1:\(port)/big.whl", "-o", scratch.path + "/big.whl"]
+        fetch.standardOutput = FileHandle.nullDevice
+        fetch.standardError = FileHandle.nullDevice
+        try fetch.run()
+        // Sample the child's resident memory while it runs.
+        var peakKilobytes = 0
+        while fetch.isRunning {
+            if let status = try? String(contentsOfFile: "/proc/\(fetch.processIdentifier)/status", encoding: .utf8),
+               let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmHWM:") }),
+               let kilobytes = line.split(separator: " ").compactMap({ Int($0) }).first {
+                peakKilobytes = max(peakKilobytes, kilobytes)
+            }
+            Thread.sleep(forTimeInterval: 0.01)
+        }
+        #expect(fetch.terminationStatus == 0)
+        let written = try FileManager.default.attributesOfItem(atPath: scratch.path + "/big.whl")[.size] as? Int
+        #expect(written == size)
+        #expect(peakKilobytes > 0, "the child's memory was sampled")
+        #expect(peakKilobytes < 96 << 10, "peak RSS \(peakKilobytes) KiB for a \(size >> 20) MiB body")
+    }
+}
