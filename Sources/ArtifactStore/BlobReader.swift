@@ -93,6 +93,7 @@ extension Store {
         do {
             let descriptor = try FileSystem.open(path, O_RDONLY | O_NOFOLLOW)
             let info = try FileSystem.fstat(descriptor)
+            noteUse(digest)
             return BlobReader(store: self, digest: digest, descriptor: descriptor, size: Int64(info.st_size))
         } catch let error as SystemError where error.errno == ENOENT {
             throw try absentBlobError(digest)

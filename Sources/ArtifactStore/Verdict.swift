@@ -49,6 +49,8 @@ public enum VerdictReason: Sendable, Hashable {
     case staleNotAllowed(by: Int64, reasons: [String], policy: CachePolicy)
     /// The refused response's body was archived, but only policy `archive` uses it.
     case archivedNeedsArchivePolicy(at: Int64)
+    /// The body was evicted (Unix seconds), and by what, e.g. `gc (policy max-size)`.
+    case evicted(at: Int64, by: String)
 
     /// A stable, machine-readable code.
     public var code: String {
@@ -62,6 +64,7 @@ public enum VerdictReason: Sendable, Hashable {
         case .bodyCorrupt: "body-corrupt"
         case .staleNotAllowed: "stale-not-allowed"
         case .archivedNeedsArchivePolicy: "archived-needs-archive-policy"
+        case .evicted: "evicted"
         }
     }
 
@@ -90,6 +93,8 @@ public enum VerdictReason: Sendable, Hashable {
             return "the stored response is stale by \(Self.duration(by)) and policy \(policy.rawValue) does not serve it: \(reasons.joined(separator: "; "))"
         case .archivedNeedsArchivePolicy(let at):
             return "the body of the response refused on \(Timestamp.iso8601(at)) was archived, but only policy archive serves archived bodies"
+        case .evicted(let at, let by):
+            return "the body was evicted by \(by) on \(Timestamp.iso8601(at))"
         }
     }
 
@@ -114,10 +119,12 @@ public enum VerdictReason: Sendable, Hashable {
             "revalidate while online"
         case .archivedNeedsArchivePolicy:
             "use policy archive to serve archived bodies"
+        case .evicted:
+            "fetch it again while online; pin it (artifact-store pin URL-PATTERN) so gc keeps it"
         }
     }
 
-    static func describeRefusal(_ code: String) -> String {
+    public static func describeRefusal(_ code: String) -> String {
         switch code {
         case "no-store-response": "the response said Cache-Control: no-store"
         case "no-store-request": "the request said Cache-Control: no-store"
@@ -212,6 +219,9 @@ extension Store {
             }))
         }
 
+        if record.bodyDigest == nil, let evictedAt = blobRow["evicted_at"] as Int64? {
+            return .failure(Unsatisfied(reasons: [.evicted(at: evictedAt, by: blobRow["evicted_by"] as String? ?? "gc")]))
+        }
         if let digest = record.bodyDigest {
             if blobRow["blob_digest"] as String? == nil {
                 return .failure(Unsatisfied(reasons: [.bodyMissing(digest)]))

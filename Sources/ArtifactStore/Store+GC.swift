@@ -1,0 +1,628 @@
+import Foundation
+import GRDB
+
+/// Settings for ``Store/gc(_:)``. Every policy is optional and they combine; with none, gc
+/// sweeps only garbage (unreferenced blobs, orphan and temporary files, expired leases).
+public struct GCOptions: Sendable {
+    /// Evict response bodies whose blob was last used longer ago than this (seconds).
+    public var unusedFor: TimeInterval?
+    /// Evict least recently used response bodies until the blobs take at most this many bytes.
+    public var maxSize: Int64?
+    /// Delete refused responses recorded longer ago than this (seconds), and fetch history
+    /// (observations) older than this.
+    public var refusedOlderThan: TimeInterval?
+    /// Files in `blobs/` without a row and files in `tmp/` are removed only when their last
+    /// modification is older than this (seconds): a writer may still be at work.
+    public var grace: TimeInterval = 3600
+    /// Nothing used (read, put, recorded) more recently than this is ever removed (seconds; 0:
+    /// no protection, for tests and for a store nobody else is using). This also
+    /// covers a blob just put whose response is about to be recorded.
+    public var recentlyUsed: TimeInterval = 300
+    /// Report what would be removed, and why, without changing anything.
+    public var dryRun = false
+    /// At most this many deletions per write transaction.
+    public var batchSize = 4096
+    /// A write transaction commits once it has held the store's write lock this long (seconds),
+    /// even before `batchSize`: other writers never wait much longer than this. Few, larger
+    /// transactions matter: each commit's fsync also flushes the file system's journal of the
+    /// unlinks, which costs far more than the unlinks themselves.
+    public var maxLockHold: TimeInterval = 0.1
+    /// Called after each batch with the running totals.
+    public var progress: (@Sendable (GCProgress) -> Void)?
+    /// Called for each thing removed (or, in a dry run, that would be).
+    public var onItem: (@Sendable (GCItem) -> Void)?
+
+    public init() {}
+}
+
+/// Why gc removes something. The raw values are the keys of the `--json` report.
+public enum GCReason: String, Sendable, Hashable, Codable, CaseIterable {
+    /// A blob that no response, pin or lease references.
+    case unreferenced
+    /// A response body not used for longer than `unusedFor` (the response stays as a tombstone).
+    case unusedFor = "unused-for"
+    /// A response body evicted, least recently used first, to fit `maxSize`.
+    case maxSize = "max-size"
+    /// A digest-named file in `blobs/` with no row, older than the grace period (crash leftover).
+    case orphanFile = "orphan-file"
+    /// A file in `tmp/` older than the grace period (an interrupted ingest).
+    case tmpFile = "tmp-file"
+    /// An empty fan-out directory in `blobs/sha256/`.
+    case emptyDirectory = "empty-directory"
+    /// A lease past its expiry.
+    case expiredLease = "expired-lease"
+    /// A refused response older than `refusedOlderThan`.
+    case refusedResponse = "refused-response"
+    /// A fetch-history entry older than `refusedOlderThan`.
+    case observation
+}
+
+/// One thing gc removed (or would remove).
+public struct GCItem: Sendable, Hashable, Codable {
+    public var reason: GCReason
+    public var digest: BlobDigest?
+    /// The file or directory, when the item is one.
+    public var path: String?
+    public var bytes: Int64
+    /// More about it: when it was last used, which URL a row was for.
+    public var detail: String
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(reason, forKey: .reason)
+        try container.encode(digest, forKey: .digest)
+        try container.encode(path, forKey: .path)
+        try container.encode(bytes, forKey: .bytes)
+        try container.encode(detail, forKey: .detail)
+    }
+}
+
+/// How many things, and how many bytes, for one reason.
+public struct GCTally: Sendable, Hashable, Codable {
+    public var count = 0
+    public var bytes: Int64 = 0
+}
+
+/// Running totals during a gc.
+public struct GCProgress: Sendable {
+    /// The phase: `leases`, `history`, `unreferenced`, `unused-for`, `max-size`, `files`, `tmp`.
+    public var phase: String
+    public var itemsRemoved: Int
+    public var bytesRemoved: Int64
+}
+
+/// The result of ``Store/gc(_:)``.
+public struct GCReport: Sendable, Codable {
+    public var dryRun: Bool
+    public var durationSeconds: Double
+    /// Bytes and count of the blobs (not quarantined) before and after (in a dry run: after
+    /// the removals it reports).
+    public var bytesBefore: Int64
+    public var bytesAfter: Int64
+    public var blobsBefore: Int
+    public var blobsAfter: Int
+    /// What was removed, by reason (every reason present, zero when nothing).
+    public var removed: [String: GCTally]
+    /// Responses whose body was evicted; their rows stay as tombstones.
+    public var evictedResponses: Int
+    /// With a size budget: whether the blobs now fit in it (pinned, leased and recently used
+    /// data is never evicted, so it may not). Null without `maxSize`.
+    public var maxSizeMet: Bool?
+    /// The longest time gc held the store's write lock in one transaction (milliseconds).
+    public var longestTransactionMilliseconds: Double
+    public var writeTransactions: Int
+
+    /// Everything removed, all reasons together.
+    public var total: GCTally {
+        removed.values.reduce(into: GCTally()) { $0.count += $1.count; $0.bytes += $1.bytes }
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(dryRun, forKey: .dryRun)
+        try container.encode(durationSeconds, forKey: .durationSeconds)
+        try container.encode(bytesBefore, forKey: .bytesBefore)
+        try container.encode(bytesAfter, forKey: .bytesAfter)
+        try container.encode(blobsBefore, forKey: .blobsBefore)
+        try container.encode(blobsAfter, forKey: .blobsAfter)
+        try container.encode(removed, forKey: .removed)
+        try container.encode(evictedResponses, forKey: .evictedResponses)
+        try container.encode(maxSizeMet, forKey: .maxSizeMet)
+        try container.encode(longestTransactionMilliseconds, forKey: .longestTransactionMilliseconds)
+        try container.encode(writeTransactions, forKey: .writeTransactions)
+    }
+}
+
+extension Store {
+    /// Collects garbage and applies eviction policies, safely while other processes read and
+    /// write the store: every deletion happens inside a write transaction, the unlink before the
+    /// commit (DESIGN §5.2), in batches of ``GCOptions/batchSize``. Pinned, leased and recently
+    /// used blobs are never removed. An evicted response keeps its row as a tombstone
+    /// (`evicted_at`, `evicted_by`), so a verdict says when and why its body went.
+    public func gc(_ options: GCOptions = GCOptions()) throws -> GCReport {
+        guard options.batchSize > 0 else { throw StoreError(.invalidInput, "the gc batch size must be positive") }
+        for (name, value) in [("unused-for", options.unusedFor), ("refused-older-than", options.refusedOlderThan), ("grace", options.grace), ("recently-used", options.recentlyUsed)] {
+            if let value, !(value >= 0 && value.isFinite) {
+                throw StoreError(.invalidInput, "--\(name) must be a non-negative duration such as 30d, 12h or 90s")
+            }
+        }
+        if let maxSize = options.maxSize, maxSize < 0 {
+            throw StoreError(.invalidInput, "--max-size must be a non-negative size such as 20GiB")
+        }
+        if !options.dryRun { writeUsage(usage.take()) }  // our own reads count as uses
+        var run = GCRun(store: self, options: options, now: nowSeconds)
+        try ioCall { try run.execute() }
+        return run.report
+    }
+}
+
+/// One gc run: its clock, its running report, its phases.
+private struct GCRun {
+    let store: Store
+    let options: GCOptions
+    let now: Int64
+    let started = Date()
+    var report: GCReport
+    var layout: StoreLayout { store.layout }
+
+    init(store: Store, options: GCOptions, now: Int64) {
+        self.store = store
+        self.options = options
+        self.now = now
+        report = GCReport(
+            dryRun: options.dryRun, durationSeconds: 0, bytesBefore: 0, bytesAfter: 0, blobsBefore: 0, blobsAfter: 0,
+            removed: Dictionary(uniqueKeysWithValues: GCReason.allCases.map { ($0.rawValue, GCTally()) }),
+            evictedResponses: 0, maxSizeMet: nil, longestTransactionMilliseconds: 0, writeTransactions: 0)
+    }
+
+    var recentCutoff: Int64 { now - Self.seconds(options.recentlyUsed) }
+    var graceCutoff: Int64 { now - Self.seconds(options.grace) }
+    var unusedCutoff: Int64? { options.unusedFor.map { now - Self.seconds($0) } }
+
+    static func seconds(_ interval: TimeInterval) -> Int64 { Int64(clamping: Int(exactly: interval.rounded(.up)) ?? Int.max) }
+
+    mutating func execute() throws {
+        let (count, bytes) = try blobTotals()
+        report.blobsBefore = count
+        report.bytesBefore = bytes
+        try expireLeases()
+        if let cutoff = options.refusedOlderThan.map({ now - Self.seconds($0) }) {
+            try deleteHistory(olderThan: cutoff)
+        }
+        try sweepUnreferenced()
+        if let cutoff = unusedCutoff {
+            try evict(.unusedFor, extraCondition: "b.last_used_at < :cutoff", arguments: ["cutoff": cutoff])
+        }
+        if let budget = options.maxSize {
+            try evictToFit(budget)
+        }
+        try sweepBlobFiles()
+        try sweepTemporaryFiles()
+        if options.dryRun {
+            let blobBytes = report.removed[GCReason.unreferenced.rawValue]!.bytes + report.removed[GCReason.unusedFor.rawValue]!.bytes + report.removed[GCReason.maxSize.rawValue]!.bytes
+            let blobCount = report.removed[GCReason.unreferenced.rawValue]!.count + report.removed[GCReason.unusedFor.rawValue]!.count + report.removed[GCReason.maxSize.rawValue]!.count
+            report.bytesAfter = report.bytesBefore - blobBytes
+            report.blobsAfter = report.blobsBefore - blobCount
+        } else {
+            (report.blobsAfter, report.bytesAfter) = try blobTotals()
+        }
+        if let budget = options.maxSize { report.maxSizeMet = report.bytesAfter <= budget }
+        report.durationSeconds = Date().timeIntervalSince(started)
+    }
+
+    func blobTotals() throws -> (Int, Int64) {
+        try store.read { db in
+            let row = try Row.fetchOne(db, sql: "SELECT count(*), coalesce(sum(size), 0) FROM blob WHERE quarantined_at IS NULL")!
+            return (row[0] as Int, row[1] as Int64)
+        }
+    }
+
+    // MARK: Bookkeeping
+
+    /// In a dry run: how many files of each fan-out directory would go, to tell which
+    /// directories would end up empty.
+    var wouldEmpty: [String: Int] = [:]
+
+    /// Counts one removal; the item (with its formatted detail) is built only when someone
+    /// listens, which keeps a million-blob run cheap.
+    mutating func tally(_ reason: GCReason, bytes: Int64, digest: String? = nil, _ item: () -> GCItem) {
+        report.removed[reason.rawValue, default: GCTally()].count += 1
+        report.removed[reason.rawValue, default: GCTally()].bytes += bytes
+        if options.dryRun, let digest, (try? FileSystem.lstat(layout.blobPath(BlobDigest(trusted: digest)))) ?? nil != nil {
+            wouldEmpty[String(digest.prefix(2)), default: 0] += 1
+        }
+        if let onItem = options.onItem { onItem(item()) }
+    }
+
+    func reportProgress(_ phase: String) {
+        guard let progress = options.progress else { return }
+        let total = report.total
+        progress(GCProgress(phase: phase, itemsRemoved: total.count, bytesRemoved: total.bytes))
+    }
+
+    /// A write transaction, timed: how long gc holds the store's write lock matters to others.
+    mutating func write<T>(_ body: (Database) throws -> T) throws -> T {
+        var began = DispatchTime.now()
+        let result = try store.writeTransaction { db in
+            began = DispatchTime.now()
+            return try body(db)
+        }
+        let held = Double(DispatchTime.now().uptimeNanoseconds - began.uptimeNanoseconds) / 1e6
+        report.longestTransactionMilliseconds = max(report.longestTransactionMilliseconds, held)
+        report.writeTransactions += 1
+        return result
+    }
+
+    // MARK: Rows: leases and history
+
+    mutating func expireLeases() throws {
+        let sql = "SELECT id, expires_at FROM lease WHERE expires_at <= ? ORDER BY id"
+        let expired: [(Int64, Int64)]
+        if options.dryRun {
+            expired = try store.read { db in try Row.fetchAll(db, sql: sql, arguments: [now]).map { ($0[0], $0[1]) } }
+        } else {
+            let now = now
+            expired = try write { db in
+                let rows = try Row.fetchAll(db, sql: sql, arguments: [now]).map { ($0[0] as Int64, $0[1] as Int64) }
+                try db.execute(sql: "DELETE FROM lease WHERE expires_at <= ?", arguments: [now])
+                return rows
+            }
+        }
+        for (id, expiresAt) in expired {
+            tally(.expiredLease, bytes: 0) { GCItem(reason: .expiredLease, bytes: 0, detail: "lease \(id), expired \(Timestamp.iso8601(expiresAt))") }
+        }
+        reportProgress("leases")
+    }
+
+    mutating func deleteHistory(olderThan cutoff: Int64) throws {
+        for (reason, table, condition, column) in [
+            (GCReason.refusedResponse, "response", "storability = 'refused' AND response_time < :cutoff", "url"),
+            (GCReason.observation, "observation", "at < :cutoff", "url || ' (' || outcome || ')'"),
+        ] {
+            var after: Int64 = 0
+            while true {
+                let select = "SELECT id, \(column) FROM \(table) WHERE \(condition) AND id > :after ORDER BY id LIMIT :limit"
+                let arguments: StatementArguments = ["cutoff": cutoff, "after": after, "limit": options.batchSize]
+                let rows: [(Int64, String)]
+                if options.dryRun {
+                    rows = try store.read { db in try Row.fetchAll(db, sql: select, arguments: arguments).map { ($0[0], $0[1]) } }
+                } else {
+                    rows = try write { db in
+                        let rows = try Row.fetchAll(db, sql: select, arguments: arguments).map { ($0[0] as Int64, $0[1] as String) }
+                        let statement = try db.cachedStatement(sql: "DELETE FROM \(table) WHERE id = ?")
+                        for (id, _) in rows { try statement.execute(arguments: [id]) }
+                        return rows
+                    }
+                }
+                for (id, what) in rows {
+                    tally(reason, bytes: 0) { GCItem(reason: reason, bytes: 0, detail: "\(table) row \(id): \(what)") }
+                }
+                reportProgress("history")
+                guard let last = rows.last, rows.count == options.batchSize else { break }
+                after = last.0
+            }
+        }
+    }
+
+    // MARK: Blobs
+
+    /// Blobs gc may remove: not quarantined (verify's business), not used recently, not pinned by
+    /// digest, not in a live lease.
+    static let removable = """
+        b.quarantined_at IS NULL AND b.last_used_at <= :recent
+        AND NOT EXISTS (SELECT 1 FROM pin p WHERE p.digest = b.digest)
+        AND NOT EXISTS (SELECT 1 FROM lease_blob lb JOIN lease l ON l.id = lb.lease_id WHERE lb.digest = b.digest AND l.expires_at > :now)
+        """
+    static let referenced = "EXISTS (SELECT 1 FROM response r WHERE r.body_digest = b.digest)"
+    static let urlPinned = """
+        EXISTS (SELECT 1 FROM response r JOIN pin p ON p.url_pattern IS NOT NULL AND r.url GLOB p.url_pattern
+                WHERE r.body_digest = b.digest)
+        """
+
+    struct Candidate {
+        var digest: String
+        var size: Int64
+        var lastUsedAt: Int64
+    }
+
+    static func candidates(_ db: Database, condition: String, order: String, after: String, arguments: StatementArguments) throws -> [Candidate] {
+        try Row.fetchAll(db, sql: "SELECT b.digest, b.size, b.last_used_at FROM blob b WHERE \(condition) AND \(after) ORDER BY \(order) LIMIT :limit", arguments: arguments)
+            .map { Candidate(digest: $0[0], size: $0[1], lastUsedAt: $0[2]) }
+    }
+
+    var baseArguments: StatementArguments { ["recent": recentCutoff, "now": now, "limit": options.batchSize] }
+
+    /// Removes blob rows and files that nothing references, in digest order.
+    mutating func sweepUnreferenced() throws {
+        let condition = "\(Self.removable) AND NOT \(Self.referenced)"
+        var after = ""
+        while true {
+            var arguments = baseArguments
+            arguments += ["after": after]
+            let batch: [Candidate]
+            var complete = true  // false when the lock-hold limit cut the batch short
+            if options.dryRun {
+                batch = try store.read { db in try Self.candidates(db, condition: condition, order: "b.digest", after: "b.digest > :after", arguments: arguments) }
+            } else {
+                let layout = layout
+                // Look first without the lock and warm the inodes, then take the lock, select
+                // again (the truth is what holds under the lock) and delete.
+                let preview = try store.read { db in try Self.candidates(db, condition: condition, order: "b.digest", after: "b.digest > :after", arguments: arguments) }
+                Maintenance.prefetchInodes(preview.map { layout.blobPath(BlobDigest(trusted: $0.digest)) })
+                let maxLockHold = options.maxLockHold
+                (batch, complete) = try write { db in
+                    let deadline = DispatchTime.now() + maxLockHold
+                    let batch = try Self.candidates(db, condition: condition, order: "b.digest", after: "b.digest > :after", arguments: arguments)
+                    let done = try Self.deleteBlobs(batch, db, layout: layout, deadline: deadline)
+                    return (Array(batch.prefix(done)), done == batch.count)
+                }
+            }
+            for blob in batch {
+                let layout = layout
+                tally(.unreferenced, bytes: blob.size, digest: blob.digest) {
+                    GCItem(reason: .unreferenced, digest: BlobDigest(trusted: blob.digest), path: layout.blobPath(BlobDigest(trusted: blob.digest)),
+                           bytes: blob.size, detail: "referenced by nothing; last used \(Timestamp.iso8601(blob.lastUsedAt))")
+                }
+            }
+            reportProgress("unreferenced")
+            guard let last = batch.last, batch.count == options.batchSize || !complete else { return }
+            after = last.digest
+        }
+    }
+
+    /// Unlinks blob files and deletes their rows, inside the caller's write transaction, before
+    /// it commits (DESIGN §5.2). A file already gone is fine (a crash between an earlier unlink
+    /// and its commit, or a hand deletion).
+    ///
+    /// Stops early once `deadline` has passed; returns how many of `batch` it deleted.
+    @discardableResult
+    static func deleteBlobs(_ batch: [Candidate], _ db: Database, layout: StoreLayout, deadline: DispatchTime = .distantFuture) throws -> Int {
+        let delete = try db.cachedStatement(sql: "DELETE FROM blob WHERE digest = ?")
+        var index = 0
+        while index < batch.count {
+            if index > 0 && DispatchTime.now() > deadline { return index }
+            // Unlink a chunk on several threads (each unlink mostly waits for the kernel to free
+            // the inode: overlapping them is most of gc's speed), then delete the rows.
+            let chunk = Array(batch[index..<min(batch.count, index + 64)])
+            let paths = chunk.map { layout.blobPath(BlobDigest(trusted: $0.digest)) }
+            if let failure = Maintenance.unlinkAll(paths, threads: parallelUnlinks) {
+                throw failure
+            }
+            for blob in chunk { try delete.execute(arguments: [blob.digest]) }
+            index += chunk.count
+        }
+        return batch.count
+    }
+
+    /// Threads unlinking at once (AS_GC_UNLINK_THREADS overrides, for measuring).
+    static let parallelUnlinks = Int(ProcessInfo.processInfo.environment["AS_GC_UNLINK_THREADS"] ?? "") ?? 8
+
+    /// Evicts response bodies (referenced blobs) chosen by a policy: first their responses become
+    /// tombstones (one transaction), then the blobs, unreferenced now, are deleted (another,
+    /// re-checking under the lock that nothing took them back meanwhile). A crash in between
+    /// leaves unreferenced blobs, which the next gc sweeps.
+    mutating func evict(_ reason: GCReason, extraCondition: String, arguments extra: StatementArguments) throws {
+        let condition = "\(Self.removable) AND \(Self.referenced) AND NOT \(Self.urlPinned) AND \(extraCondition)"
+        var after = ""
+        while true {
+            var arguments = baseArguments
+            arguments += extra
+            arguments += ["after": after]
+            let batch = try store.read { db in try Self.candidates(db, condition: condition, order: "b.digest", after: "b.digest > :after", arguments: arguments) }
+            try evictBatch(batch, reason: reason, condition: condition, arguments: arguments)
+            reportProgress(reason.rawValue)
+            guard let last = batch.last, batch.count == options.batchSize else { return }
+            after = last.digest
+        }
+    }
+
+    /// Evicts least recently used response bodies until the blobs fit in `budget` bytes.
+    mutating func evictToFit(_ budget: Int64) throws {
+        var total: Int64
+        if options.dryRun {
+            let (_, bytes) = try blobTotals()
+            total = bytes - report.removed[GCReason.unreferenced.rawValue]!.bytes - report.removed[GCReason.unusedFor.rawValue]!.bytes
+        } else {
+            (_, total) = try blobTotals()
+        }
+        guard total > budget else { return }
+        // Blobs an unused-for pass already took are not counted twice in a dry run.
+        var condition = "\(Self.removable) AND \(Self.referenced) AND NOT \(Self.urlPinned)"
+        var extra: StatementArguments = [:]
+        if let cutoff = unusedCutoff {
+            condition += " AND b.last_used_at >= :cutoff"
+            extra = ["cutoff": cutoff]
+        }
+        var afterTime = Int64.min, afterDigest = ""
+        while total > budget {
+            var arguments = baseArguments
+            arguments += extra
+            arguments += ["afterTime": afterTime, "after": afterDigest]
+            let page = try store.read { db in
+                try Self.candidates(db, condition: condition, order: "b.last_used_at, b.digest",
+                                    after: "(b.last_used_at, b.digest) > (:afterTime, :after)", arguments: arguments)
+            }
+            var batch: [Candidate] = []
+            var planned = total
+            for blob in page where planned > budget {
+                batch.append(blob)
+                planned -= blob.size
+            }
+            // Count only what really went: a candidate taken back meanwhile (read, pinned) is
+            // skipped, and the next ones in LRU order make up for it.
+            total -= try evictBatch(batch, reason: .maxSize, condition: condition, arguments: arguments)
+            reportProgress("max-size")
+            guard let last = batch.last, page.count == options.batchSize || batch.count < page.count else { return }
+            afterTime = last.lastUsedAt
+            afterDigest = last.digest
+        }
+    }
+
+    /// Evicts a batch; returns the bytes removed.
+    @discardableResult
+    mutating func evictBatch(_ batch: [Candidate], reason: GCReason, condition: String, arguments: StatementArguments) throws -> Int64 {
+        guard !batch.isEmpty else { return 0 }
+        var evictedResponses = 0
+        var removed = batch
+        if !options.dryRun {
+            let now = now, recent = recentCutoff
+            let by = "gc (policy \(reason.rawValue))"
+            // 1. Tombstones, for the candidates still eligible under the lock.
+            let eligible: [Candidate] = try write { db in
+                var eligible: [Candidate] = []
+                let check = try db.cachedStatement(sql: "SELECT 1 FROM blob b WHERE b.digest = :digest AND \(condition.replacingOccurrences(of: "AND \(Self.referenced)", with: ""))")
+                let tombstone = try db.cachedStatement(sql: "UPDATE response SET body_digest = NULL, evicted_at = ?, evicted_by = ? WHERE body_digest = ?")
+                for blob in batch {
+                    var checkArguments = arguments
+                    checkArguments += ["digest": blob.digest]
+                    guard try Row.fetchOne(check, arguments: checkArguments) != nil else { continue }
+                    try tombstone.execute(arguments: [now, by, blob.digest])
+                    evictedResponses += db.changesCount
+                    eligible.append(blob)
+                }
+                return eligible
+            }
+            // 2. The blobs, now unreferenced unless something took them back meanwhile.
+            let layout = layout
+            Maintenance.prefetchInodes(eligible.map { layout.blobPath(BlobDigest(trusted: $0.digest)) })
+            removed = []
+            var remaining = eligible[...]
+            let maxLockHold = options.maxLockHold
+            while !remaining.isEmpty {
+                let (gone, handled) = try write { db -> ([Candidate], Int) in
+                    let deadline = DispatchTime.now() + maxLockHold
+                    var gone: [Candidate] = []
+                    let check = try db.cachedStatement(sql: """
+                        SELECT 1 FROM blob b WHERE b.digest = :digest AND b.quarantined_at IS NULL AND b.last_used_at <= :recent
+                        AND NOT EXISTS (SELECT 1 FROM pin p WHERE p.digest = b.digest)
+                        AND NOT EXISTS (SELECT 1 FROM lease_blob lb JOIN lease l ON l.id = lb.lease_id WHERE lb.digest = b.digest AND l.expires_at > :now)
+                        AND NOT \(Self.referenced)
+                        """)
+                    var handled = 0
+                    for blob in remaining {
+                        if handled % 32 == 31 && DispatchTime.now() > deadline { break }
+                        handled += 1
+                        guard try Row.fetchOne(check, arguments: ["digest": blob.digest, "recent": recent, "now": now]) != nil else { continue }
+                        try Self.deleteBlobs([blob], db, layout: layout)
+                        gone.append(blob)
+                    }
+                    return (gone, handled)
+                }
+                removed += gone
+                remaining = remaining.dropFirst(handled)
+            }
+        } else {
+            evictedResponses = try store.read { db in
+                try batch.reduce(0) { count, blob in
+                    count + (try Int.fetchOne(db, sql: "SELECT count(*) FROM response WHERE body_digest = ?", arguments: [blob.digest]) ?? 0)
+                }
+            }
+        }
+        report.evictedResponses += evictedResponses
+        for blob in removed {
+            let layout = layout
+            tally(reason, bytes: blob.size, digest: blob.digest) {
+                let why = reason == .maxSize
+                    ? "least recently used (last used \(Timestamp.iso8601(blob.lastUsedAt))) while over the size budget"
+                    : "last used \(Timestamp.iso8601(blob.lastUsedAt))"
+                return GCItem(reason: reason, digest: BlobDigest(trusted: blob.digest), path: layout.blobPath(BlobDigest(trusted: blob.digest)), bytes: blob.size, detail: why)
+            }
+        }
+        return removed.reduce(0) { $0 + $1.size }
+    }
+
+    // MARK: Files
+
+    /// Orphan files in `blobs/` (digest-named, no row, older than the grace period) and empty
+    /// fan-out directories. Misnamed files are left for `verify` to report.
+    mutating func sweepBlobFiles() throws {
+        let graceCutoff = graceCutoff
+        for prefix in Maintenance.fanOuts {
+            let directory = layout.blobs + "/" + prefix
+            guard let entries = try Maintenance.list(directory) else { continue }
+            var rows = Set<String>()
+            try store.read { db in
+                let cursor = try String.fetchCursor(db, sql: "SELECT digest FROM blob WHERE digest >= ? AND digest < ?", arguments: [prefix, Maintenance.upperBound(prefix)])
+                while let digest = try cursor.next() { rows.insert(digest) }
+            }
+            var orphans: [(name: String, size: Int64)] = []
+            for entry in entries where entry.kind == .file && Maintenance.isDigestName(entry.name) && entry.name.hasPrefix(prefix) && !rows.contains(entry.name) {
+                guard let info = try FileSystem.lstat(directory + "/" + entry.name), FileSystem.modificationTime(info) < graceCutoff else { continue }
+                orphans.append((entry.name, Int64(info.st_size)))
+            }
+            var index = 0
+            while index < orphans.count {
+                let chunk = Array(orphans[index..<min(orphans.count, index + options.batchSize)])
+                index += chunk.count
+                var removed = chunk
+                if !options.dryRun {
+                    removed = try write { db in
+                        var gone: [(name: String, size: Int64)] = []
+                        for orphan in chunk {
+                            // Under the lock: still no row, still old (DESIGN §5.2).
+                            guard try Row.fetchOne(db, sql: "SELECT 1 FROM blob WHERE digest = ?", arguments: [orphan.name]) == nil else { continue }
+                            let path = directory + "/" + orphan.name
+                            guard let info = try FileSystem.lstat(path), FileSystem.isRegularFile(info), FileSystem.modificationTime(info) < graceCutoff else { continue }
+                            try FileSystem.unlink(path)
+                            gone.append(orphan)
+                        }
+                        return gone
+                    }
+                }
+                for orphan in removed {
+                    tally(.orphanFile, bytes: orphan.size, digest: orphan.name) {
+                        GCItem(reason: .orphanFile, digest: BlobDigest(trusted: orphan.name), path: directory + "/" + orphan.name,
+                               bytes: orphan.size, detail: "a file with no row, older than the grace period (left by a crash)")
+                    }
+                }
+                reportProgress("files")
+            }
+            if options.dryRun {
+                if entries.count == wouldEmpty[prefix, default: 0] {
+                    tally(.emptyDirectory, bytes: 0) { GCItem(reason: .emptyDirectory, path: directory, bytes: 0, detail: "a fan-out directory that would be empty") }
+                }
+            } else if try Maintenance.list(directory)?.isEmpty == true {
+                try removeEmptyDirectory(directory)
+            }
+        }
+    }
+
+    mutating func removeEmptyDirectory(_ directory: String) throws {
+        // Under the lock: a publisher creates the directory and renames into it inside its own
+        // write transaction, so it cannot lose its directory to this rmdir.
+        let removed = try write { _ in Glibc.rmdir(directory) == 0 }
+        if removed {
+            tally(.emptyDirectory, bytes: 0) { GCItem(reason: .emptyDirectory, path: directory, bytes: 0, detail: "an empty fan-out directory") }
+        }
+    }
+
+    /// Files in `tmp/` older than the grace period: ingests that were killed or abandoned.
+    mutating func sweepTemporaryFiles() throws {
+        let graceCutoff = graceCutoff
+        var stale: [(name: String, size: Int64)] = []
+        for entry in try Maintenance.list(layout.tmp) ?? [] where entry.kind == .file {
+            guard let info = try FileSystem.lstat(layout.tmp + "/" + entry.name), FileSystem.modificationTime(info) < graceCutoff else { continue }
+            stale.append((entry.name, Int64(info.st_size)))
+        }
+        var index = 0
+        let tmp = layout.tmp
+        while index < stale.count {
+            let chunk = Array(stale[index..<min(stale.count, index + options.batchSize)])
+            index += chunk.count
+            var removed = chunk
+            if !options.dryRun {
+                removed = try write { _ in
+                    chunk.filter { file in
+                        let path = tmp + "/" + file.name
+                        guard let info = try? FileSystem.lstat(path), FileSystem.modificationTime(info) < graceCutoff else { return false }
+                        return Glibc.unlink(path) == 0
+                    }
+                }
+            }
+            for file in removed {
+                tally(.tmpFile, bytes: file.size) { GCItem(reason: .tmpFile, path: tmp + "/" + file.name, bytes: file.size, detail: "an unfinished ingest older than the grace period") }
+            }
+            reportProgress("tmp")
+        }
+    }
+}

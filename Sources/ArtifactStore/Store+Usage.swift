@@ -1,0 +1,69 @@
+import Foundation
+import GRDB
+
+/// Last-use times of blobs read since the last flush, kept in memory so that reads do not each
+/// take the store's write lock (DESIGN §7: last-use updates are batched, not a write per read).
+final class UsageBuffer: @unchecked Sendable {
+    /// Reads between two flushes.
+    static let flushEvery = 64
+
+    private let lock = NSLock()
+    private var pending: [String: Int64] = [:]
+    private var reads = 0
+
+    /// Notes a use; returns the batch to write when it is time to flush.
+    func note(_ digest: BlobDigest, at time: Int64) -> [String: Int64]? {
+        lock.withLock {
+            pending[digest.hex] = max(pending[digest.hex] ?? time, time)
+            reads += 1
+            guard reads >= Self.flushEvery else { return nil }
+            return takeLocked()
+        }
+    }
+
+    func take() -> [String: Int64] {
+        lock.withLock { takeLocked() }
+    }
+
+    private func takeLocked() -> [String: Int64] {
+        defer {
+            pending = [:]
+            reads = 0
+        }
+        return pending
+    }
+}
+
+extension Store {
+    /// Records that a blob was used (read). Written to the database in batches: every
+    /// ``UsageBuffer/flushEvery`` reads, on ``flushUsage()`` and when the store is released.
+    func noteUse(_ digest: BlobDigest) {
+        if let batch = usage.note(digest, at: nowSeconds) {
+            writeUsage(batch)
+        }
+    }
+
+    /// Writes the last-use times of blobs read since the last flush (`gc` sorts by them). Called
+    /// automatically every few dozen reads and when the store is released; call it before a
+    /// long pause if the process keeps the store open.
+    public func flushUsage() throws {
+        try writeUsage(usage.take(), throwing: true)
+    }
+
+    func writeUsage(_ batch: [String: Int64]) {
+        do {
+            try writeUsage(batch, throwing: true)
+        } catch {
+            // A lost last-use time only makes gc's LRU order slightly less exact: never fail a read.
+            options.logger.notice("could not record blob last-use times", metadata: ["error": "\(error)"])
+        }
+    }
+
+    private func writeUsage(_ batch: [String: Int64], throwing: Bool) throws {
+        guard !batch.isEmpty else { return }
+        try writeTransaction { db in
+            let statement = try db.cachedStatement(sql: "UPDATE blob SET last_used_at = max(last_used_at, ?) WHERE digest = ?")
+            for (digest, time) in batch { try statement.execute(arguments: [time, digest]) }
+        }
+    }
+}
