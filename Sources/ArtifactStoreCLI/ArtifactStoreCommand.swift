@@ -4,7 +4,7 @@ import Foundation
 import Logging
 
 /// The `artifact-store` command: the root of the command tree.
-public struct ArtifactStoreCommand: ParsableCommand {
+public struct ArtifactStoreCommand: AsyncParsableCommand {
     public static let configuration = CommandConfiguration(
         commandName: "artifact-store",
         abstract: "A content-addressed store for the wheels and index pages Python installers download.",
@@ -41,6 +41,16 @@ public struct ArtifactStoreCommand: ParsableCommand {
             ListCommand.self,
             ShowCommand.self,
             StatsCommand.self,
+            FetchCommand.self,
+            ExplainCommand.self,
+            CanInstallCommand.self,
+            ExportCommand.self,
+            IndexPolicyCommand.self,
+            GCCommand.self,
+            VerifyCommand.self,
+            PinCommand.self,
+            UnpinCommand.self,
+            PinsCommand.self,
             DebugCommand.self,
         ]
     )
@@ -48,11 +58,15 @@ public struct ArtifactStoreCommand: ParsableCommand {
     public init() {}
 
     /// Runs the command line, mapping store errors to the documented exit codes.
-    public static func main(_ arguments: [String]? = nil) {
+    public static func main(_ arguments: [String]? = nil) async {
         bootstrapLogging()
         do {
             var command = try parseAsRoot(arguments)
-            try command.run()
+            if var asyncCommand = command as? any AsyncParsableCommand {
+                try await asyncCommand.run()
+            } else {
+                try command.run()
+            }
         } catch let error as StoreError {
             reportAndExit(error)
         } catch {

@@ -1,0 +1,429 @@
+import Foundation
+import GRDB
+import HTTPCaching
+import PythonPackaging
+
+extension Store {
+    /// Can `requirement` be installed from the store alone, for `environment`, under `policy`?
+    ///
+    /// Walks what an installer does, per index in order: (1) the project page
+    /// `<index>/<normalized-name>/` must be usable under the policy (else every reason of its URL
+    /// verdict); (2) candidates: versions matching the specifier (PEP 440, pre-releases only when
+    /// nothing final matches or the specifier asks for them), not yanked unless pinned with
+    /// `==`/`===`, `Requires-Python` satisfied, a wheel whose tags the environment supports (best
+    /// tag first; sdists are listed as needing a build); (3) the chosen file must be stored: any
+    /// blob whose SHA-256 equals the page's hash satisfies it, whatever URL it came from, and it
+    /// is re-hashed when `verifyFiles`; (4) when that fails, the wheels of the project stored
+    /// through other pages, URLs or `put` are listed with which of them would satisfy the
+    /// requirement (the way out: `export --find-links`).
+    ///
+    /// - Parameters:
+    ///   - indexes: simple-repository base URLs (`https://pypi.org/simple`), in priority order;
+    ///     with none, only the stored wheels are looked at (step 4).
+    ///   - strategy: how several indexes combine (uv's `--index-strategy`).
+    ///   - verifyFiles: re-hash the chosen blob (reads the whole file).
+    ///   - time: "now" for freshness (default: the store's clock).
+    public func canInstall(
+        requirement: InstallRequirement, indexes: [String], environment: TargetEnvironment, policy: CachePolicy,
+        strategy: IndexStrategy = .firstIndex, verifyFiles: Bool = true, at time: Date? = nil
+    ) throws -> InstallVerdict {
+        var verdict = InstallVerdict(
+            requirement: requirement, environment: environment.summary, policy: policy, strategy: strategy,
+            isSatisfiable: false, chosen: nil, indexes: [], reasons: [], notes: [], storedWheels: [], wayOut: nil, wayOutCommand: nil)
+        if let marker = requirement.marker {
+            verdict.notes.append("the environment marker \"\(marker)\" was not evaluated: the requirement is answered as if it applies")
+        }
+        if !requirement.extras.isEmpty {
+            verdict.notes.append("extras [\(requirement.extras.joined(separator: ","))] are carried, not resolved: their dependencies are separate requirements")
+        }
+        for index in indexes {
+            verdict.indexes.append(try evaluateIndex(index, requirement: requirement, environment: environment, policy: policy, at: time))
+        }
+
+        // Which index decides.
+        var deciding: IndexOutcome?
+        switch strategy {
+        case .firstIndex:
+            deciding = verdict.indexes.first { $0.pageUsable && $0.fileCount > 0 }
+            if let deciding, deciding.best == nil,
+               let elsewhere = verdict.indexes.first(where: { $0.index != deciding.index && $0.best != nil })?.best {
+                verdict.notes.append("\(elsewhere.index) offers \(elsewhere.filename), but with --index-strategy first-index only \(deciding.index) is used for this project; --index-strategy unsafe-best-match would consider it")
+            }
+        case .unsafeBestMatch:
+            // Higher version wins; ties keep the earlier index.
+            for outcome in verdict.indexes {
+                guard let best = outcome.best, let version = Version(best.version) else { continue }
+                if let current = deciding?.best, let currentVersion = Version(current.version), currentVersion >= version { continue }
+                deciding = outcome
+            }
+            if deciding == nil { deciding = verdict.indexes.first { $0.pageUsable && $0.fileCount > 0 } }
+        }
+        for outcome in verdict.indexes where !outcome.pageUsable && outcome.index != deciding?.index {
+            if deciding != nil {
+                verdict.notes.append("the page \(outcome.pageURL) could not be used (\(outcome.reasons.first?.code ?? "unusable")); an installer that fails on an unreachable index stops there")
+            }
+        }
+
+        if let deciding, var chosen = deciding.best {
+            let (stored, fileReasons, fileNotes) = try checkFile(chosen, policy: policy, verify: verifyFiles, at: time)
+            chosen.stored = stored
+            verdict.chosen = chosen
+            verdict.notes += fileNotes
+            if let pageFreshness = deciding.pageFreshness, pageFreshness.hasPrefix("stale") {
+                verdict.notes.append("the page \(deciding.pageURL) is \(pageFreshness)")
+            }
+            verdict.reasons = fileReasons
+            verdict.isSatisfiable = stored != nil && fileReasons.isEmpty
+        } else if let deciding {
+            verdict.reasons = deciding.reasons
+        } else {
+            // No index could be used: every index's reasons, in order.
+            verdict.reasons = verdict.indexes.flatMap(\.reasons)
+        }
+
+        if !verdict.isSatisfiable {
+            verdict.storedWheels = try storedWheels(for: requirement, environment: environment)
+            if let best = verdict.storedWheels.first(where: \.satisfies) {
+                verdict.wayOut = best
+                let options = environment.commandLineOptions.isEmpty ? "" : " " + environment.commandLineOptions
+                verdict.wayOutCommand = "artifact-store export --find-links DIR '\(requirement.text)'\(options) && pip install --no-index --find-links DIR '\(requirement.text)'"
+            }
+        }
+        return verdict
+    }
+
+    // MARK: - One index
+
+    private func evaluateIndex(_ index: String, requirement: InstallRequirement, environment: TargetEnvironment, policy: CachePolicy, at time: Date?) throws -> IndexOutcome {
+        let base = index.hasSuffix("/") ? String(index.dropLast()) : index
+        let pageURL = try RecordedURL.normalize(base + "/" + requirement.project + "/")
+        var outcome = IndexOutcome(index: base, pageURL: pageURL, pageUsable: false, pageFreshness: nil, fileCount: 0, best: nil, reasons: [])
+        // Judge the page with the request headers it was fetched with: whichever installer sent
+        // them would be served it (Vary: Accept on PyPI).
+        let recorded = try responses(for: pageURL)
+        let headers = recorded.first { $0.disposition != .refused }?.requestHeaders ?? HeaderFields()
+        let pageVerdict = try verdict(for: HTTPRequestHead(method: "GET", url: pageURL, headers: headers), policy: policy, at: time)
+        let satisfied: Satisfied
+        switch pageVerdict {
+        case .unsatisfiable(let reasons):
+            outcome.reasons = reasons.map { .page(url: pageURL, $0) }
+            return outcome
+        case .satisfiable(let value):
+            satisfied = value
+        }
+        outcome.pageUsable = true
+        outcome.pageFreshness = switch satisfied.freshness {
+        case .fresh(let until): "fresh until \(Timestamp.iso8601(until))"
+        case .stale(let by, let because): "stale by \(VerdictReason.duration(by)), served because \(because)"
+        }
+        guard satisfied.record.status == 200 else {
+            outcome.reasons = [.projectNotFound(pageURL: pageURL, status: satisfied.record.status)]
+            return outcome
+        }
+        let (files, allVersions, fileCount) = try filesOfPage(satisfied.record, requirement: requirement)
+        outcome.fileCount = fileCount
+        guard fileCount > 0 else {
+            outcome.reasons = [.noFiles(pageURL: pageURL)]
+            return outcome
+        }
+        let evaluation = Self.evaluate(files, allVersions: allVersions, pageURL: pageURL, requirement: requirement, environment: environment)
+        outcome.reasons = evaluation.reasons
+        if let best = evaluation.best {
+            outcome.best = InstallCandidate(
+                filename: best.file.filename, url: best.file.url, version: best.version.description, kind: .wheel,
+                sha256: best.file.sha256, tag: best.tag?.description, index: base, pageURL: pageURL, yanked: best.file.yanked, stored: nil)
+        }
+        return outcome
+    }
+
+    /// The files of the page that could match the requirement (every version the specifier
+    /// accepts with pre-releases allowed), the page's distinct versions, and its file count.
+    /// Read from `index_file`; a page recorded before it existed is parsed now.
+    private func filesOfPage(_ record: ResponseRecord, requirement: InstallRequirement) throws -> ([IndexedFile], [String], Int) {
+        let indexed = try read { db -> ([IndexedFile], [String], Int)? in
+            guard let count = try Int.fetchOne(db, sql: "SELECT file_count FROM index_page WHERE response_id = ?", arguments: [record.id]) else { return nil }
+            let versions = try String.fetchAll(db, sql: "SELECT DISTINCT version FROM index_file WHERE page_response_id = ? AND version IS NOT NULL", arguments: [record.id])
+            let wanted = requirement.specifier.filter(versions, prereleases: true)
+            let files: [IndexedFile]
+            if wanted.count == versions.count {
+                files = try indexedFiles(pageResponseID: record.id, db)
+            } else if wanted.isEmpty {
+                files = []
+            } else {
+                let marks = Array(repeating: "?", count: wanted.count).joined(separator: ",")
+                files = try Row.fetchAll(db, sql: "SELECT * FROM index_file WHERE page_response_id = ? AND version IN (\(marks)) ORDER BY position",
+                                         arguments: StatementArguments([record.id] + wanted)).map(IndexedFile.init(row:))
+            }
+            return (files, versions, count)
+        }
+        if let indexed { return indexed }
+        guard let digest = record.bodyDigest else { return ([], [], 0) }
+        let body = try self.read(digest)
+        guard let page = try? ProjectPage.parse(body: body, contentType: record.responseHeaders.combinedValue(for: "Content-Type"), url: record.url) else { return ([], [], 0) }
+        let project = ProjectName.normalize(page.name ?? Self.projectSegment(record.url))
+        let files: [IndexedFile] = page.files.enumerated().compactMap { position, file in
+            guard let (kind, version, tags) = Self.classify(file.filename, project: project) else { return nil }
+            return IndexedFile(
+                pageResponseID: record.id, project: project, position: position, filename: file.filename, url: file.url,
+                sha256: file.hashes["sha256"].map { $0.lowercased() }.flatMap { Self.isSHA256Hex($0) ? $0 : nil },
+                requiresPython: file.requiresPython.flatMap { $0.isEmpty ? nil : $0 }, yanked: file.yanked,
+                yankedReason: file.yankedReason, kind: kind, version: version,
+                tags: tags.map { $0.split(separator: " ").map(String.init) } ?? [], coreMetadata: file.coreMetadata.available,
+                coreMetadataSHA256: file.coreMetadata.hashes["sha256"], size: file.size.map(Int64.init))
+        }
+        return (files, Self.distinct(files.compactMap(\.version)), files.count)
+    }
+
+    struct Evaluated {
+        var file: IndexedFile
+        var version: Version
+        var tag: Tag?
+        var rank: Int?
+        var wheel: WheelFilename?
+    }
+
+    struct IndexEvaluation {
+        var best: Evaluated?
+        var reasons: [InstallReason]
+    }
+
+    /// Steps (2) of the walk for one page's files.
+    ///
+    /// - Parameters:
+    ///   - files: the page's files of the versions that could match (or all of them);
+    ///   - allVersions: every version the page offers (for the reasons).
+    static func evaluate(_ files: [IndexedFile], allVersions: [String], pageURL: String, requirement: InstallRequirement, environment: TargetEnvironment) -> IndexEvaluation {
+        let supported = environment.supportedTags
+        var all: [Evaluated] = []
+        for file in files {
+            guard let versionText = file.version, let version = Version(versionText) else { continue }
+            if file.kind == .wheel {
+                guard let wheel = WheelFilename(file.filename), wheel.name == requirement.project else { continue }
+                let match = supported.bestMatch(for: wheel.tags)
+                all.append(Evaluated(file: file, version: version, tag: match?.tag, rank: match?.rank, wheel: wheel))
+            } else {
+                all.append(Evaluated(file: file, version: version, tag: nil, rank: nil, wheel: nil))
+            }
+        }
+        let pinned = requirement.isPinned
+        func requiresPythonOK(_ file: IndexedFile) -> Bool {
+            SpecifierSet.checkRequiresPython(file.requiresPython, pythonVersion: environment.pythonVersion).isAcceptable
+        }
+        let installable = all.filter { $0.wheel != nil && $0.rank != nil && (!$0.file.yanked || pinned) && requiresPythonOK($0.file) }
+        let installableVersions = Self.distinct(installable.map(\.version.description))
+        let selected = Set(requirement.specifier.filter(installableVersions))
+        if !selected.isEmpty {
+            let best = installable.filter { selected.contains($0.version.description) }
+                .max { lhs, rhs in
+                    if lhs.version != rhs.version { return lhs.version < rhs.version }
+                    if lhs.rank! != rhs.rank! { return lhs.rank! > rhs.rank! }
+                    return lhs.file.position > rhs.file.position
+                }
+            return IndexEvaluation(best: best, reasons: [])
+        }
+
+        // Nothing installable: say why, for the versions the specifier would accept.
+        let matching = Set(requirement.specifier.filter(allVersions).compactMap { Version($0)?.description })
+        if matching.isEmpty {
+            let sorted = allVersions.compactMap(Version.init).sorted(by: >).map(\.description)
+            let pre = requirement.specifier.filter(allVersions, prereleases: true)
+            return IndexEvaluation(best: nil, reasons: [.noMatchingVersion(
+                pageURL: pageURL, specifier: requirement.specifier.description, available: sorted, prereleasesWouldMatch: pre)])
+        }
+        let candidates = all.filter { matching.contains($0.version.description) }
+        let wheels = candidates.filter { $0.wheel != nil }
+        var reasons: [InstallReason] = []
+        let versionsOf = { (items: [Evaluated]) in Self.distinct(items.sorted { $0.version > $1.version }.map(\.version.description)) }
+        let yanked = wheels.filter { $0.file.yanked && !pinned }
+        if !yanked.isEmpty {
+            reasons.append(.yanked(versions: versionsOf(yanked), reasons: Self.distinct(yanked.compactMap(\.file.yankedReason))))
+        }
+        let wrongPython = wheels.filter { !requiresPythonOK($0.file) }
+        if !wrongPython.isEmpty {
+            reasons.append(.requiresPython(versions: versionsOf(wrongPython), requires: Self.distinct(wrongPython.compactMap(\.file.requiresPython)), python: environment.pythonVersionText))
+        }
+        let incompatible = wheels.filter { $0.rank == nil }
+        if !incompatible.isEmpty && incompatible.count == wheels.count || (!incompatible.isEmpty && reasons.isEmpty) {
+            let nearest = Self.nearestTag(incompatible.flatMap { Array($0.wheel!.tags) }, supported: supported)
+            reasons.append(.noCompatibleWheel(versions: versionsOf(incompatible), nearestTag: nearest?.tag.description,
+                                              difference: nearest?.difference, environment: environment.summary))
+        }
+        let sdists = candidates.filter { $0.file.kind == .sdist }
+        if wheels.isEmpty && !sdists.isEmpty {
+            reasons.append(.needsBuild(filenames: sdists.map(\.file.filename)))
+        }
+        if reasons.isEmpty {
+            reasons.append(.noMatchingVersion(pageURL: pageURL, specifier: requirement.specifier.description,
+                                              available: allVersions, prereleasesWouldMatch: []))
+        }
+        return IndexEvaluation(best: nil, reasons: reasons)
+    }
+
+    /// The tag closest to the environment (most of interpreter, ABI, platform supported) and
+    /// what differs.
+    static func nearestTag(_ tags: [Tag], supported: SupportedTags) -> (tag: Tag, difference: String)? {
+        let interpreters = Set(supported.tags.map(\.interpreter)), abis = Set(supported.tags.map(\.abi))
+        var platforms: [String] = []
+        for tag in supported.tags where !platforms.contains(tag.platform) { platforms.append(tag.platform) }
+        let platformSet = Set(platforms)
+        func score(_ tag: Tag) -> Int {
+            (interpreters.contains(tag.interpreter) ? 4 : 0) + (abis.contains(tag.abi) ? 2 : 0) + (platformSet.contains(tag.platform) ? 3 : 0)
+        }
+        guard let best = tags.sorted().max(by: { score($0) < score($1) }) else { return nil }
+        var differences: [String] = []
+        if !interpreters.contains(best.interpreter) { differences.append("interpreter \(best.interpreter) is not supported") }
+        if !abis.contains(best.abi) { differences.append("ABI \(best.abi) is not supported") }
+        if !platformSet.contains(best.platform) {
+            let shown = platforms.filter { $0 != "any" }
+            differences.append("platform \(best.platform) is not one of \(shown.count <= 3 ? shown.joined(separator: ", ") : "\(shown[0]) … \(shown[shown.count - 1]) (\(shown.count) platforms)")")
+        }
+        if differences.isEmpty { differences.append("this interpreter/ABI/platform combination is not supported") }
+        return (best, differences.joined(separator: "; "))
+    }
+
+    static func distinct(_ items: [String]) -> [String] {
+        var seen = Set<String>()
+        return items.filter { seen.insert($0).inserted }
+    }
+
+    // MARK: - Step (3): the chosen file
+
+    private func checkFile(_ candidate: InstallCandidate, policy: CachePolicy, verify: Bool, at time: Date?) throws -> (StoredFile?, [InstallReason], [String]) {
+        var notes: [String] = []
+        let fileURL = try RecordedURL.normalize(candidate.url)
+        let atURL = try responses(for: fileURL)
+        if let expected = candidate.sha256 {
+            let digest = BlobDigest(trusted: expected)
+            let mismatched = atURL.compactMap(\.bodyDigest).first { $0 != digest }
+            if let info = try blob(digest), info.quarantinedAt == nil {
+                let source: FileSource
+                if atURL.contains(where: { $0.bodyDigest == digest }) {
+                    source = .url
+                } else if let other = try read({ db in
+                    try String.fetchOne(db, sql: "SELECT url FROM response WHERE body_digest = ? ORDER BY response_time DESC LIMIT 1", arguments: [expected])
+                }) {
+                    source = .sameContent(fromURL: other)
+                    notes.append("the page's sha256 matches a blob fetched from \(other): content addressing makes it this file")
+                } else {
+                    source = .sameContentFromPut
+                    notes.append("the page's sha256 matches a blob stored by put: content addressing makes it this file")
+                }
+                if let mismatched {
+                    notes.append("the body recorded for \(fileURL) (\(mismatched.hex.prefix(12))…) does not match the page's sha256; the matching blob is used instead")
+                }
+                do {
+                    if verify { try verifyBlob(digest) }
+                } catch let error as StoreError {
+                    return (nil, [.fileUnreadable(url: fileURL, digest: digest, message: error.message)], notes)
+                }
+                return (StoredFile(digest: digest, size: info.size, verified: verify, source: source), [], notes)
+            }
+            if let info = try blob(digest), let quarantinedAt = info.quarantinedAt {
+                return (nil, [.fileUnreadable(url: fileURL, digest: digest, message: "blob \(digest.hex) failed verification on \(Timestamp.iso8601(quarantinedAt)) and is quarantined")], notes)
+            }
+            if let mismatched {
+                return (nil, [.hashMismatch(url: fileURL, expected: expected, actual: mismatched.hex)], notes)
+            }
+            let urlVerdict = try self.verdict(for: HTTPRequestHead(method: "GET", url: fileURL, headers: HeaderFields()), policy: policy, at: time)
+            return (nil, [.fileNotStored(url: fileURL, sha256: expected, urlReasons: urlVerdict.unsatisfiedReasons)], notes)
+        }
+        // No hash on the page: only the response for the URL can stand for the file.
+        notes.append("the page gives no sha256 for \(candidate.filename): the file is trusted by its URL")
+        switch try self.verdict(for: HTTPRequestHead(method: "GET", url: fileURL, headers: HeaderFields()), policy: policy, at: time) {
+        case .unsatisfiable(let reasons):
+            return (nil, [.fileNotStored(url: fileURL, sha256: nil, urlReasons: reasons)], notes)
+        case .satisfiable(let satisfied):
+            guard let digest = satisfied.record.bodyDigest else {
+                return (nil, [.fileNotStored(url: fileURL, sha256: nil, urlReasons: [])], notes)
+            }
+            do {
+                if verify { try verifyBlob(digest) }
+            } catch let error as StoreError {
+                return (nil, [.fileUnreadable(url: fileURL, digest: digest, message: error.message)], notes)
+            }
+            return (StoredFile(digest: digest, size: satisfied.record.bodySize ?? 0, verified: verify, source: .url), [], notes)
+        }
+    }
+
+    /// Re-hashes a blob (streaming); a mismatch quarantines it and throws.
+    func verifyBlob(_ digest: BlobDigest) throws {
+        let reader = try open(digest)
+        defer { reader.close() }
+        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: Store.ingestChunkSize, alignment: 16)
+        defer { buffer.deallocate() }
+        while try reader.read(into: buffer) > 0 {}
+    }
+
+    // MARK: - Step (4): stored wheels of the project
+
+    /// Every wheel of the project whose blob is in the store, found through the URLs it was
+    /// fetched from and through the hashes pages list; best first (satisfying, higher version,
+    /// better tag).
+    public func storedWheels(for requirement: InstallRequirement, environment: TargetEnvironment) throws -> [StoredWheel] {
+        struct Found { var filename: String; var digest: String; var size: Int64; var source: String; var requiresPython: String?; var listedHashes: [String] = [] }
+        let found: [Found] = try read { db in
+            var result: [Found] = []
+            for row in try Row.fetchAll(db, sql: """
+                SELECT r.url, r.body_digest, b.size FROM wheel_response w
+                JOIN response r ON r.id = w.response_id JOIN blob b ON b.digest = r.body_digest
+                WHERE w.project = ? AND b.quarantined_at IS NULL ORDER BY r.response_time DESC
+                """, arguments: [requirement.project]) {
+                let url: String = row["url"]
+                guard let filename = (try? WheelFilename(urlSegment: Self.lastPathSegment(url)))?.filename else { continue }
+                // The hashes pages list for this filename: a body matching none of them is not that file.
+                let listed = try String.fetchAll(db, sql: "SELECT DISTINCT sha256 FROM index_file WHERE project = ? AND filename = ? AND sha256 IS NOT NULL",
+                                                 arguments: [requirement.project, filename])
+                result.append(Found(filename: filename, digest: row["body_digest"], size: row["size"], source: url, requiresPython: nil, listedHashes: listed))
+            }
+            for row in try Row.fetchAll(db, sql: """
+                SELECT f.filename, f.sha256, f.requires_python, b.size, r.url AS page_url FROM index_file f
+                JOIN blob b ON b.digest = f.sha256 JOIN response r ON r.id = f.page_response_id
+                WHERE f.project = ? AND f.kind = 'wheel' AND b.quarantined_at IS NULL
+                """, arguments: [requirement.project]) {
+                let digest: String = row["sha256"]
+                if let index = result.firstIndex(where: { $0.digest == digest }) {
+                    if result[index].requiresPython == nil { result[index].requiresPython = row["requires_python"] }
+                    continue
+                }
+                result.append(Found(filename: row["filename"], digest: digest, size: row["size"],
+                                    source: "a blob matching the sha256 listed on \(row["page_url"] as String)", requiresPython: row["requires_python"]))
+            }
+            return result
+        }
+        var seen = Set<String>()
+        var wheels: [(StoredWheel, Int)] = []
+        for item in found where seen.insert(item.digest).inserted {
+            guard let wheel = WheelFilename(item.filename) ?? (try? WheelFilename(urlSegment: item.filename)) else { continue }
+            let match = environment.supportedTags.bestMatch(for: wheel.tags)
+            let matches = requirement.specifier.contains(wheel.version)
+            let pythonOK = SpecifierSet.checkRequiresPython(item.requiresPython, pythonVersion: environment.pythonVersion).isAcceptable
+            var whyNot: [String] = []
+            if !matches { whyNot.append("version \(wheel.version) does not match \(requirement.specifier.description)") }
+            if match == nil {
+                let nearest = Self.nearestTag(Array(wheel.tags), supported: environment.supportedTags)
+                whyNot.append("not compatible with \(environment.summary)\(nearest.map { ": \($0.difference)" } ?? "")")
+            }
+            if !pythonOK { whyNot.append("requires Python \(item.requiresPython ?? "")") }
+            if !item.listedHashes.isEmpty && !item.listedHashes.contains(item.digest) {
+                whyNot.append("its SHA-256 \(item.digest.prefix(12))… is not the sha256 a project page lists for \(wheel.filename): it is not that file")
+            }
+            wheels.append((StoredWheel(
+                filename: wheel.filename, version: wheel.version.description, digest: BlobDigest(trusted: item.digest), size: item.size,
+                source: item.source, tag: match?.tag.description, matchesSpecifier: matches, requiresPython: item.requiresPython,
+                satisfies: whyNot.isEmpty, whyNot: whyNot.isEmpty ? nil : whyNot.joined(separator: "; ")), match?.rank ?? Int.max))
+        }
+        return wheels.sorted { lhs, rhs in
+            if lhs.0.satisfies != rhs.0.satisfies { return lhs.0.satisfies }
+            let (lv, rv) = (Version(lhs.0.version)!, Version(rhs.0.version)!)
+            if lv != rv { return lv > rv }
+            return lhs.1 < rhs.1
+        }.map(\.0)
+    }
+}
+
+extension Verdict {
+    var unsatisfiedReasons: [VerdictReason] {
+        if case .unsatisfiable(let reasons) = self { return reasons }
+        return []
+    }
+}

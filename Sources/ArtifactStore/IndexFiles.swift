@@ -1,0 +1,274 @@
+import Crypto
+import Foundation
+import GRDB
+import PythonPackaging
+
+/// One distribution file a recorded project page offers (a row of `index_file`).
+public struct IndexedFile: Sendable, Hashable {
+    /// Wheel or source distribution.
+    public enum Kind: String, Sendable, Hashable, Codable {
+        case wheel, sdist
+    }
+
+    /// The `response` row of the page that lists the file.
+    public var pageResponseID: Int64
+    /// PEP 503-normalized project name of the page.
+    public var project: String
+    /// Position on the page (0 first).
+    public var position: Int
+    /// The filename, percent-decoded (`torch-2.0.1+cpu-cp311-cp311-linux_x86_64.whl`).
+    public var filename: String
+    /// The absolute URL, without fragment.
+    public var url: String
+    /// Lowercase hex SHA-256 the page gives for the file, if any.
+    public var sha256: String?
+    public var requiresPython: String?
+    public var yanked: Bool
+    public var yankedReason: String?
+    public var kind: Kind
+    /// The normalized version, when the filename carries one that parses.
+    public var version: String?
+    /// Wheel tags (`cp311-cp311-linux_x86_64`), sorted; empty for sdists.
+    public var tags: [String]
+    /// PEP 658 / 714 metadata is served beside the file.
+    public var coreMetadata: Bool
+    public var coreMetadataSHA256: String?
+    /// PEP 700 size, when the page gives it.
+    public var size: Int64?
+
+    init(pageResponseID: Int64, project: String, position: Int, filename: String, url: String, sha256: String?,
+         requiresPython: String?, yanked: Bool, yankedReason: String?, kind: Kind, version: String?, tags: [String],
+         coreMetadata: Bool, coreMetadataSHA256: String?, size: Int64?) {
+        self.pageResponseID = pageResponseID
+        self.project = project
+        self.position = position
+        self.filename = filename
+        self.url = url
+        self.sha256 = sha256
+        self.requiresPython = requiresPython
+        self.yanked = yanked
+        self.yankedReason = yankedReason
+        self.kind = kind
+        self.version = version
+        self.tags = tags
+        self.coreMetadata = coreMetadata
+        self.coreMetadataSHA256 = coreMetadataSHA256
+        self.size = size
+    }
+
+    init(row: Row) {
+        pageResponseID = row["page_response_id"]
+        project = row["project"]
+        position = row["position"]
+        filename = row["filename"]
+        url = row["url"]
+        sha256 = row["sha256"]
+        requiresPython = row["requires_python"]
+        yanked = row["yanked"]
+        yankedReason = row["yanked_reason"]
+        kind = Kind(rawValue: row["kind"]) ?? .sdist
+        version = row["version"]
+        tags = (row["tags"] as String?).map { $0.split(separator: " ").map(String.init) } ?? []
+        coreMetadata = row["core_metadata"]
+        coreMetadataSHA256 = row["core_metadata_sha256"]
+        size = row["size"]
+    }
+}
+
+/// What the store knows about a parsed project page (a row of `index_page`).
+public struct IndexedPage: Sendable, Hashable {
+    public var responseID: Int64
+    public var project: String
+    public var bodyDigest: BlobDigest
+    /// SHA-256 of the parsed content: equal for pages with ``ProjectPage/hasSameContent(as:)``.
+    public var contentFingerprint: String
+    public var fileCount: Int
+    /// Unix seconds: last parsed; when the file set last changed.
+    public var parsedAt: Int64
+    public var changedAt: Int64
+
+    init(row: Row) {
+        responseID = row["response_id"]
+        project = row["project"]
+        bodyDigest = BlobDigest(trusted: row["body_digest"])
+        contentFingerprint = row["content_fingerprint"]
+        fileCount = row["file_count"]
+        parsedAt = row["parsed_at"]
+        changedAt = row["changed_at"]
+    }
+}
+
+extension Store {
+    /// Pages larger than this are not parsed into `index_file` (the response is still recorded).
+    static let maximumIndexedPageSize: Int64 = 256 << 20
+
+    /// Keeps the derived index tables in step with a response row that was just written, inside
+    /// the same write transaction: a project page's files (`index_file`, replaced only when the
+    /// parsed file set changed) and wheel URLs (`wheel_response`).
+    ///
+    /// - Returns: a note for the URL's history (`page parsed: 12 files`, `page unchanged: same 12
+    ///   files`), or nil when the response is not a project page.
+    func indexRecordedResponse(_ record: ResponseRecord, _ db: Database) throws -> String? {
+        let lastSegment = Self.lastPathSegment(record.url)
+        if let wheel = try? WheelFilename(urlSegment: lastSegment) {
+            try db.cachedStatement(sql: "INSERT OR REPLACE INTO wheel_response (response_id, project) VALUES (?, ?)")
+                .execute(arguments: [record.id, wheel.name])
+            return nil
+        }
+        guard !IndexPolicy.isDistributionFile(record.url) else { return nil }
+        guard record.status == 200, record.disposition != .refused, let digest = record.bodyDigest,
+              let contentType = record.responseHeaders.combinedValue(for: "Content-Type"),
+              (try? IndexPageContentType(parsing: contentType)) != nil
+        else {
+            // No page body any more (refused now, an error status): what it listed is gone too.
+            try dropIndexedPage(record.id, db)
+            return nil
+        }
+        guard let size = record.bodySize, size <= Self.maximumIndexedPageSize else {
+            try dropIndexedPage(record.id, db)
+            return "page not parsed: larger than \(Self.maximumIndexedPageSize >> 20) MiB"
+        }
+        let body: [UInt8]
+        do {
+            body = try Self.readVerified(layout.blobPath(digest), digest: digest)
+        } catch {
+            try dropIndexedPage(record.id, db)
+            return "page not parsed: its body could not be read back verified"
+        }
+        let page: ProjectPage
+        do {
+            page = try ProjectPage.parse(body: body, contentType: contentType, url: record.url)
+        } catch {
+            try dropIndexedPage(record.id, db)
+            return "page not parsed: \(error.code)"
+        }
+        let project = ProjectName.normalize(page.name ?? Self.projectSegment(record.url))
+        let fingerprint = Self.contentFingerprint(page)
+        let now = record.responseTime
+        if let previous = try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM index_page WHERE response_id = ?"), arguments: [record.id])
+            .map(IndexedPage.init(row:)), previous.contentFingerprint == fingerprint, previous.project == project {
+            try db.cachedStatement(sql: "UPDATE index_page SET body_digest = ?, parsed_at = ? WHERE response_id = ?")
+                .execute(arguments: [digest.hex, now, record.id])
+            return "page unchanged: same \(previous.fileCount) files"
+        }
+        try dropIndexedPage(record.id, db)
+        let insert = try db.cachedStatement(sql: """
+            INSERT INTO index_file (page_response_id, project, position, filename, url, sha256, requires_python,
+                yanked, yanked_reason, kind, version, tags, core_metadata, core_metadata_sha256, size)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """)
+        var count = 0
+        for file in page.files {
+            guard let (kind, version, tags) = Self.classify(file.filename, project: project) else { continue }
+            let sha256 = file.hashes["sha256"].map { $0.lowercased() }.flatMap { Self.isSHA256Hex($0) ? $0 : nil }
+            let metadataHash = file.coreMetadata.hashes["sha256"].map { $0.lowercased() }
+            try insert.execute(arguments: [
+                record.id, project, count, file.filename, file.url, sha256,
+                file.requiresPython.flatMap { $0.isEmpty ? nil : $0 }, file.yanked, file.yankedReason, kind.rawValue,
+                version, tags, file.coreMetadata.available, metadataHash, file.size,
+            ])
+            count += 1
+        }
+        // A page without distribution files (an error page, another project's) needs no row.
+        guard count > 0 else { return "page parsed: 0 files" }
+        try db.cachedStatement(sql: """
+            INSERT INTO index_page (response_id, project, body_digest, content_fingerprint, file_count, parsed_at, changed_at)
+            VALUES (?, ?, ?, ?, ?, ?, ?)
+            """).execute(arguments: [record.id, project, digest.hex, fingerprint, count, now, now])
+        return "page parsed: \(count) files"
+    }
+
+    private func dropIndexedPage(_ responseID: Int64, _ db: Database) throws {
+        try db.cachedStatement(sql: "DELETE FROM index_file WHERE page_response_id = ?").execute(arguments: [responseID])
+        try db.cachedStatement(sql: "DELETE FROM index_page WHERE response_id = ?").execute(arguments: [responseID])
+    }
+
+    /// The parsed page recorded for a URL (its current stored row), if any.
+    public func indexedPage(for url: String) throws -> IndexedPage? {
+        let url = try RecordedURL.normalize(url)
+        return try read { db in
+            try Row.fetchOne(db, sql: """
+                SELECT p.* FROM index_page p JOIN response r ON r.id = p.response_id
+                WHERE r.url = ? AND r.method = 'GET' ORDER BY r.response_time DESC, r.id DESC LIMIT 1
+                """, arguments: [url]).map(IndexedPage.init(row:))
+        }
+    }
+
+    /// The files a recorded project page lists, in page order (empty when it was never parsed).
+    public func indexedFiles(forPage url: String) throws -> [IndexedFile] {
+        guard let page = try indexedPage(for: url) else { return [] }
+        return try read { db in try indexedFiles(pageResponseID: page.responseID, db) }
+    }
+
+    func indexedFiles(pageResponseID: Int64, _ db: Database) throws -> [IndexedFile] {
+        try Row.fetchAll(db, cachedSQL: "SELECT * FROM index_file WHERE page_response_id = ? ORDER BY position", arguments: [pageResponseID])
+            .map(IndexedFile.init(row:))
+    }
+
+    // MARK: - Helpers
+
+    /// Reads a whole file and checks it hashes to `digest`.
+    static func readVerified(_ path: String, digest: BlobDigest) throws -> [UInt8] {
+        let data = try Data(contentsOf: URL(fileURLWithPath: path), options: .uncached)
+        let bytes = [UInt8](data)
+        guard BlobDigest(rawBytes: SHA256.hash(data: bytes)) == digest else {
+            throw StoreError(.blobCorrupt, "blob \(digest.hex) does not hash to its name")
+        }
+        return bytes
+    }
+
+    /// Wheel or sdist, version, tags; nil for anything else (an `.exe`, an `.egg`, a link to another page).
+    static func classify(_ filename: String, project: String) -> (IndexedFile.Kind, String?, String?)? {
+        if filename.hasSuffix(".whl") {
+            guard let wheel = WheelFilename(filename) else { return (.wheel, nil, nil) }
+            return (.wheel, wheel.version.description, wheel.sortedTags.map(\.description).joined(separator: " "))
+        }
+        for suffix in [".tar.gz", ".zip", ".tar.bz2", ".tar.xz", ".tgz", ".tar"] where filename.lowercased().hasSuffix(suffix) {
+            let stem = String(filename.dropLast(suffix.count))
+            return (.sdist, sdistVersion(stem, project: project), nil)
+        }
+        return nil
+    }
+
+    /// pip's `_extract_version_from_fragment`: the part after the prefix that normalizes to the project.
+    static func sdistVersion(_ stem: String, project: String) -> String? {
+        var index = stem.startIndex
+        while let dash = stem[index...].firstIndex(of: "-") {
+            if ProjectName.normalize(String(stem[..<dash])) == project {
+                return Version(String(stem[stem.index(after: dash)...]))?.description
+            }
+            index = stem.index(after: dash)
+        }
+        return nil
+    }
+
+    static func isSHA256Hex(_ text: String) -> Bool {
+        text.utf8.count == 64 && text.utf8.allSatisfy { ($0 >= 0x30 && $0 <= 0x39) || ($0 >= 0x61 && $0 <= 0x66) }
+    }
+
+    /// A fingerprint of what ``ProjectPage/hasSameContent(as:)`` compares: name, versions, the set of files.
+    static func contentFingerprint(_ page: ProjectPage) -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        let files = page.files.map { String(decoding: (try? encoder.encode($0)) ?? Data(), as: UTF8.self) }.sorted()
+        var hasher = SHA256()
+        hasher.update(data: Array((page.name ?? "\u{0}").utf8) + [0x0A])
+        hasher.update(data: Array((page.versions?.joined(separator: "\u{1}") ?? "\u{0}").utf8) + [0x0A])
+        hasher.update(data: Array("\(files.count)".utf8) + [0x0A])
+        for file in Set(files).sorted() { hasher.update(data: Array(file.utf8) + [0x0A]) }
+        return BlobDigest(rawBytes: hasher.finalize()).hex
+    }
+
+    /// The last non-empty path segment of a URL (query and fragment removed).
+    static func lastPathSegment(_ url: String) -> String {
+        let path = url.split(separator: "#", maxSplits: 1).first.map(String.init) ?? url
+        let withoutQuery = path.split(separator: "?", maxSplits: 1).first.map(String.init) ?? path
+        return withoutQuery.split(separator: "/").last.map(String.init) ?? ""
+    }
+
+    /// The project segment of a project page URL (`…/simple/torch/` → `torch`).
+    static func projectSegment(_ url: String) -> String {
+        let segment = lastPathSegment(url)
+        return segment.removingPercentEncoding ?? segment
+    }
+}

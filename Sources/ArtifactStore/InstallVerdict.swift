@@ -1,0 +1,259 @@
+import Foundation
+import PythonPackaging
+
+/// The interpreter and platform a requirement is judged for: the tags it supports, best first,
+/// and its Python version (for `Requires-Python`).
+public struct TargetEnvironment: Sendable, Hashable {
+    /// The interpreter version, e.g. `[3, 11]` or `[3, 11, 7]` (`Requires-Python` is checked against it).
+    public var pythonVersion: [Int]
+    /// The supported tags, best first.
+    public var supportedTags: SupportedTags
+    /// For people: `CPython 3.11 on manylinux_2_28_x86_64`.
+    public var summary: String
+    /// The command-line options that describe this environment (used in hints), e.g.
+    /// `--python 3.11 --platform manylinux_2_28_x86_64`; empty for "this machine".
+    public var commandLineOptions: String
+
+    /// An environment described explicitly (see ``PythonEnvironment``, ``Platforms/expand(_:)``).
+    public init(_ environment: PythonEnvironment, summary: String? = nil, commandLineOptions: String = "") {
+        pythonVersion = environment.pythonVersion
+        supportedTags = SupportedTags(environment: environment)
+        let name = switch environment.implementation {
+        case .cpython: "CPython"
+        case .pypy: "PyPy"
+        case .other: environment.interpreter
+        }
+        self.summary = summary ?? "\(name) \(environment.pythonVersion.map(String.init).joined(separator: ".")) on \(environment.platforms.first ?? "no platform")"
+        self.commandLineOptions = commandLineOptions
+    }
+
+    /// An environment given by its tag list (e.g. `packaging.tags.sys_tags()` of an interpreter).
+    public init(pythonVersion: [Int], tags: [Tag], summary: String, commandLineOptions: String = "") {
+        self.pythonVersion = pythonVersion
+        supportedTags = SupportedTags(tags: tags)
+        self.summary = summary
+        self.commandLineOptions = commandLineOptions
+    }
+
+    var pythonVersionText: String { pythonVersion.map(String.init).joined(separator: ".") }
+}
+
+/// How several indexes are combined, like uv's `--index-strategy`.
+public enum IndexStrategy: String, Sendable, Hashable, CaseIterable, Codable {
+    /// Use only the first index whose usable page lists the project (uv's default; protects
+    /// against dependency confusion).
+    case firstIndex = "first-index"
+    /// Consider every index and take the best version found anywhere (pip's behaviour with
+    /// `--extra-index-url`); ties go to the earlier index.
+    case unsafeBestMatch = "unsafe-best-match"
+}
+
+/// How a chosen file was found in the store.
+public enum FileSource: Sendable, Hashable {
+    /// The response recorded for the file's own URL.
+    case url
+    /// A blob whose SHA-256 equals the page's hash, recorded for another URL.
+    case sameContent(fromURL: String)
+    /// A blob whose SHA-256 equals the page's hash, stored by `put` (or a response since gone).
+    case sameContentFromPut
+}
+
+/// The stored blob for a file.
+public struct StoredFile: Sendable, Hashable {
+    public var digest: BlobDigest
+    public var size: Int64
+    /// The content was re-hashed and matched during this query.
+    public var verified: Bool
+    public var source: FileSource
+}
+
+/// A file an installer would consider.
+public struct InstallCandidate: Sendable, Hashable {
+    public var filename: String
+    public var url: String
+    public var version: String
+    public var kind: IndexedFile.Kind
+    /// The SHA-256 the page gives, if any.
+    public var sha256: String?
+    /// The best supported tag of the wheel.
+    public var tag: String?
+    /// The index (base URL) and the project page it came from.
+    public var index: String
+    public var pageURL: String
+    public var yanked: Bool
+    /// Set for the chosen file when it is stored.
+    public var stored: StoredFile?
+}
+
+/// A wheel of the project found in the store whatever page listed it (step 4: the way out).
+public struct StoredWheel: Sendable, Hashable {
+    public var filename: String
+    public var version: String
+    public var digest: BlobDigest
+    public var size: Int64
+    /// Where it came from: the URL it was fetched from, or the page whose hash it matches.
+    public var source: String
+    /// The best supported tag, nil when incompatible.
+    public var tag: String?
+    public var matchesSpecifier: Bool
+    /// `Requires-Python` from a page listing it, when known.
+    public var requiresPython: String?
+    /// Compatible, version matches, `Requires-Python` (if known) satisfied.
+    public var satisfies: Bool
+    /// Why it does not satisfy the requirement, when it does not.
+    public var whyNot: String?
+}
+
+/// One reason a requirement cannot be installed from the store, with a stable code.
+public enum InstallReason: Sendable, Hashable {
+    /// The project page at this URL cannot be used (the URL verdict's reason).
+    case page(url: String, VerdictReason)
+    /// The index answered the page with this status (404: the project is not on this index).
+    case projectNotFound(pageURL: String, status: Int)
+    /// The page is usable but lists no distribution of the project.
+    case noFiles(pageURL: String)
+    /// No version on the page matches the specifier.
+    case noMatchingVersion(pageURL: String, specifier: String, available: [String], prereleasesWouldMatch: [String])
+    /// The matching versions are yanked, and the requirement is not pinned with `==`.
+    case yanked(versions: [String], reasons: [String])
+    /// The matching files require another Python.
+    case requiresPython(versions: [String], requires: [String], python: String)
+    /// No wheel of a matching version has a tag this environment supports.
+    case noCompatibleWheel(versions: [String], nearestTag: String?, difference: String?, environment: String)
+    /// Only source distributions match: installing needs a build.
+    case needsBuild(filenames: [String])
+    /// The chosen file is not in the store (and why its URL cannot be answered).
+    case fileNotStored(url: String, sha256: String?, urlReasons: [VerdictReason])
+    /// A body is stored for the file's URL but its SHA-256 is not the page's.
+    case hashMismatch(url: String, expected: String, actual: String)
+    /// The stored blob failed verification (quarantined) or its file is gone.
+    case fileUnreadable(url: String, digest: BlobDigest, message: String)
+
+    /// A stable, machine-readable code.
+    public var code: String {
+        switch self {
+        case .page(_, let reason): "page-" + reason.code
+        case .projectNotFound: "project-not-found"
+        case .noFiles: "no-files"
+        case .noMatchingVersion: "no-matching-version"
+        case .yanked: "yanked"
+        case .requiresPython: "requires-python"
+        case .noCompatibleWheel: "no-compatible-wheel"
+        case .needsBuild: "needs-build"
+        case .fileNotStored: "file-not-stored"
+        case .hashMismatch: "hash-mismatch"
+        case .fileUnreadable: "file-unreadable"
+        }
+    }
+
+    /// What is wrong, in one sentence.
+    public var message: String {
+        switch self {
+        case .page(let url, let reason):
+            return "the project page \(url) cannot be used: \(reason.message)"
+        case .projectNotFound(let url, let status):
+            return "the index answered \(url) with status \(status): the project is not on this index"
+        case .noFiles(let url):
+            return "the project page \(url) lists no wheel or sdist of the project"
+        case .noMatchingVersion(let url, let specifier, let available, let pre):
+            var text = "no version on \(url) matches \(specifier.isEmpty ? "the requirement" : specifier)"
+            text += available.isEmpty ? "" : " (it offers \(Self.list(available)))"
+            if !pre.isEmpty { text += "; pre-releases \(Self.list(pre)) would match if pre-releases were allowed" }
+            return text
+        case .yanked(let versions, let reasons):
+            let why = reasons.isEmpty ? "" : " (\(reasons.joined(separator: "; ")))"
+            return "the matching files of \(Self.list(versions)) are yanked\(why); yanked files are used only when pinned with =="
+        case .requiresPython(let versions, let requires, let python):
+            return "the matching files of \(Self.list(versions)) require Python \(requires.joined(separator: " or ")), not \(python)"
+        case .noCompatibleWheel(let versions, let nearest, let difference, let environment):
+            var text = "no wheel of \(Self.list(versions)) is compatible with \(environment)"
+            if let nearest { text += "; the nearest is \(nearest)\(difference.map { " (\($0))" } ?? "")" }
+            return text
+        case .needsBuild(let filenames):
+            return "only source distributions match (\(Self.list(filenames))): installing needs a build, and its build dependencies offline"
+        case .fileNotStored(let url, let sha256, let reasons):
+            var text = "the chosen file \(url) is not stored"
+            if let sha256 { text += " (no blob has its SHA-256 \(sha256.prefix(12))…)" }
+            if let first = reasons.first { text += ": \(first.message)" }
+            return text
+        case .hashMismatch(let url, let expected, let actual):
+            return "the body stored for \(url) hashes to \(actual), but the page says sha256=\(expected): it is not the file the page lists and will not be used or exported"
+        case .fileUnreadable(let url, _, let message):
+            return "the stored file for \(url) cannot be used: \(message)"
+        }
+    }
+
+    /// What to do about it.
+    public var hint: String {
+        switch self {
+        case .page(_, let reason):
+            return reason.hint
+        case .projectNotFound:
+            return "check the project name and the --index URL; another index may have it"
+        case .noFiles:
+            return "check the --index URL: it should be a simple-repository base (e.g. https://pypi.org/simple)"
+        case .noMatchingVersion(_, _, _, let pre):
+            return pre.isEmpty ? "relax the version specifier, or fetch the page again while online if it is out of date"
+                : "ask for the pre-release explicitly (e.g. ==\(pre[0])) or relax the specifier"
+        case .yanked(let versions, _):
+            return "pin the exact version (==\(versions.first ?? "X")) if you really want a yanked release"
+        case .requiresPython:
+            return "use a matching interpreter (--python X.Y) or an older release of the project"
+        case .noCompatibleWheel:
+            return "check --python/--platform/--implementation/--abi; wheels for your platform may be on another index (e.g. a CPU/CUDA channel)"
+        case .needsBuild:
+            return "fetch a wheel for this platform while online, or build one (pip wheel) and put it in the store"
+        case .fileNotStored(let url, _, _):
+            return "fetch it once while online: artifact-store fetch \(url)"
+        case .hashMismatch(let url, _, _):
+            return "fetch the file again while online (artifact-store fetch \(url)); if the index changed the file, the page is out of date too"
+        case .fileUnreadable(let url, _, _):
+            return "fetch it again while online (artifact-store fetch \(url)), or put the original file again"
+        }
+    }
+
+    static func list(_ items: [String], limit: Int = 6) -> String {
+        items.count <= limit ? items.joined(separator: ", ") : items.prefix(limit).joined(separator: ", ") + " and \(items.count - limit) more"
+    }
+}
+
+/// What happened at one index.
+public struct IndexOutcome: Sendable, Hashable {
+    public var index: String
+    public var pageURL: String
+    /// The page could be used under the policy.
+    public var pageUsable: Bool
+    /// How fresh the page is (`fresh until …`, `stale by …, served because …`), when usable.
+    public var pageFreshness: String?
+    /// Number of distribution files the page lists for the project.
+    public var fileCount: Int
+    /// The best installable candidate on this index, if any.
+    public var best: InstallCandidate?
+    /// Why this index offers nothing installable.
+    public var reasons: [InstallReason]
+}
+
+/// The answer to "can this requirement be installed from the store?" (DESIGN §6).
+public struct InstallVerdict: Sendable, Hashable {
+    public var requirement: InstallRequirement
+    public var environment: String
+    public var policy: CachePolicy
+    public var strategy: IndexStrategy
+    /// Stored and verified: an offline installer would succeed.
+    public var isSatisfiable: Bool
+    /// The file an installer would pick (stored or not).
+    public var chosen: InstallCandidate?
+    /// Every index walked, in order.
+    public var indexes: [IndexOutcome]
+    /// Why not, in order of importance (empty when satisfiable).
+    public var reasons: [InstallReason]
+    /// Facts worth telling (a stale page served by policy, content-addressed reuse, markers ignored).
+    public var notes: [String]
+    /// Wheels of the project in the store, whatever page listed them (filled when not satisfiable).
+    public var storedWheels: [StoredWheel]
+    /// The stored wheel `export` would write for this requirement, when the requirement is not
+    /// satisfiable through its index but a stored wheel satisfies it.
+    public var wayOut: StoredWheel?
+    /// The command that builds a local index from the store, when there is a way out.
+    public var wayOutCommand: String?
+}

@@ -1,0 +1,220 @@
+import ArgumentParser
+import ArtifactStore
+import Foundation
+import PythonPackaging
+
+extension IndexStrategy: ExpressibleByArgument {}
+
+struct CanInstallCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "can-install",
+        abstract: "Answer whether requirements can be installed from the store alone, and exactly why not.",
+        discussion: """
+            For each requirement (PEP 508: name, extras, specifiers; markers are not evaluated), \
+            walks what an installer does per --index, in order: is the project page \
+            <index>/<name>/ usable under --policy (else every reason: never fetched, refused \
+            no-store on a date, stale, Vary mismatch…); which files match (PEP 440 specifiers and \
+            pre-release rules, yanked only when pinned with ==, Requires-Python, a wheel whose tags \
+            the environment supports, best tag first; sdists need a build); is the chosen file \
+            stored (any blob with the page's sha256 counts, whatever URL it came from) and does \
+            it verify. When not, lists the project's wheels in the store and which would satisfy \
+            the requirement, and the way out: `artifact-store export --find-links DIR …`.
+
+            The environment is this machine's (python3 on PATH, its packaging tags) unless \
+            --python and --platform are given.
+
+            --json prints one object: {"satisfiable", "environment", "policy", "indexStrategy", \
+            "results": [RESULT]}; see the README for RESULT.
+
+            EXIT STATUS
+              0   every requirement can be installed from the store
+              1   at least one cannot (the reasons and hints are printed)
+              64  bad input: an invalid requirement, missing --index, bad environment options
+              74  the store cannot be opened or read
+
+            EXAMPLES
+              artifact-store can-install 'torch==2.5.1' --index https://download.pytorch.org/whl/cpu --python 3.11 --platform manylinux_2_28_x86_64
+              artifact-store can-install numpy 'scipy>=1.13' --index https://pypi.org/simple --json
+            """)
+
+    @OptionGroup var storeOptions: StoreOptions
+    @Argument(help: ArgumentHelp("Requirements, e.g. 'torch==2.5.1' 'numpy>=2'.", valueName: "requirement")) var requirements: [String]
+    @Option(name: .customLong("index"), help: ArgumentHelp("A simple-repository base URL, in priority order (repeatable).", valueName: "url"))
+    var indexes: [String] = []
+    @OptionGroup var environmentOptions: EnvironmentOptions
+    @Option(help: "The policy: online, offline (default) or archive.") var policy: CachePolicy = .offline
+    @Option(help: "How several indexes combine: first-index (default) or unsafe-best-match.") var indexStrategy: IndexStrategy = .firstIndex
+    @Flag(help: "Do not re-hash the chosen files (faster for large wheels; they are still checked when exported).") var noVerify = false
+    @Flag(help: "Print the result as JSON.") var json = false
+
+    func validate() throws {
+        guard !indexes.isEmpty else { throw ValidationError("give at least one --index URL, e.g. --index https://pypi.org/simple") }
+        guard !requirements.isEmpty else { throw ValidationError("give at least one requirement, e.g. 'torch==2.5.1'") }
+    }
+
+    func run() throws {
+        let parsed = try requirements.map(InstallRequirement.init(parsing:))
+        let environment = try environmentOptions.resolve()
+        let store = try storeOptions.openExisting()
+        let verdicts = try parsed.map {
+            try store.canInstall(requirement: $0, indexes: indexes, environment: environment, policy: policy, strategy: indexStrategy, verifyFiles: !noVerify)
+        }
+        if json {
+            try Output.printJSON(InstallReport(verdicts: verdicts, environment: environment, policy: policy, strategy: indexStrategy))
+        } else {
+            Output.line("environment: \(environment.summary); policy \(policy.rawValue); index strategy \(indexStrategy.rawValue)")
+            for verdict in verdicts { InstallText.print(verdict) }
+        }
+        if !verdicts.allSatisfy(\.isSatisfiable) { throw ExitCode(ExitStatus.notFound.rawValue) }
+    }
+}
+
+/// The human rendering of an ``InstallVerdict``.
+enum InstallText {
+    static func print(_ verdict: InstallVerdict) {
+        let requirement = verdict.requirement.text
+        if verdict.isSatisfiable, let chosen = verdict.chosen, let stored = chosen.stored {
+            Output.line("✔ \(requirement)  \(chosen.filename) (stored\(stored.verified ? ", verified" : ""))")
+            Output.line("    from \(chosen.pageURL), tag \(chosen.tag ?? "?"), blob \(stored.digest.hex)")
+        } else {
+            Output.line("✘ \(requirement) because \(verdict.reasons.first?.message ?? "nothing in the store satisfies it")")
+            if let chosen = verdict.chosen {
+                Output.line("    an installer would pick \(chosen.filename) from \(chosen.pageURL)")
+            }
+            for (position, reason) in verdict.reasons.enumerated() {
+                // The first reason's message is already on the ✘ line.
+                Output.line(position == 0 ? "    [\(reason.code)] hint: \(reason.hint)" : "    [\(reason.code)] \(reason.message)")
+                if position > 0 { Output.line("      hint: \(reason.hint)") }
+            }
+        }
+        for note in verdict.notes { Output.line("    note: \(note)") }
+        if !verdict.storedWheels.isEmpty {
+            Output.line("    stored wheels of \(verdict.requirement.project):")
+            for wheel in verdict.storedWheels.prefix(20) {
+                let mark = wheel.satisfies ? "✔" : "✘"
+                let detail = wheel.satisfies ? "satisfies \(requirement) (tag \(wheel.tag ?? "?"))" : (wheel.whyNot ?? "")
+                Output.line("      \(mark) \(wheel.filename)  \(wheel.version)  \(detail)")
+                Output.line("          from \(wheel.source)")
+            }
+            if verdict.storedWheels.count > 20 { Output.line("      … and \(verdict.storedWheels.count - 20) more") }
+        }
+        if let wayOut = verdict.wayOut, let command = verdict.wayOutCommand {
+            Output.line("    way out: \(wayOut.filename) is stored and satisfies \(requirement); build a local index from the store:")
+            Output.line("      \(command)")
+        }
+    }
+}
+
+// MARK: - JSON
+
+/// A JSON value with explicit nulls (the encoder sorts keys).
+enum InstallJSON: Encodable {
+    case null, bool(Bool), int(Int64), string(String), array([InstallJSON]), object([String: InstallJSON])
+
+    static func optional(_ text: String?) -> InstallJSON { text.map(InstallJSON.string) ?? .null }
+
+    func encode(to encoder: any Encoder) throws {
+        switch self {
+        case .null:
+            var container = encoder.singleValueContainer()
+            try container.encodeNil()
+        case .bool(let value):
+            var container = encoder.singleValueContainer()
+            try container.encode(value)
+        case .int(let value):
+            var container = encoder.singleValueContainer()
+            try container.encode(value)
+        case .string(let value):
+            var container = encoder.singleValueContainer()
+            try container.encode(value)
+        case .array(let values):
+            var container = encoder.unkeyedContainer()
+            for value in values { try container.encode(value) }
+        case .object(let members):
+            var container = encoder.container(keyedBy: Key.self)
+            for (key, value) in members { try container.encode(value, forKey: Key(stringValue: key)) }
+        }
+    }
+
+    struct Key: CodingKey {
+        var stringValue: String
+        var intValue: Int? { nil }
+        init(stringValue: String) { self.stringValue = stringValue }
+        init?(intValue: Int) { nil }
+    }
+}
+
+/// `can-install --json`.
+struct InstallReport: Encodable {
+    var verdicts: [InstallVerdict]
+    var environment: TargetEnvironment
+    var policy: CachePolicy
+    var strategy: IndexStrategy
+
+    func encode(to encoder: any Encoder) throws {
+        try InstallJSON.object([
+            "satisfiable": .bool(verdicts.allSatisfy(\.isSatisfiable)),
+            "environment": .string(environment.summary),
+            "policy": .string(policy.rawValue),
+            "indexStrategy": .string(strategy.rawValue),
+            "results": .array(verdicts.map(Self.result)),
+        ]).encode(to: encoder)
+    }
+
+    static func reason(_ reason: InstallReason) -> InstallJSON {
+        .object(["code": .string(reason.code), "message": .string(reason.message), "hint": .string(reason.hint)])
+    }
+
+    static func candidate(_ candidate: InstallCandidate?) -> InstallJSON {
+        guard let candidate else { return .null }
+        var stored = InstallJSON.null
+        if let file = candidate.stored {
+            let (source, sourceURL): (String, String?) = switch file.source {
+            case .url: ("url", candidate.url)
+            case .sameContent(let url): ("same-content", url)
+            case .sameContentFromPut: ("put", nil)
+            }
+            stored = .object(["digest": .string(file.digest.hex), "size": .int(file.size), "verified": .bool(file.verified),
+                              "source": .string(source), "sourceURL": .optional(sourceURL)])
+        }
+        return .object([
+            "filename": .string(candidate.filename), "url": .string(candidate.url), "version": .string(candidate.version),
+            "kind": .string(candidate.kind.rawValue), "sha256": .optional(candidate.sha256), "tag": .optional(candidate.tag),
+            "index": .string(candidate.index), "pageURL": .string(candidate.pageURL), "yanked": .bool(candidate.yanked), "stored": stored,
+        ])
+    }
+
+    static func result(_ verdict: InstallVerdict) -> InstallJSON {
+        .object([
+            "requirement": .string(verdict.requirement.text),
+            "project": .string(verdict.requirement.project),
+            "extras": .array(verdict.requirement.extras.map(InstallJSON.string)),
+            "specifier": .string(verdict.requirement.specifier.description),
+            "marker": .optional(verdict.requirement.marker),
+            "satisfiable": .bool(verdict.isSatisfiable),
+            "chosen": candidate(verdict.chosen),
+            "indexes": .array(verdict.indexes.map { outcome in
+                .object([
+                    "index": .string(outcome.index), "pageURL": .string(outcome.pageURL), "pageUsable": .bool(outcome.pageUsable),
+                    "pageFreshness": .optional(outcome.pageFreshness), "fileCount": .int(Int64(outcome.fileCount)),
+                    "best": candidate(outcome.best), "reasons": .array(outcome.reasons.map(reason)),
+                ])
+            }),
+            "reasons": .array(verdict.reasons.map(reason)),
+            "notes": .array(verdict.notes.map(InstallJSON.string)),
+            "storedWheels": .array(verdict.storedWheels.map(storedWheel)),
+            "wayOut": verdict.wayOut.map { wheel in
+                .object(["wheel": storedWheel(wheel), "command": .optional(verdict.wayOutCommand)])
+            } ?? .null,
+        ])
+    }
+
+    static func storedWheel(_ wheel: StoredWheel) -> InstallJSON {
+        .object([
+            "filename": .string(wheel.filename), "version": .string(wheel.version), "digest": .string(wheel.digest.hex),
+            "size": .int(wheel.size), "source": .string(wheel.source), "tag": .optional(wheel.tag),
+            "matchesSpecifier": .bool(wheel.matchesSpecifier), "requiresPython": .optional(wheel.requiresPython),
+            "satisfies": .bool(wheel.satisfies), "whyNot": .optional(wheel.whyNot),
+        ])
+    }
+}

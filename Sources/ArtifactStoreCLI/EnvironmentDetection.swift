@@ -1,0 +1,146 @@
+import ArgumentParser
+import ArtifactStore
+import Foundation
+import PythonPackaging
+
+/// The target-environment options of `can-install` and `export`.
+struct EnvironmentOptions: ParsableArguments {
+    @Option(help: ArgumentHelp("The Python version to install for, e.g. 3.11 or 3.11.7 (default: python3 on PATH).", valueName: "X.Y"))
+    var python: String?
+    @Option(help: ArgumentHelp(
+        "A platform tag, expanded as installers do (manylinux_2_28_x86_64 also accepts manylinux_2_17…, linux_x86_64); repeatable.",
+        valueName: "tag"))
+    var platform: [String] = []
+    @Option(help: ArgumentHelp("The implementation: cp (CPython, default) or pp (PyPy).", valueName: "cp|pp"))
+    var implementation: String?
+    @Option(help: ArgumentHelp("An ABI tag (default: cpXY for CPython, pypyXY_pp73 for PyPy); repeatable.", valueName: "abi"))
+    var abi: [String] = []
+
+    var isExplicit: Bool { python != nil || !platform.isEmpty || implementation != nil || !abi.isEmpty }
+
+    /// The environment the options describe, or this machine's when none is given.
+    func resolve() throws -> TargetEnvironment {
+        guard isExplicit else { return try MachineEnvironment.detect() }
+        guard let python else {
+            throw ValidationError("--python is required with --platform/--implementation/--abi (e.g. --python 3.11)")
+        }
+        guard !platform.isEmpty else {
+            throw ValidationError("--platform is required with --python (e.g. --platform manylinux_2_28_x86_64, macosx_14_0_arm64, win_amd64)")
+        }
+        let parts = python.split(separator: ".").map { Int($0) }
+        guard parts.count >= 2, parts.count <= 3, parts.allSatisfy({ $0 != nil && $0! >= 0 }) else {
+            throw ValidationError("--python takes a version like 3.11 or 3.11.7, got \"\(python)\"")
+        }
+        let version = parts.map { $0! }
+        let nodot = "\(version[0])\(version[1])"
+        let platforms = platform.flatMap(Platforms.expand).reduce(into: [String]()) { if !$0.contains($1) { $0.append($1) } }
+        let environment: PythonEnvironment
+        switch implementation?.lowercased() ?? "cp" {
+        case "cp", "cpython":
+            environment = PythonEnvironment(implementation: .cpython, interpreter: "cp\(nodot)", pythonVersion: version,
+                                            abis: abi.isEmpty ? ["cp\(nodot)"] : abi, platforms: platforms)
+        case "pp", "pypy":
+            environment = PythonEnvironment(implementation: .pypy, interpreter: "pp\(nodot)", pythonVersion: version,
+                                            abis: abi.isEmpty ? ["pypy\(nodot)_pp73"] : abi, platforms: platforms)
+        default:
+            throw ValidationError("--implementation takes cp (CPython) or pp (PyPy), got \"\(implementation!)\"")
+        }
+        var options = "--python \(python)" + platform.map { " --platform \($0)" }.joined()
+        if let implementation { options += " --implementation \(implementation)" }
+        options += abi.map { " --abi \($0)" }.joined()
+        let name = environment.implementation == .pypy ? "PyPy" : "CPython"
+        return TargetEnvironment(environment, summary: "\(name) \(python) on \(platform.joined(separator: ", "))", commandLineOptions: options)
+    }
+}
+
+/// This machine's environment, found the way installers find it: by asking the `python3` on PATH.
+enum MachineEnvironment {
+    /// Prints the interpreter's facts as JSON; its tags from `packaging.tags.sys_tags()` (or pip's
+    /// vendored copy) when importable.
+    static let script = #"""
+        import json, platform, sys, sysconfig
+        out = {"implementation": sys.implementation.name, "version": list(sys.version_info[:3]),
+               "platform": sysconfig.get_platform(), "libc": list(platform.libc_ver()), "machine": platform.machine(),
+               "freeThreaded": bool(sysconfig.get_config_var("Py_GIL_DISABLED")), "executable": sys.executable}
+        tags = None
+        try:
+            from packaging import tags
+        except Exception:
+            try:
+                from pip._vendor.packaging import tags
+            except Exception:
+                tags = None
+        if tags is not None:
+            out["tags"] = [str(t) for t in tags.sys_tags()]
+        print(json.dumps(out))
+        """#
+
+    struct Facts: Decodable {
+        var implementation: String
+        var version: [Int]
+        var platform: String
+        var libc: [String]
+        var machine: String
+        var freeThreaded: Bool
+        var executable: String
+        var tags: [String]?
+    }
+
+    static func detect() throws -> TargetEnvironment {
+        let facts: Facts
+        do {
+            facts = try ask()
+        } catch {
+            throw ValidationError("cannot detect this machine's Python (\(error)); give the target explicitly, e.g. --python 3.11 --platform manylinux_2_28_x86_64")
+        }
+        let versionText = facts.version.map(String.init).joined(separator: ".")
+        let name = facts.implementation == "cpython" ? "CPython" : facts.implementation
+        if let tags = facts.tags, !tags.isEmpty {
+            let parsed = tags.compactMap { text -> Tag? in
+                let parts = text.split(separator: "-", omittingEmptySubsequences: false)
+                return parts.count == 3 ? Tag(interpreter: String(parts[0]), abi: String(parts[1]), platform: String(parts[2])) : nil
+            }
+            return TargetEnvironment(pythonVersion: facts.version, tags: parsed,
+                                     summary: "\(name) \(versionText) at \(facts.executable) (\(parsed.first?.platform ?? "?"), \(parsed.count) tags)")
+        }
+        // No packaging module: rebuild the tags from the interpreter's facts.
+        guard facts.version.count >= 2 else { throw ValidationError("python3 reported no version; give --python and --platform") }
+        let platforms = platformTags(facts)
+        let nodot = "\(facts.version[0])\(facts.version[1])"
+        let environment: PythonEnvironment = facts.implementation == "pypy"
+            ? PythonEnvironment(implementation: .pypy, interpreter: "pp\(nodot)", pythonVersion: facts.version, abis: ["pypy\(nodot)_pp73"], platforms: platforms)
+            : PythonEnvironment.cpython(facts.version[0], facts.version[1], freeThreaded: facts.freeThreaded, platforms: platforms)
+        var target = TargetEnvironment(environment, summary: "\(name) \(versionText) at \(facts.executable) (\(platforms.first ?? "?"))")
+        target.pythonVersion = facts.version
+        return target
+    }
+
+    /// `linux-x86_64` with glibc 2.36 → `manylinux_2_36_x86_64` expanded; macOS → `macosx_X_Y_arch`.
+    static func platformTags(_ facts: Facts) -> [String] {
+        let platform = facts.platform.replacingOccurrences(of: "-", with: "_").replacingOccurrences(of: ".", with: "_")
+        if platform.hasPrefix("linux_"), facts.libc.first == "glibc", facts.libc.count == 2 {
+            let glibc = facts.libc[1].split(separator: ".")
+            if glibc.count >= 2 {
+                return Platforms.expand("manylinux_\(glibc[0])_\(glibc[1])_\(facts.machine)")
+            }
+        }
+        return Platforms.expand(platform)
+    }
+
+    private static func ask() throws -> Facts {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["python3", "-c", script]
+        let output = Pipe()
+        process.standardOutput = output
+        process.standardError = FileHandle.nullDevice
+        process.standardInput = FileHandle.nullDevice
+        try process.run()
+        let data = output.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        guard process.terminationStatus == 0 else {
+            throw CocoaError(.executableLoad, userInfo: [NSLocalizedDescriptionKey: "python3 is not on PATH or failed (status \(process.terminationStatus))"])
+        }
+        return try JSONDecoder().decode(Facts.self, from: data)
+    }
+}
