@@ -107,3 +107,39 @@ func sha256Hex(ofFile path: String) throws -> String {
     let result = try run([path], executable: URL(fileURLWithPath: "/usr/bin/sha256sum"))
     return String(result.output.prefix(64))
 }
+
+/// A Python HTTP server on loopback for one test: runs `python3 ARGUMENTS…`, which must print
+/// its port on the first line of standard output.
+final class LoopbackServer {
+    private let process = Process()
+    let port: Int
+    var base: String { "http://127.0.0.1:\(port)" }
+
+    init(python arguments: [String]) throws {
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["python3"] + arguments
+        let output = Pipe()
+        process.standardOutput = output
+        try process.run()
+        var line = Data()
+        while !line.contains(UInt8(ascii: "\n")) {
+            let chunk = output.fileHandleForReading.availableData
+            if chunk.isEmpty { break }
+            line.append(chunk)
+        }
+        guard let port = Int(String(decoding: line, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)) else {
+            kill(process.processIdentifier, SIGKILL)
+            throw CocoaError(.fileReadCorruptFile, userInfo: [NSLocalizedDescriptionKey: "the loopback server \(arguments.first ?? "") did not start"])
+        }
+        self.port = port
+    }
+
+    /// Stops the server. SIGKILL: a child spawned from a test thread may have SIGTERM blocked.
+    func stop() {
+        guard process.isRunning else { return }
+        kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
+    }
+
+    deinit { stop() }
+}

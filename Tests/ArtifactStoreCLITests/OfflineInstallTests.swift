@@ -5,10 +5,10 @@ import Testing
 final class FakeTorchIndex {
     static let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
         .appending(path: "scripts/fake-torch-index.py").path(percentEncoded: false)
-    let process = Process()
-    let port: Int
+    let server: LoopbackServer
     let root: String
-    var base: String { "http://127.0.0.1:\(port)" }
+    var port: Int { server.port }
+    var base: String { server.base }
     var index: String { base + "/whl/cpu" }
 
     init(directory: String) throws {
@@ -17,28 +17,7 @@ final class FakeTorchIndex {
         guard built.status == 0 else {
             throw CocoaError(.fileWriteUnknown, userInfo: [NSLocalizedDescriptionKey: "building the fake wheels failed: \(built.stderr)"])
         }
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", Self.script, "serve", root]
-        let output = Pipe()
-        process.standardOutput = output
-        try process.run()
-        var line = Data()
-        while !line.contains(UInt8(ascii: "\n")) {
-            let chunk = output.fileHandleForReading.availableData
-            if chunk.isEmpty { break }
-            line.append(chunk)
-        }
-        guard let port = Int(String(decoding: line, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)) else {
-            kill(process.processIdentifier, SIGKILL)
-            throw CocoaError(.fileReadCorruptFile, userInfo: [NSLocalizedDescriptionKey: "the fake torch index did not start"])
-        }
-        self.port = port
-    }
-
-    // SIGKILL: a child spawned from a test thread may inherit a blocked SIGTERM.
-    deinit {
-        kill(process.processIdentifier, SIGKILL)
-        process.waitUntilExit()
+        server = try LoopbackServer(python: [Self.script, "serve", root])
     }
 }
 

@@ -4,9 +4,8 @@ import Testing
 /// A loopback index in a child Python process, serving PyTorch-shaped responses: the project page
 /// with `no-cache,no-store,must-revalidate`, and wheels with only `Last-Modified`.
 final class LoopbackIndex {
-    let process = Process()
-    let port: Int
-    var base: String { "http://127.0.0.1:\(port)" }
+    private let server: LoopbackServer
+    var base: String { server.base }
 
     init(directory: String) throws {
         let script = directory + "/index_server.py"
@@ -31,31 +30,10 @@ final class LoopbackIndex {
             print(server.server_address[1], flush=True)
             server.serve_forever()
             """#.utf8).write(to: URL(fileURLWithPath: script))
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", script]
-        let output = Pipe()
-        process.standardOutput = output
-        try process.run()
-        var line = Data()
-        while !line.contains(UInt8(ascii: "\n")) {
-            let chunk = output.fileHandleForReading.availableData
-            if chunk.isEmpty { break }
-            line.append(chunk)
-        }
-        guard let port = Int(String(decoding: line, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)) else {
-            throw CocoaError(.fileReadCorruptFile, userInfo: [NSLocalizedDescriptionKey: "the loopback index did not start"])
-        }
-        self.port = port
+        server = try LoopbackServer(python: [script])
     }
 
-    /// Stops the server. (SIGKILL: a child spawned from a test thread may have SIGTERM blocked.)
-    func stop() {
-        guard process.isRunning else { return }
-        kill(process.processIdentifier, SIGKILL)
-        process.waitUntilExit()
-    }
-
-    deinit { stop() }
+    func stop() { server.stop() }
 }
 
 @Suite("The seed scenario through the CLI")
@@ -149,17 +127,9 @@ struct StreamingTests {
             print(server.server_address[1], flush=True)
             server.serve_forever()
             """#.utf8).write(to: URL(fileURLWithPath: script))
-        let server = Process()
-        server.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        server.arguments = ["python3", script, "\(size)"]
-        let serverOutput = Pipe()
-        server.standardOutput = serverOutput
-        try server.run()
-        defer {
-            kill(server.processIdentifier, SIGKILL)
-            server.waitUntilExit()
-        }
-        let port = String(decoding: serverOutput.fileHandleForReading.availableData, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+        let server = try LoopbackServer(python: [script, "\(size)"])
+        defer { server.stop() }
+        let port = server.port
 
         let fetch = Process()
         fetch.executableURL = artifactStoreExecutable
