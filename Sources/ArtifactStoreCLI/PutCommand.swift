@@ -19,6 +19,8 @@ struct PutCommand: ParsableCommand {
 
     @OptionGroup var storeOptions: StoreOptions
     @Flag(help: "Print the result as JSON.") var json = false
+    @Flag(help: "Pin each stored blob so that gc keeps it (a blob nothing references is otherwise garbage after a few minutes).") var pin = false
+    @Option(help: "With --pin: a note kept with the pins.") var note = ""
     @Argument(help: ArgumentHelp("Files to store (- for standard input).", valueName: "file")) var files: [String]
 
     struct Result: Encodable {
@@ -37,6 +39,7 @@ struct PutCommand: ParsableCommand {
                 let stored = file == "-"
                     ? try store.put(contentsOf: .standardInput)
                     : try store.put(file: URL(fileURLWithPath: file))
+                if pin { _ = try store.pin(.digest(stored.digest), note: note.isEmpty ? "put \(file)" : note) }
                 let result = Result(file: file, digest: stored.digest.hex, size: stored.size, alreadyStored: stored.alreadyStored)
                 if json { results.append(result) } else { Output.line("\(result.digest)  \(result.size)  \(file)") }
             } catch let error as StoreError {

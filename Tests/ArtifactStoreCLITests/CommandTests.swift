@@ -194,3 +194,24 @@ struct CommandTests {
         #expect(bundles.isEmpty, "the store must not rely on a resource bundle: \(bundles)")
     }
 }
+
+@Suite("put --pin")
+struct PutPinTests {
+    @Test("a blob put with --pin survives gc; one put without it is garbage")
+    func pinnedPutSurvivesGC() throws {
+        let scratch = try Scratch()
+        let kept = try scratch.file("kept.whl", Data("kept".utf8))
+        let loose = try scratch.file("loose.whl", Data("loose".utf8))
+        let pinned = try run(["put", "--pin", "--json", kept], store: scratch.store)
+        #expect(pinned.status == 0, "\(pinned.stderr)")
+        let keptDigest = try #require((try pinned.json() as? [[String: Any]])?.first?["digest"] as? String)
+        let looseDigest = String(try run(["put", loose], store: scratch.store).output.prefix(64))
+        let pins = try run(["pins"], store: scratch.store)
+        #expect(pins.output.contains(keptDigest))
+
+        let gc = try run(["gc", "--recent", "0s"], store: scratch.store)
+        #expect(gc.status == 0, "\(gc.stderr)")
+        #expect(try run(["cat", keptDigest], store: scratch.store).output == "kept")
+        #expect(try run(["cat", looseDigest], store: scratch.store).status == 1)
+    }
+}
