@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import PythonPackaging
 
 /// Settings for ``Store/gc(_:)``. Every policy is optional and they combine; with none, gc
 /// sweeps only garbage (unreferenced blobs, orphan and temporary files, expired leases).
@@ -8,6 +9,9 @@ public struct GCOptions: Sendable {
     public var unusedFor: TimeInterval?
     /// Evict least recently used response bodies until the blobs take at most this many bytes.
     public var maxSize: Int64?
+    /// Keep the wheel bodies of this many newest versions of each project (PEP 440 order, by the
+    /// wheel file names of the recorded responses) and evict the older versions' bodies.
+    public var keepLatest: Int?
     /// Delete refused responses recorded longer ago than this (seconds), and fetch history
     /// (observations) older than this.
     public var refusedOlderThan: TimeInterval?
@@ -43,6 +47,8 @@ public enum GCReason: String, Sendable, Hashable, Codable, CaseIterable {
     case unusedFor = "unused-for"
     /// A response body evicted, least recently used first, to fit `maxSize`.
     case maxSize = "max-size"
+    /// A wheel body of a project version older than the `keepLatest` newest.
+    case keepLatest = "keep-latest"
     /// A digest-named file in `blobs/` with no row, older than the grace period (crash leftover).
     case orphanFile = "orphan-file"
     /// A file in `tmp/` older than the grace period (an interrupted ingest).
@@ -146,6 +152,9 @@ extension Store {
                 throw StoreError(.invalidInput, "--\(name) must be a non-negative duration such as 30d, 12h or 90s")
             }
         }
+        if let keepLatest = options.keepLatest, keepLatest < 0 {
+            throw StoreError(.invalidInput, "--keep-latest must be 0 or more versions per project")
+        }
         if let maxSize = options.maxSize, maxSize < 0 {
             throw StoreError(.invalidInput, "--max-size must be a non-negative size such as 20GiB")
         }
@@ -193,14 +202,18 @@ private struct GCRun {
         if let cutoff = unusedCutoff {
             try evict(.unusedFor, extraCondition: "b.last_used_at < :cutoff", arguments: ["cutoff": cutoff])
         }
+        if let keep = options.keepLatest {
+            try evictOldVersions(keeping: keep)
+        }
         if let budget = options.maxSize {
             try evictToFit(budget)
         }
         try sweepBlobFiles()
         try sweepTemporaryFiles()
         if options.dryRun {
-            let blobBytes = report.removed[GCReason.unreferenced.rawValue]!.bytes + report.removed[GCReason.unusedFor.rawValue]!.bytes + report.removed[GCReason.maxSize.rawValue]!.bytes
-            let blobCount = report.removed[GCReason.unreferenced.rawValue]!.count + report.removed[GCReason.unusedFor.rawValue]!.count + report.removed[GCReason.maxSize.rawValue]!.count
+            let blobReasons: [GCReason] = [.unreferenced, .unusedFor, .keepLatest, .maxSize]
+            let blobBytes = blobReasons.reduce(Int64(0)) { $0 + report.removed[$1.rawValue]!.bytes }
+            let blobCount = blobReasons.reduce(0) { $0 + report.removed[$1.rawValue]!.count }
             report.bytesAfter = report.bytesBefore - blobBytes
             report.blobsAfter = report.blobsBefore - blobCount
         } else {
@@ -416,12 +429,50 @@ private struct GCRun {
         }
     }
 
+    /// Evicts the wheel bodies of all but the `count` newest versions of each project. Versions
+    /// come from the wheel file names of the recorded responses (`wheel_response`), compared
+    /// as PEP 440 versions; the eviction itself follows the usual rules (pinned, leased and
+    /// recently used bodies stay).
+    mutating func evictOldVersions(keeping count: Int) throws {
+        let rows = try store.read { db in
+            try Row.fetchAll(db, sql: """
+                SELECT w.project, r.url, r.body_digest FROM wheel_response w JOIN response r ON r.id = w.response_id
+                WHERE r.body_digest IS NOT NULL
+                """)
+        }
+        var wheelsByProject: [String: [(version: Version, digest: String)]] = [:]
+        for row in rows {
+            let url: String = row[1]
+            let path = url.split(separator: "?", maxSplits: 1).first.map(String.init) ?? url
+            guard let segment = path.split(separator: "/").last, let wheel = try? WheelFilename(urlSegment: String(segment)) else { continue }
+            wheelsByProject[row[0], default: []].append((wheel.version, row[2]))
+        }
+        var old: [String] = []
+        for wheels in wheelsByProject.values {
+            let newest = Set(Set(wheels.map(\.version)).sorted(by: >).prefix(count))
+            old += wheels.filter { !newest.contains($0.version) }.map(\.digest)
+        }
+        // A digest can be both an old and a kept version's body (same bytes): keep it.
+        let kept = Set(wheelsByProject.values.flatMap { wheels in
+            let newest = Set(Set(wheels.map(\.version)).sorted(by: >).prefix(count))
+            return wheels.filter { newest.contains($0.version) }.map(\.digest)
+        })
+        let evictable = Array(Set(old).subtracting(kept)).sorted()
+        for start in stride(from: 0, to: evictable.count, by: 500) {
+            let chunk = evictable[start..<min(start + 500, evictable.count)]
+            var arguments = StatementArguments()
+            for (index, digest) in chunk.enumerated() { arguments += ["old\(index)": digest] }
+            let names = chunk.indices.map { ":old\($0 - start)" }.joined(separator: ", ")
+            try evict(.keepLatest, extraCondition: "b.digest IN (\(names))", arguments: arguments)
+        }
+    }
+
     /// Evicts least recently used response bodies until the blobs fit in `budget` bytes.
     mutating func evictToFit(_ budget: Int64) throws {
         var total: Int64
         if options.dryRun {
             let (_, bytes) = try blobTotals()
-            total = bytes - report.removed[GCReason.unreferenced.rawValue]!.bytes - report.removed[GCReason.unusedFor.rawValue]!.bytes
+            total = bytes - [GCReason.unreferenced, .unusedFor, .keepLatest].reduce(Int64(0)) { $0 + report.removed[$1.rawValue]!.bytes }
         } else {
             (_, total) = try blobTotals()
         }

@@ -28,6 +28,7 @@ struct GCCommand: ParsableCommand {
     @OptionGroup var storeOptions: StoreOptions
     @Option(help: ArgumentHelp("Evict response bodies not used for this long, e.g. 30d.", valueName: "duration")) var unusedFor: String?
     @Option(help: ArgumentHelp("Evict least recently used bodies until the blobs take at most this, e.g. 20GiB.", valueName: "size")) var maxSize: String?
+    @Option(help: ArgumentHelp("Keep the wheel bodies of the N newest versions of each project; evict older versions'.", valueName: "N")) var keepLatest: Int?
     @Option(help: ArgumentHelp("Delete refused responses and fetch history older than this, e.g. 90d.", valueName: "duration")) var refusedOlderThan: String?
     @Option(help: ArgumentHelp("Leave orphan and tmp/ files younger than this (a writer may be at work).", valueName: "duration")) var grace = "1h"
     @Option(help: ArgumentHelp("Never remove what was used this recently.", valueName: "duration")) var recent = "5m"
@@ -40,6 +41,8 @@ struct GCCommand: ParsableCommand {
         options.unusedFor = try unusedFor.map { try Self.duration($0, option: "--unused-for") }
         options.maxSize = try maxSize.map { try Self.size($0) }
         options.refusedOlderThan = try refusedOlderThan.map { try Self.duration($0, option: "--refused-older-than") }
+        if let keepLatest, keepLatest < 0 { throw ValidationError("--keep-latest must be 0 or more") }
+        options.keepLatest = keepLatest
         options.grace = try Self.duration(grace, option: "--grace")
         options.recentlyUsed = try Self.duration(recent, option: "--recent")
         options.dryRun = dryRun

@@ -37,7 +37,7 @@ struct GCProcessTests {
         #expect(Set(gc.keys) == ["dryRun", "durationSeconds", "bytesBefore", "bytesAfter", "blobsBefore", "blobsAfter", "removed",
                                  "evictedResponses", "maxSizeMet", "longestTransactionMilliseconds", "writeTransactions", "items"])
         let removed = try #require(gc["removed"] as? [String: [String: Int]])
-        #expect(Set(removed.keys) == ["unreferenced", "unused-for", "max-size", "orphan-file", "tmp-file", "empty-directory", "expired-lease", "refused-response", "observation"])
+        #expect(Set(removed.keys) == ["unreferenced", "unused-for", "keep-latest", "max-size", "orphan-file", "tmp-file", "empty-directory", "expired-lease", "refused-response", "observation"])
         #expect(removed["unreferenced"]?["count"] == 3)
         let items = try #require(gc["items"] as? [[String: Any]])
         #expect(Set(items.compactMap { $0["digest"] as? String }) == Set(digests))

@@ -196,6 +196,28 @@ struct GCTests {
         #expect(try fixture.store.verdict(for: Fixtures.get("https://files.example.org/new.whl"), policy: .offline).isSatisfiable)
     }
 
+    @Test("--keep-latest keeps the newest versions' wheel bodies per project (PEP 440 order) and evicts the rest")
+    func keepLatest() throws {
+        let fixture = try TestStore()
+        let wheels = [
+            "https://files.example.org/torch-2.0.1%2Bcpu-cp311-cp311-linux_x86_64.whl",
+            "https://files.example.org/torch-2.10.0-cp311-cp311-linux_x86_64.whl",
+            "https://files.example.org/torch-2.9.1-cp311-cp311-linux_x86_64.whl",
+            "https://files.example.org/numpy-1.26.4-cp311-cp311-linux_x86_64.whl",
+        ]
+        for (index, url) in wheels.enumerated() {
+            try fixture.record(Fixtures.get(url), Fixtures.response(200, cacheable), body: "wheel \(index)", at: fixture.clock.now)
+        }
+        fixture.clock.advance(by: 3600)
+        let report = try fixture.gc { $0.keepLatest = 2 }
+        #expect(report.count(.keepLatest) == 1)
+        #expect(try fixture.store.verdict(for: Fixtures.get(wheels[0]), policy: .offline).reasons.first?.code == "evicted", "2.0.1 is older than 2.10.0 and 2.9.1")
+        for url in wheels.dropFirst() {
+            #expect(try fixture.store.verdict(for: Fixtures.get(url), policy: .offline).isSatisfiable, "\(url)")
+        }
+        #expect(try fixture.gc { $0.keepLatest = 2 }.count(.keepLatest) == 0, "a second run removes nothing")
+    }
+
     @Test("orphan files and tmp/ files are removed only once older than the grace period")
     func gracePeriod() throws {
         let fixture = try TestStore()
