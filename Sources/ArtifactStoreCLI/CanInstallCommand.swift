@@ -39,26 +39,18 @@ struct CanInstallCommand: ParsableCommand {
 
     @OptionGroup var storeOptions: StoreOptions
     @Argument(help: ArgumentHelp("Requirements, e.g. 'torch==2.5.1' 'numpy>=2'.", valueName: "requirement")) var requirements: [String]
-    @Option(name: .customLong("index"), help: ArgumentHelp("A simple-repository base URL, in priority order (repeatable).", valueName: "url"))
-    var indexes: [String] = []
-    @OptionGroup var environmentOptions: EnvironmentOptions
-    @Option(help: "The policy: online, offline (default) or archive.") var policy: CachePolicy = .offline
-    @Option(help: "How several indexes combine: first-index (default) or unsafe-best-match.") var indexStrategy: IndexStrategy = .firstIndex
+    @OptionGroup var resolution: ResolutionOptions
     @Flag(help: "Do not re-hash the chosen files (faster for large wheels; they are still checked when exported).") var noVerify = false
     @Flag(help: "Print the result as JSON.") var json = false
 
     func validate() throws {
-        guard !indexes.isEmpty else { throw ValidationError("give at least one --index URL, e.g. --index https://pypi.org/simple") }
+        guard !resolution.indexes.isEmpty else { throw ValidationError("give at least one --index URL, e.g. --index https://pypi.org/simple") }
         guard !requirements.isEmpty else { throw ValidationError("give at least one requirement, e.g. 'torch==2.5.1'") }
     }
 
     func run() throws {
-        let parsed = try requirements.map(InstallRequirement.init(parsing:))
-        let environment = try environmentOptions.resolve()
-        let store = try storeOptions.openExisting()
-        let verdicts = try parsed.map {
-            try store.canInstall(requirement: $0, indexes: indexes, environment: environment, policy: policy, strategy: indexStrategy, verifyFiles: !noVerify)
-        }
+        let (environment, verdicts) = try resolution.verdicts(for: requirements, store: storeOptions.openExisting, verifyFiles: !noVerify)
+        let (policy, indexStrategy) = (resolution.policy, resolution.indexStrategy)
         if json {
             try Output.printJSON(InstallReport(verdicts: verdicts, environment: environment, policy: policy, strategy: indexStrategy))
         } else {

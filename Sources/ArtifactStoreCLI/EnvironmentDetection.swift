@@ -144,3 +144,24 @@ enum MachineEnvironment {
         return try JSONDecoder().decode(Facts.self, from: data)
     }
 }
+
+/// The options `can-install` and `export` share: where to look, for which environment, under
+/// which policy; and the answer they both start from.
+struct ResolutionOptions: ParsableArguments {
+    @Option(name: .customLong("index"), help: ArgumentHelp("A simple-repository base URL, in priority order (repeatable).", valueName: "url"))
+    var indexes: [String] = []
+    @OptionGroup var environmentOptions: EnvironmentOptions
+    @Option(help: "The policy: online, offline (default) or archive.") var policy: CachePolicy = .offline
+    @Option(help: "How several indexes combine: first-index (default) or unsafe-best-match.") var indexStrategy: IndexStrategy = .firstIndex
+
+    /// Answers each requirement: the environment, then one verdict per requirement.
+    func verdicts(for requirements: [String], store: () throws -> Store, verifyFiles: Bool) throws -> (TargetEnvironment, [InstallVerdict]) {
+        let parsed = try requirements.map(InstallRequirement.init(parsing:))
+        let environment = try environmentOptions.resolve()
+        let store = try store()
+        let verdicts = try parsed.map {
+            try store.canInstall(requirement: $0, indexes: indexes, environment: environment, policy: policy, strategy: indexStrategy, verifyFiles: verifyFiles)
+        }
+        return (environment, verdicts)
+    }
+}

@@ -32,11 +32,7 @@ struct ExportCommand: ParsableCommand {
     @Argument(help: ArgumentHelp("Requirements, e.g. 'torch==2.5.1'.", valueName: "requirement")) var requirements: [String]
     @Option(help: ArgumentHelp("Write a flat find-links directory here.", valueName: "dir")) var findLinks: String?
     @Option(help: ArgumentHelp("Write a PEP 503 simple-repository tree here.", valueName: "dir")) var simple: String?
-    @Option(name: .customLong("index"), help: ArgumentHelp("A simple-repository base URL, in priority order (repeatable).", valueName: "url"))
-    var indexes: [String] = []
-    @OptionGroup var environmentOptions: EnvironmentOptions
-    @Option(help: "The policy: online, offline (default) or archive.") var policy: CachePolicy = .offline
-    @Option(help: "How several indexes combine: first-index (default) or unsafe-best-match.") var indexStrategy: IndexStrategy = .firstIndex
+    @OptionGroup var resolution: ResolutionOptions
     @Flag(help: "Print the result as JSON.") var json = false
 
     func validate() throws {
@@ -45,12 +41,12 @@ struct ExportCommand: ParsableCommand {
     }
 
     func run() throws {
-        let parsed = try requirements.map(InstallRequirement.init(parsing:))
-        let environment = try environmentOptions.resolve()
-        let store = try storeOptions.openExisting()
-        let verdicts = try parsed.map {
-            try store.canInstall(requirement: $0, indexes: indexes, environment: environment, policy: policy, strategy: indexStrategy, verifyFiles: false)
-        }
+        var opened: Store?
+        let (environment, verdicts) = try resolution.verdicts(for: requirements, store: {
+            opened = try storeOptions.openExisting()
+            return opened!
+        }, verifyFiles: false)
+        let store = opened!
         let layout: ExportLayout = findLinks != nil ? .findLinks : .simple
         let directory = URL(fileURLWithPath: findLinks ?? simple!)
         let result = try store.export(verdicts, to: directory, layout: layout)
