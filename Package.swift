@@ -32,6 +32,7 @@ let package = Package(
                 "PythonPackaging",
                 "SystemShims",
                 .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "GRDBSQLite", package: "GRDB.swift"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -66,7 +67,7 @@ let package = Package(
 
         .testTarget(name: "HTTPCachingTests", dependencies: ["HTTPCaching"]),
         .testTarget(name: "PythonPackagingTests", dependencies: ["PythonPackaging"]),
-        .testTarget(name: "ArtifactStoreTests", dependencies: ["ArtifactStore", "HTTPCaching"]),
+        .testTarget(name: "ArtifactStoreTests", dependencies: ["ArtifactStore", "HTTPCaching", .product(name: "GRDB", package: "GRDB.swift")]),
         .testTarget(
             name: "ArtifactStoreHTTPTests",
             dependencies: [

@@ -96,21 +96,21 @@ extension Store {
             storability.isStorable ? .stored : (policy?.archiveRefused == true && body != nil ? .archived : .refused)
         let keptBody = disposition == .refused ? nil : body
 
-        let nominated = Self.varyNominated(effective.headers)
+        let nominated = ReuseSummary.nominatedFields(effective.headers)
         let variantKey = Self.variantKey(nominated, request: request.headers)
-        let keptRequestHeaders = HeaderFields(request.headers.filter { field in nominated.contains { $0.caseInsensitiveCompare(field.name) == .orderedSame } })
+        let keptRequestHeaders = HeaderFields(request.headers.filter { nominated.contains(HeaderFields.lowercasedName($0.name)) })
         let exchange = StoredExchange(
             request: HTTPRequestHead(method: request.method, url: url, headers: keptRequestHeaders),
             response: effective, requestTime: HTTPDate(secondsSince1970: sent), responseTime: HTTPDate(secondsSince1970: received))
-        let freshness = cache.freshness(of: exchange, now: HTTPDate(secondsSince1970: received))
-        let expiresAt = received.addingReportingOverflow(freshness.timeToLive).partialValue
+        let summary = ReuseSummary(exchange, cache: cache)
 
         let row = try Row.fetchOne(
             db.cachedStatement(sql: """
                 INSERT INTO response (method, url, variant_key, status, request_headers, response_headers,
                     applied_cache_control, override_prefix, request_time, response_time, storability,
-                    refusal_reasons, freshness_lifetime, expires_at, body_digest, body_size, last_used_at)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    refusal_reasons, freshness_lifetime, expires_at, body_digest, body_size, last_used_at,
+                    initial_age, no_cache, must_revalidate, vary)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 ON CONFLICT (url, method, variant_key) DO UPDATE SET
                     status = excluded.status, request_headers = excluded.request_headers,
                     response_headers = excluded.response_headers,
@@ -119,15 +119,16 @@ extension Store {
                     storability = excluded.storability, refusal_reasons = excluded.refusal_reasons,
                     freshness_lifetime = excluded.freshness_lifetime, expires_at = excluded.expires_at,
                     body_digest = excluded.body_digest, body_size = excluded.body_size,
-                    last_used_at = excluded.last_used_at
-                RETURNING *
+                    last_used_at = excluded.last_used_at, initial_age = excluded.initial_age,
+                    no_cache = excluded.no_cache, must_revalidate = excluded.must_revalidate, vary = excluded.vary
+                RETURNING \(ResponseRecord.selection())
                 """),
-            arguments: [
+            arguments: StatementArguments([
                 request.method, url, variantKey, response.status, HeaderBlock.encode(keptRequestHeaders),
                 HeaderBlock.encode(response.headers), override, override == nil ? nil : policy?.urlPrefix, sent, received,
                 disposition.rawValue, storability.refusalReasons.map(\.code).joined(separator: ","),
-                freshness.lifetime.seconds, expiresAt, keptBody?.digest.hex, keptBody?.size, received,
-            ])!
+                summary.freshnessLifetime, summary.expiresAt, keptBody?.digest.hex, keptBody?.size, received,
+            ] + summary.columnValues))!
         if let keptBody {
             try db.execute(sql: "UPDATE blob SET last_used_at = max(last_used_at, ?) WHERE digest = ?", arguments: [received, keptBody.digest.hex])
         }
@@ -161,17 +162,19 @@ extension Store {
                 record.responseHeaders = updated.response.headers
                 record.requestTime = updated.requestTime.secondsSince1970
                 record.responseTime = updated.responseTime.secondsSince1970
-                let freshness = cache.freshness(of: record.exchange, now: received)
-                record.freshnessLifetime = freshness.lifetime.seconds
-                record.expiresAt = received.secondsSince1970.addingReportingOverflow(freshness.timeToLive).partialValue
+                let summary = ReuseSummary(record.exchange, cache: cache)
+                record.reuseSummary = summary
+                record.freshnessLifetime = summary.freshnessLifetime
+                record.expiresAt = summary.expiresAt
                 record.lastUsedAt = received.secondsSince1970
                 try db.execute(
                     sql: """
                         UPDATE response SET response_headers = ?, request_time = ?, response_time = ?,
-                            freshness_lifetime = ?, expires_at = ?, last_used_at = ? WHERE id = ?
+                            freshness_lifetime = ?, expires_at = ?, last_used_at = ?,
+                            initial_age = ?, no_cache = ?, must_revalidate = ?, vary = ? WHERE id = ?
                         """,
-                    arguments: [HeaderBlock.encode(record.responseHeaders), record.requestTime, record.responseTime,
-                                record.freshnessLifetime, record.expiresAt, record.lastUsedAt, record.id])
+                    arguments: StatementArguments([HeaderBlock.encode(record.responseHeaders), record.requestTime, record.responseTime,
+                                record.freshnessLifetime, record.expiresAt, record.lastUsedAt] + summary.columnValues + [record.id]))
                 freshened = freshened ?? record
             }
             try observe(url: url, at: received.secondsSince1970, outcome: .notModified, status: 304,
@@ -204,7 +207,7 @@ extension Store {
     public func responses(for url: String) throws -> [ResponseRecord] {
         let url = try RecordedURL.normalize(url)
         return try read { db in
-            try Row.fetchAll(db, cachedSQL: "SELECT * FROM response WHERE url = ? ORDER BY response_time DESC, id DESC", arguments: [url])
+            try Row.fetchAll(db, cachedSQL: "SELECT \(ResponseRecord.selection()) FROM response WHERE url = ? ORDER BY response_time DESC, id DESC", arguments: [url])
                 .map(ResponseRecord.init(row:))
         }
     }
@@ -220,7 +223,7 @@ extension Store {
     }
 
     func responses(url: String, method: String, _ db: Database) throws -> [ResponseRecord] {
-        try Row.fetchAll(db, cachedSQL: "SELECT * FROM response WHERE url = ? AND method = ? ORDER BY response_time DESC, id DESC", arguments: [url, method])
+        try Row.fetchAll(db, cachedSQL: "SELECT \(ResponseRecord.selection()) FROM response WHERE url = ? AND method = ? ORDER BY response_time DESC, id DESC", arguments: [url, method])
             .map(ResponseRecord.init(row:))
     }
 
@@ -234,26 +237,20 @@ extension Store {
             """).execute(arguments: [url, max(1, options.observationsPerURL)])
     }
 
-    /// The `Vary`-nominated field names (lowercased, in order); `*` when `Vary: *`.
-    static func varyNominated(_ headers: HeaderFields) -> [String] {
-        var names: [String] = []
-        for value in headers.values(for: "Vary") {
-            for name in value.split(separator: ",") {
-                let trimmed = name.trimmingCharacters(in: .whitespaces).lowercased()
-                if !trimmed.isEmpty && !names.contains(trimmed) { names.append(trimmed) }
-            }
-        }
-        return names
-    }
-
     /// The variant a response belongs to: each nominated field with the request's normalized
     /// value (RFC 9111 §4.1), `name=value` lines; empty without `Vary`.
     static func variantKey(_ nominated: [String], request: HeaderFields) -> String {
         if nominated.contains("*") { return "*" }
-        return nominated.map { name in
-            name + "=" + (CacheKey.normalizedSelectingValue(name, in: request) ?? "\u{2205}")
-        }.joined(separator: "\n")
+        return variantKey(nominated, values: nominated.map { CacheKey.normalizedSelectingValue($0, in: request) })
     }
+
+    /// The variant key of nominated fields and their normalized values (`nil`: absent).
+    static func variantKey(_ nominated: [String], values: [String?]) -> String {
+        zip(nominated, values).map { name, value in name + "=" + (value ?? String(absentFieldMarker)) }.joined(separator: "\n")
+    }
+
+    /// Stands for an absent field in variant keys.
+    static let absentFieldMarker: Unicode.Scalar = "\u{2205}"
 
     static func seconds(_ date: Date) -> Int64 {
         let value = date.timeIntervalSince1970.rounded(.down)
@@ -300,7 +297,7 @@ extension Store {
         let whereClause = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
         arguments.append(limit ?? -1)
         try read { db in
-            let cursor = try Row.fetchCursor(db, sql: "SELECT * FROM response \(whereClause) ORDER BY url, method, variant_key LIMIT ?",
+            let cursor = try Row.fetchCursor(db, sql: "SELECT \(ResponseRecord.selection()) FROM response \(whereClause) ORDER BY url, method, variant_key LIMIT ?",
                                              arguments: StatementArguments(arguments))
             while let row = try cursor.next() { try body(ResponseRecord(row: row)) }
         }

@@ -34,9 +34,18 @@ public struct ResponseRecord: Sendable, Hashable {
     public var variantKey: String
     public var status: Int
     /// The request headers the response's `Vary` nominates (nothing else is kept).
-    public var requestHeaders: HeaderFields
+    public var requestHeaders: HeaderFields {
+        get { HeaderBlock.decode(requestHeaderBlock) }
+        set { requestHeaderBlock = HeaderBlock.encode(newValue) }
+    }
     /// The response headers as the server sent them (credentials removed).
-    public var responseHeaders: HeaderFields
+    public var responseHeaders: HeaderFields {
+        get { HeaderBlock.decode(responseHeaderBlock) }
+        set { responseHeaderBlock = HeaderBlock.encode(newValue) }
+    }
+    // Kept in their stored form and decoded on use: a verdict often needs neither.
+    private var requestHeaderBlock: String
+    private var responseHeaderBlock: String
     /// The `Cache-Control` an index policy applied instead of the server's, if any.
     public var appliedCacheControl: String?
     /// The URL prefix of that index policy.
@@ -53,6 +62,9 @@ public struct ResponseRecord: Sendable, Hashable {
     public var bodyDigest: BlobDigest?
     public var bodySize: Int64?
     public var lastUsedAt: Int64
+    /// What deciding its reuse needs, computed when it was recorded (`nil` for rows recorded
+    /// before the store kept it: those are decided from their headers).
+    public var reuseSummary: ReuseSummary?
 
     /// The response headers the cache rules are applied to: the server's, with the override.
     public var effectiveResponseHeaders: HeaderFields {
@@ -68,26 +80,81 @@ public struct ResponseRecord: Sendable, Hashable {
             responseTime: HTTPDate(secondsSince1970: responseTime))
     }
 
+    /// The `response` columns ``init(row:)`` reads, in its order: queries select
+    /// ``selection(from:)`` first, and may add their own columns after them.
+    static let columns = [
+        "id", "method", "url", "variant_key", "status", "request_headers", "response_headers",
+        "applied_cache_control", "override_prefix", "request_time", "response_time", "storability",
+        "refusal_reasons", "freshness_lifetime", "expires_at", "body_digest", "body_size", "last_used_at",
+        "initial_age", "no_cache", "must_revalidate", "vary",
+    ]
+
+    /// The select list of ``columns``, qualified by a table alias when given.
+    static func selection(from alias: String? = nil) -> String {
+        columns.map { name in alias.map { "\($0).\(name)" } ?? name }.joined(separator: ", ")
+    }
+
+    /// Reads the ``columns`` at the start of the row, by position (name lookups cost more
+    /// than the rest of a verdict).
     init(row: Row) {
-        id = row["id"]
-        method = row["method"]
-        url = row["url"]
-        variantKey = row["variant_key"]
-        status = row["status"]
-        requestHeaders = HeaderBlock.decode(row["request_headers"])
-        responseHeaders = HeaderBlock.decode(row["response_headers"])
-        appliedCacheControl = row["applied_cache_control"]
-        overridePrefix = row["override_prefix"]
-        requestTime = row["request_time"]
-        responseTime = row["response_time"]
-        disposition = ResponseDisposition(rawValue: row["storability"]) ?? .refused
-        let reasons: String = row["refusal_reasons"]
+        assert(Array(row.columnNames.prefix(Self.columns.count)) == Self.columns, "select ResponseRecord.selection() first")
+        self.init(columns: row)
+    }
+
+    /// Reads the ``columns`` at the start of a result row, by position.
+    init(columns row: some ResultColumns) {
+        var next = 0
+        func column<Value: DatabaseValueConvertible & StatementColumnConvertible>() -> Value {
+            defer { next += 1 }
+            guard let value: Value = row.value(at: next) else { preconditionFailure("response column \(Self.columns[next]) is NULL") }
+            return value
+        }
+        func nullable<Value: DatabaseValueConvertible & StatementColumnConvertible>() -> Value? {
+            defer { next += 1 }
+            return row.value(at: next)
+        }
+        id = column()
+        method = column()
+        url = column()
+        variantKey = column()
+        status = column()
+        requestHeaderBlock = column()
+        responseHeaderBlock = column()
+        appliedCacheControl = nullable()
+        overridePrefix = nullable()
+        requestTime = column()
+        responseTime = column()
+        disposition = ResponseDisposition(rawValue: column()) ?? .refused
+        let reasons: String = column()
         refusalReasons = reasons.isEmpty ? [] : reasons.split(separator: ",").map(String.init)
-        freshnessLifetime = row["freshness_lifetime"]
-        expiresAt = row["expires_at"]
-        bodyDigest = (row["body_digest"] as String?).map(BlobDigest.init(trusted:))
-        bodySize = row["body_size"]
-        lastUsedAt = row["last_used_at"]
+        freshnessLifetime = column()
+        expiresAt = column()
+        bodyDigest = (nullable() as String?).map(BlobDigest.init(trusted:))
+        bodySize = nullable()
+        lastUsedAt = column()
+        let initialAge: Int64? = nullable(), noCache: String? = nullable(), mustRevalidate: Bool = column(), vary: String? = nullable()
+        // Rows recorded before migration 0005 have no summary.
+        if let initialAge, let vary {
+            reuseSummary = ReuseSummary(
+                freshnessLifetime: freshnessLifetime, correctedInitialAge: initialAge, responseTime: responseTime,
+                noCache: noCache.map(Self.names), mustRevalidate: mustRevalidate, vary: Self.names(vary))
+        }
+    }
+
+    /// The extra column `offset` places after ``columns`` in the row.
+    static func extra<Value: DatabaseValueConvertible & StatementColumnConvertible>(_ row: some ResultColumns, _ offset: Int) -> Value? {
+        row.value(at: columns.count + offset)
+    }
+
+    private static func names(_ text: String) -> [String] {
+        text.split(separator: ",").map(String.init)
+    }
+}
+
+extension ReuseSummary {
+    /// The values of the columns `initial_age`, `no_cache`, `must_revalidate`, `vary`.
+    var columnValues: [(any DatabaseValueConvertible)?] {
+        [correctedInitialAge, noCache?.joined(separator: ","), mustRevalidate, vary.joined(separator: ",")]
     }
 }
 

@@ -101,13 +101,19 @@ extension Store {
 }
 
 extension Store {
-    /// A bare indexed point lookup of a response row's id: the floor a verdict lookup is
-    /// measured against by `scripts/bench-lookup.sh`.
+    /// A bare indexed point lookup of a response row's id, on the connection verdicts use: the
+    /// floor a verdict lookup is measured against by `scripts/bench-lookup.sh`.
     @_spi(Benchmarks)
     public func rawResponseLookup(url: String, method: String = "GET") throws -> Int64? {
-        try read { db in
+        try lookup { db in
             try Int64.fetchOne(db.cachedStatement(sql: "SELECT id FROM response WHERE url = ? AND method = ?"), arguments: [url, method])
         }
+    }
+
+    /// How many response rows the store holds.
+    @_spi(Benchmarks)
+    public func responseCount() throws -> Int {
+        try read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM response") ?? 0 }
     }
 
     /// Folds the WAL into the database file, so its size can be measured.

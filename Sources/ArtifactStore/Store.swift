@@ -25,17 +25,27 @@ public final class Store: Sendable {
     /// The store directory and the paths inside it.
     public let layout: StoreLayout
     let database: DatabasePool
+    /// A read-only connection of its own for point lookups (verdicts): no pool, no transaction.
+    let lookups: DatabaseQueue
     let options: Options
+    /// `blobs/sha256`, open for looking up blob files relative to it (fewer path components to
+    /// resolve on every verdict).
+    private let blobsDirectory: Int32
     /// Blob last-use times not yet written (Store+Usage.swift).
     let usage = UsageBuffer()
 
-    private init(layout: StoreLayout, database: DatabasePool, options: Options) {
+    private init(layout: StoreLayout, database: DatabasePool, lookups: DatabaseQueue, blobsDirectory: Int32, options: Options) {
         self.layout = layout
         self.database = database
+        self.lookups = lookups
+        self.blobsDirectory = blobsDirectory
         self.options = options
     }
 
-    deinit { writeUsage(usage.take()) }
+    deinit {
+        writeUsage(usage.take())
+        close(blobsDirectory)
+    }
 
     /// Opens the store at `directory`, creating it (private to the user, mode 0700) if needed and
     /// migrating an older store to the current schema.
@@ -45,8 +55,22 @@ public final class Store: Sendable {
     public static func open(at directory: URL, options: Options = Options()) throws -> Store {
         let layout = StoreLayout(root: directory)
         try prepareDirectory(layout)
-        let database = try openDatabase(layout, options: options)
-        return Store(layout: layout, database: database, options: options)
+        let (database, lookups) = try openDatabase(layout, options: options)
+        let blobsDirectory: Int32
+        do {
+            blobsDirectory = try FileSystem.open(layout.blobs, O_RDONLY | O_DIRECTORY)
+        } catch {
+            throw StoreError(.unusableStore, "cannot open \(layout.blobs); check that the store directory is yours and complete", underlying: error)
+        }
+        return Store(layout: layout, database: database, lookups: lookups, blobsDirectory: blobsDirectory, options: options)
+    }
+
+    /// Whether a blob's file is in place: a regular file (never a symbolic link, which reads
+    /// refuse to follow).
+    func blobFileExists(_ digest: BlobDigest) -> Bool {
+        var info = stat()
+        return fstatat(blobsDirectory, layout.relativeBlobPath(digest), &info, AT_SYMLINK_NOFOLLOW) == 0
+            && info.st_mode & S_IFMT == S_IFREG
     }
 
     var nowSeconds: Int64 { Int64(options.now().timeIntervalSince1970.rounded(.down)) }
@@ -68,6 +92,12 @@ public final class Store: Sendable {
 
     func read<T>(_ body: (Database) throws -> T) throws -> T {
         try databaseCall { try database.read(body) }
+    }
+
+    /// Runs one SELECT on the lookup connection, outside any transaction (a single statement is
+    /// its own consistent snapshot): for point lookups on hot paths. Lookups take turns.
+    func lookup<T>(_ body: (Database) throws -> T) throws -> T {
+        try databaseCall { try lookups.unsafeRead(body) }
     }
 
     /// Converts SQLite and system errors into `StoreError`s that say what to do.
@@ -185,7 +215,7 @@ extension Store {
         try FileSystem.fsyncDirectory(layout.rootPath)
     }
 
-    private static func openDatabase(_ layout: StoreLayout, options: Options) throws -> DatabasePool {
+    private static func openDatabase(_ layout: StoreLayout, options: Options) throws -> (DatabasePool, DatabaseQueue) {
         var configuration = Configuration()
         configuration.busyMode = .timeout(options.busyTimeout)
         configuration.foreignKeysEnabled = true
@@ -203,7 +233,14 @@ extension Store {
             try FileSystem.check("flock \(layout.rootPath)") { flock(lock, LOCK_EX) }
             let pool = try DatabasePool(path: layout.database, configuration: configuration)
             try migrate(pool, layout: layout, logger: options.logger)
-            return pool
+            var lookupConfiguration = configuration
+            lookupConfiguration.readonly = true
+            lookupConfiguration.label = "artifact-store.lookups"
+            lookupConfiguration.prepareDatabase { db in
+                // Lookups read pages in place instead of copying them (the first 2 GiB).
+                try db.execute(sql: "PRAGMA mmap_size = 2147418112")
+            }
+            return (pool, try DatabaseQueue(path: layout.database, configuration: lookupConfiguration))
         } catch let error as StoreError {
             throw error
         } catch let error as DatabaseError {

@@ -34,7 +34,10 @@ public struct StoreLayout: Sendable {
     func fanOutDirectory(_ digest: BlobDigest) -> String { blobs + "/" + digest.fanOut }
 
     /// The file of a blob: `blobs/sha256/ab/ab…`. Built from a validated digest only.
-    func blobPath(_ digest: BlobDigest) -> String { fanOutDirectory(digest) + "/" + digest.hex }
+    func blobPath(_ digest: BlobDigest) -> String { blobs + "/" + relativeBlobPath(digest) }
+
+    /// The file of a blob relative to ``blobs``: `ab/ab…`.
+    func relativeBlobPath(_ digest: BlobDigest) -> String { digest.fanOut + "/" + digest.hex }
 
     private func path(_ relative: String) -> String {
         rootPath + "/" + relative

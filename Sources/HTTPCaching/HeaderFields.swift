@@ -149,7 +149,7 @@ public struct HeaderFields: Hashable, Sendable, Codable, RandomAccessCollection,
     }
 
     /// The name lowercased in ASCII only (other bytes are left alone).
-    static func lowercasedName(_ name: some StringProtocol) -> String {
+    public static func lowercasedName(_ name: some StringProtocol) -> String {
         String(decoding: name.utf8.map(asciiLower), as: UTF8.self)
     }
 

@@ -229,6 +229,7 @@ public enum CacheKey {
     /// Reserved characters keep their form: `%2B` and `+` stay different. Other strings are
     /// returned unchanged.
     public static func normalizedURL(_ url: String) -> String {
+        if isNormalized(url) { return url }
         let bytes = Array(url.utf8)
         guard let colon = bytes.firstIndex(of: UInt8(ascii: ":")),
               bytes.count >= colon + 3, bytes[colon + 1] == UInt8(ascii: "/"), bytes[colon + 2] == UInt8(ascii: "/")
@@ -247,17 +248,19 @@ public enum CacheKey {
             userinfo = Array(authority[...at])
             authority = Array(authority[(at + 1)...])
         }
-        // Split host and port; an IPv6 literal's colons are inside brackets.
+        // Split host and port; an IPv6 literal's colons are inside brackets. An empty or default
+        // port is dropped, and so is one that this uncovers (garbage such as `h:8080:`), so that
+        // normalizing twice changes nothing.
+        let defaultPort = scheme == Array("http".utf8) ? Array("80".utf8) : Array("443".utf8)
         var host = authority
         var port: [UInt8] = []
-        if let lastColon = authority.lastIndex(of: UInt8(ascii: ":")),
-           !authority[lastColon...].contains(UInt8(ascii: "]")) {
-            host = Array(authority[..<lastColon])
-            port = Array(authority[(lastColon + 1)...])
+        while let lastColon = host.lastIndex(of: UInt8(ascii: ":")), !host[lastColon...].contains(UInt8(ascii: "]")) {
+            port = Array(host[(lastColon + 1)...])
+            host = Array(host[..<lastColon])
+            if !port.isEmpty && port != defaultPort { break }
+            port = []
         }
         host = normalizePercentEncoding(host.map(HeaderFields.asciiLower))
-        let defaultPort = scheme == Array("http".utf8) ? Array("80".utf8) : Array("443".utf8)
-        if port == defaultPort { port = [] }
 
         if pathAndQuery.first != UInt8(ascii: "/") { pathAndQuery.insert(UInt8(ascii: "/"), at: 0) }
         pathAndQuery = normalizePercentEncoding(pathAndQuery)
@@ -266,6 +269,36 @@ public enum CacheKey {
         if !port.isEmpty { result += [UInt8(ascii: ":")] + port }
         result += pathAndQuery
         return String(decoding: result, as: UTF8.self)
+    }
+
+    /// Whether normalization would leave the URL as it is, by a cheaper scan than normalizing
+    /// (the common case: URLs read back from the store, or as indexes write them): a lowercase
+    /// `http`/`https` scheme, an authority without uppercase letters, port, userinfo or brackets,
+    /// a non-empty path, and no `%` or `#` anywhere.
+    static func isNormalized(_ url: String) -> Bool {
+        var utf8 = url.utf8[...]
+        if utf8.starts(with: "https://".utf8) {
+            utf8 = utf8.dropFirst(8)
+        } else if utf8.starts(with: "http://".utf8) {
+            utf8 = utf8.dropFirst(7)
+        } else {
+            return false
+        }
+        var inAuthority = true
+        var authorityLength = 0
+        for byte in utf8 {
+            if byte == UInt8(ascii: "%") || byte == UInt8(ascii: "#") { return false }
+            guard inAuthority else { continue }
+            switch byte {
+            case UInt8(ascii: "/"):
+                inAuthority = false
+            case UInt8(ascii: "?"), UInt8(ascii: ":"), UInt8(ascii: "@"), UInt8(ascii: "["), UInt8(ascii: "]"), UInt8(ascii: "A")...UInt8(ascii: "Z"):
+                return false
+            default:
+                authorityLength += 1
+            }
+        }
+        return !inAuthority && authorityLength > 0
     }
 
     private static func hexValue(_ byte: UInt8) -> UInt8? {
@@ -317,7 +350,7 @@ public enum CacheKey {
         var pendingSpace = false
         var inQuotes = false
         var escaped = false
-        let delimiters: Set<UInt8> = [UInt8(ascii: ","), UInt8(ascii: ";"), UInt8(ascii: "=")]
+        func isDelimiter(_ byte: UInt8) -> Bool { byte == UInt8(ascii: ",") || byte == UInt8(ascii: ";") || byte == UInt8(ascii: "=") }
         for byte in combined.utf8 {
             if inQuotes {
                 output.append(byte)
@@ -330,12 +363,12 @@ public enum CacheKey {
                 pendingSpace = true
                 continue
             }
-            if delimiters.contains(byte) {
+            if isDelimiter(byte) {
                 pendingSpace = false
                 output.append(byte)
                 continue
             }
-            if pendingSpace, let last = output.last, !delimiters.contains(last) { output.append(0x20) }
+            if pendingSpace, let last = output.last, !isDelimiter(last) { output.append(0x20) }
             pendingSpace = false
             if byte == UInt8(ascii: "\"") { inQuotes = true }
             output.append(byte)

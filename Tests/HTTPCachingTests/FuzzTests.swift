@@ -78,6 +78,27 @@ struct FuzzTests {
         }
     }
 
+    @Test("the quick normalized-URL scan never accepts a URL that normalization would change")
+    func normalizedURLScan() {
+        var rng = SeededGenerator(seed: 11)
+        let schemes = ["http://", "https://", "HTTPS://", "ftp://", ""]
+        let authorities = ["pypi.org", "PyPI.org", "pypi.org:443", "pypi.org:8080", "pypi.org:", "u:p@pypi.org", "[::1]", "[::1]:80",
+                           "h%2Bx", "h:8080:", ":443", "", "é.org", "files.pythonhosted.org"]
+        let rest = ["/", "/simple/", "/Torch", "/torch-2.0%2Bcpu.whl", "/%7Euser", "/a+b", "?", "?a=B", "#", "#sha256=ab", " ", "", "/x@y:z"]
+        var accepted = 0
+        for _ in 0..<20_000 {
+            let url = schemes.randomElement(using: &rng)! + authorities.randomElement(using: &rng)!
+                + (0..<Int.random(in: 0...3, using: &rng)).map { _ in rest.randomElement(using: &rng)! }.joined()
+            if CacheKey.isNormalized(url) {
+                accepted += 1
+                #expect(CacheKey.normalizedURL(url) == url, "\(url)")
+            }
+            let normalized = CacheKey.normalizedURL(url)
+            #expect(CacheKey.normalizedURL(normalized) == normalized, "normalizing twice changes \(url)")
+        }
+        #expect(accepted > 100)
+    }
+
     @Test("random bytes as HTTP-dates with extreme reference clocks")
     func dates() {
         var rng = SeededGenerator(seed: 7)
