@@ -33,6 +33,16 @@ public enum RecordedURL {
         return CacheKey.normalizedURL(withoutUserinfo)
     }
 
+    /// The key a normalized URL's responses are looked up by (column `url_key`): the 64-bit
+    /// FNV-1a hash of its UTF-8 bytes, as a signed integer. Stored in every store: never change it.
+    static func lookupKey(_ normalized: String) -> Int64 {
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        for byte in normalized.utf8 {
+            hash = (hash ^ UInt64(byte)) &* 0x0000_0100_0000_01b3
+        }
+        return Int64(bitPattern: hash)
+    }
+
     /// The text with the userinfo of every URL in it removed (or replaced by `replacement`):
     /// `https://user:secret@host/` → `https://***@host/`. Safe for messages and error details.
     public static func redacted(_ text: String, replacement: String = "***@") -> String {

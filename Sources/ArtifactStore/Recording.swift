@@ -109,8 +109,8 @@ extension Store {
                 INSERT INTO response (method, url, variant_key, status, request_headers, response_headers,
                     applied_cache_control, override_prefix, request_time, response_time, storability,
                     refusal_reasons, freshness_lifetime, expires_at, body_digest, body_size, last_used_at,
-                    initial_age, no_cache, must_revalidate, vary)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    initial_age, no_cache, must_revalidate, vary, url_key)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 ON CONFLICT (url, method, variant_key) DO UPDATE SET
                     status = excluded.status, request_headers = excluded.request_headers,
                     response_headers = excluded.response_headers,
@@ -120,7 +120,8 @@ extension Store {
                     freshness_lifetime = excluded.freshness_lifetime, expires_at = excluded.expires_at,
                     body_digest = excluded.body_digest, body_size = excluded.body_size,
                     last_used_at = excluded.last_used_at, initial_age = excluded.initial_age,
-                    no_cache = excluded.no_cache, must_revalidate = excluded.must_revalidate, vary = excluded.vary
+                    no_cache = excluded.no_cache, must_revalidate = excluded.must_revalidate, vary = excluded.vary,
+                    url_key = excluded.url_key
                 RETURNING \(ResponseRecord.selection())
                 """),
             arguments: StatementArguments([
@@ -128,7 +129,7 @@ extension Store {
                 HeaderBlock.encode(response.headers), override, override == nil ? nil : policy?.urlPrefix, sent, received,
                 disposition.rawValue, storability.refusalReasons.map(\.code).joined(separator: ","),
                 summary.freshnessLifetime, summary.expiresAt, keptBody?.digest.hex, keptBody?.size, received,
-            ] + summary.columnValues))!
+            ] + summary.columnValues + [RecordedURL.lookupKey(url)]))!
         if let keptBody {
             try db.execute(sql: "UPDATE blob SET last_used_at = max(last_used_at, ?) WHERE digest = ?", arguments: [received, keptBody.digest.hex])
         }

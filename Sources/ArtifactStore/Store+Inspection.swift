@@ -105,9 +105,9 @@ extension Store {
     /// floor a verdict lookup is measured against by `scripts/bench-lookup.sh`.
     @_spi(Benchmarks)
     public func rawResponseLookup(url: String, method: String = "GET") throws -> Int64? {
-        try lookup { db in
-            try Int64.fetchOne(db.cachedStatement(sql: "SELECT id FROM response WHERE url = ? AND method = ?"), arguments: [url, method])
-        }
+        var id: Int64?
+        try lookup("SELECT id FROM response WHERE url = ? AND method = ?", arguments: [.text(url), .text(method)]) { row in id = row.value(at: 0) }
+        return id
     }
 
     /// How many response rows the store holds.

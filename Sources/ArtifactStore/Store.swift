@@ -25,8 +25,8 @@ public final class Store: Sendable {
     /// The store directory and the paths inside it.
     public let layout: StoreLayout
     let database: DatabasePool
-    /// A read-only connection of its own for point lookups (verdicts): no pool, no transaction.
-    let lookups: DatabaseQueue
+    /// A read-only connection of its own for point lookups (verdicts).
+    let lookups: LookupConnection
     let options: Options
     /// `blobs/sha256`, open for looking up blob files relative to it (fewer path components to
     /// resolve on every verdict).
@@ -34,7 +34,7 @@ public final class Store: Sendable {
     /// Blob last-use times not yet written (Store+Usage.swift).
     let usage = UsageBuffer()
 
-    private init(layout: StoreLayout, database: DatabasePool, lookups: DatabaseQueue, blobsDirectory: Int32, options: Options) {
+    private init(layout: StoreLayout, database: DatabasePool, lookups: LookupConnection, blobsDirectory: Int32, options: Options) {
         self.layout = layout
         self.database = database
         self.lookups = lookups
@@ -94,10 +94,9 @@ public final class Store: Sendable {
         try databaseCall { try database.read(body) }
     }
 
-    /// Runs one SELECT on the lookup connection, outside any transaction (a single statement is
-    /// its own consistent snapshot): for point lookups on hot paths. Lookups take turns.
-    func lookup<T>(_ body: (Database) throws -> T) throws -> T {
-        try databaseCall { try lookups.unsafeRead(body) }
+    /// Runs a SELECT on the lookup connection, calling `body` with each row in place.
+    func lookup(_ sql: String, arguments: [LookupConnection.Argument], _ body: (SteppedRow) throws -> Void) throws {
+        try databaseCall { try lookups.forEachRow(sql, arguments: arguments, body) }
     }
 
     /// Converts SQLite and system errors into `StoreError`s that say what to do.
@@ -215,7 +214,7 @@ extension Store {
         try FileSystem.fsyncDirectory(layout.rootPath)
     }
 
-    private static func openDatabase(_ layout: StoreLayout, options: Options) throws -> (DatabasePool, DatabaseQueue) {
+    private static func openDatabase(_ layout: StoreLayout, options: Options) throws -> (DatabasePool, LookupConnection) {
         var configuration = Configuration()
         configuration.busyMode = .timeout(options.busyTimeout)
         configuration.foreignKeysEnabled = true
@@ -233,14 +232,7 @@ extension Store {
             try FileSystem.check("flock \(layout.rootPath)") { flock(lock, LOCK_EX) }
             let pool = try DatabasePool(path: layout.database, configuration: configuration)
             try migrate(pool, layout: layout, logger: options.logger)
-            var lookupConfiguration = configuration
-            lookupConfiguration.readonly = true
-            lookupConfiguration.label = "artifact-store.lookups"
-            lookupConfiguration.prepareDatabase { db in
-                // Lookups read pages in place instead of copying them (the first 2 GiB).
-                try db.execute(sql: "PRAGMA mmap_size = 2147418112")
-            }
-            return (pool, try DatabaseQueue(path: layout.database, configuration: lookupConfiguration))
+            return (pool, try LookupConnection(path: layout.database, busyTimeout: options.busyTimeout))
         } catch let error as StoreError {
             throw error
         } catch let error as DatabaseError {

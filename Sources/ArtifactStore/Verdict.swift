@@ -206,11 +206,10 @@ extension Store {
     func quickVerdict(for request: HTTPRequestHead, policy: CachePolicy, now: HTTPDate) throws -> Satisfied? {
         // Unordered: sorting SQLite-side would copy whole rows into a sorter; there are few.
         var candidates: [QuickCandidate] = []
-        try lookup { db in
-            try db.cachedStatement(sql: Self.quickVerdictSQL).forEachSteppedRow(arguments: [request.url, request.method]) { row in
-                candidates.append(QuickCandidate(record: ResponseRecord(columns: row), evicted: ResponseRecord.extra(row, 0) ?? false,
-                                                 bodyPublished: ResponseRecord.extra(row, 1) ?? false))
-            }
+        let arguments: [LookupConnection.Argument] = [.integer(RecordedURL.lookupKey(request.url)), .text(request.url), .text(request.method)]
+        try lookup(Self.quickVerdictSQL, arguments: arguments) { row in
+            candidates.append(QuickCandidate(record: ResponseRecord(columns: row), evicted: ResponseRecord.extra(row, 0) ?? false,
+                                             bodyPublished: ResponseRecord.extra(row, 1) ?? false))
         }
         for candidate in candidates.sorted(by: { ($0.record.responseTime, $0.record.id) > ($1.record.responseTime, $1.record.id) }) {
             switch quickEvaluation(candidate, for: request, policy: policy, now: now) {
@@ -225,8 +224,8 @@ extension Store {
     private static let quickVerdictSQL = """
         SELECT \(ResponseRecord.selection(from: "r")), r.evicted_at IS NOT NULL,
             b.digest IS NOT NULL AND b.quarantined_at IS NULL
-        FROM response r LEFT JOIN blob b ON b.digest = r.body_digest
-        WHERE r.url = ? AND r.method = ?
+        FROM response r INDEXED BY response_by_url_key LEFT JOIN blob b ON b.digest = r.body_digest
+        WHERE r.url_key = ? AND r.url = ? AND r.method = ?
         """
 
     /// A row for ``quickVerdict(for:policy:now:)``: the record, whether its body was evicted, and

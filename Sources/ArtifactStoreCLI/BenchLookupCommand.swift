@@ -19,6 +19,7 @@ struct BenchLookupCommand: ParsableCommand {
 
     @Option(help: "Responses to record.") var responses = 1_000_000
     @Option(help: "Verdict lookups to time.") var lookups = 200_000
+    @Option(help: "Distinct body blobs the responses share (each one a put, with its fsyncs).") var bodies = 1000
     @Option(help: "Where to create the benchmark store (default: a new temporary directory, removed afterwards). A store there that already holds --responses responses is measured as it is, without recording again.") var directory: String?
 
     func run() throws {
@@ -28,11 +29,11 @@ struct BenchLookupCommand: ParsableCommand {
         let store = try Store.open(at: root)
         var loadSeconds: Double?
         if try store.responseCount() != responses {
-            let bodies = try (0..<1000).map { try store.put(bytes: Array("body \($0)".utf8)) }
+            let blobs = try (0..<max(1, bodies)).map { try store.put(bytes: Array("body \($0)".utf8)) }
             let started = Date()
             let batch = 20_000
             for start in stride(from: 0, to: responses, by: batch) {
-                let exchanges = (start..<min(start + batch, responses)).map { Self.exchange($0, body: bodies[$0 % bodies.count]) }
+                let exchanges = (start..<min(start + batch, responses)).map { Self.exchange($0, body: blobs[$0 % blobs.count]) }
                 try store.record(batch: exchanges)
                 progress("recorded \(min(start + batch, responses)) of \(responses)")
             }

@@ -99,13 +99,19 @@ struct QuickVerdictTests {
         #expect(try fixture.store.quickVerdict(for: request, policy: .online, now: HTTPDate(secondsSince1970: seen + 700)) == nil)
     }
 
-    @Test("rows recorded before the summary existed are decided from their headers")
+    @Test("the URL key is 64-bit FNV-1a, fixed forever: stores index rows by it")
+    func urlKeyNeverChanges() {
+        #expect(RecordedURL.lookupKey("a") == Int64(bitPattern: 0xaf63_dc4c_8601_ec8c))
+        #expect(RecordedURL.lookupKey("https://pypi.org/simple/torch/") == Int64(bitPattern: 0xe3a2_9c24_f2e1_ace1))
+    }
+
+    @Test("rows recorded before the summary and URL key existed are decided from their headers")
     func rowsWithoutSummary() throws {
         let fixture = try TestStore()
         let request = Fixtures.get(Self.page, ["Accept": Fixtures.pipAccept])
         try fixture.record(request, Fixtures.response(200, ["Cache-Control": "max-age=600", "Vary": "Accept"]), body: "{}")
         try fixture.store.writeTransaction { db in
-            try db.execute(sql: "UPDATE response SET initial_age = NULL, no_cache = NULL, must_revalidate = 0, vary = NULL")
+            try db.execute(sql: "UPDATE response SET initial_age = NULL, no_cache = NULL, must_revalidate = 0, vary = NULL, url_key = NULL")
         }
         let now = HTTPDate(secondsSince1970: Int64(Fixtures.seen.timeIntervalSince1970) + 10)
         #expect(try fixture.store.quickVerdict(for: request, policy: .online, now: now) == nil)
