@@ -1,8 +1,8 @@
 import Foundation
 import Testing
 
-@Suite("debug bench-lookup")
-struct BenchLookupTests {
+@Suite("debug bench commands")
+struct BenchCommandTests {
     @Test("every benchmark verdict is satisfiable, and a loaded store is measured again without recording")
     func smallRun() throws {
         let scratch = try Scratch()
@@ -20,5 +20,19 @@ struct BenchLookupTests {
         let again = try #require(try run(arguments).json() as? [String: Any])
         #expect(again["loadSeconds"] == nil)
         #expect(again["satisfiable"] as? Int == 200)
+    }
+
+    @Test("bench-small puts bodies durably and reads every one back verified")
+    func smallPutsAndGets() throws {
+        let scratch = try Scratch()
+        let result = try run(["debug", "bench-small", "--count", "40", "--size", "3000", "--directory", scratch.store])
+        #expect(result.status == 0, "\(result.stderr)")
+        let report = try #require(try result.json() as? [String: Any])
+        #expect(report["count"] as? Int == 40)
+        #expect((report["putsPerSecond"] as? Double ?? 0) > 0)
+        #expect((report["getsPerSecond"] as? Double ?? 0) > 0)
+        // Every put left a blob and a response behind.
+        let stats = try #require(try run(["stats", "--json"], store: scratch.store).json() as? [String: Any])
+        #expect(stats["blobCount"] as? Int == 40)
     }
 }

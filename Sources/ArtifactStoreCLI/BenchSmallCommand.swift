@@ -1,0 +1,90 @@
+import ArgumentParser
+import ArtifactStore
+import Foundation
+import HTTPCaching
+
+/// `debug bench-small`: small crash-safe puts and verified gets (scripts/bench-small.sh), the
+/// workload of `../shared/bench/pip_cache_baseline.py` run through the store.
+struct BenchSmallCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "bench-small",
+        abstract: "Measure small crash-safe puts and verified gets of recorded responses.",
+        discussion: """
+            Puts --count distinct bodies of --size random bytes, each recorded as the response to \
+            a wheel URL with PyPI's file headers: every put is durable when it returns (its blob \
+            fsynced and published, its row committed). Then, in random order, asks each URL's \
+            verdict under policy offline and reads its body back verified. Prints one JSON line \
+            with puts and gets per second.
+            """)
+
+    @Option(help: "Responses to put.") var count = 10_000
+    @Option(help: "Body size in bytes.") var size = 20_000
+    @Option(help: "Where to create the benchmark store (default: a new temporary directory, removed afterwards).") var directory: String?
+
+    func run() throws {
+        let root = directory.map { URL(fileURLWithPath: $0) }
+            ?? URL(fileURLWithPath: NSTemporaryDirectory()).appending(path: "bench-small-\(UUID().uuidString)")
+        defer { if directory == nil { try? FileManager.default.removeItem(at: root) } }
+        let store = try Store.open(at: root)
+
+        // Bodies and requests are made before the clock starts, as pip's baseline does.
+        var generator = SeededBytes(seed: 7)
+        let bodies = (0..<count).map { _ in generator.bytes(size) }
+        let requests = (0..<count).map { HTTPRequestHead(url: "https://files.example.org/packages/\(String($0, radix: 16))/pkg\($0)-1.\($0 % 50).0-py3-none-any.whl", headers: ["Accept-Encoding": "identity"]) }
+        let response = HTTPResponseHead(status: 200, headers: [
+            "Content-Type": "application/octet-stream", "Content-Length": "\(size)",
+            "Cache-Control": "max-age=365000000, immutable, public", "ETag": "\"0123456789abcdef\"",
+            "Last-Modified": "Tue, 21 Jan 2025 10:00:00 GMT", "Date": "Wed, 22 Jan 2025 10:00:00 GMT",
+        ])
+
+        var started = Date()
+        for (request, body) in zip(requests, bodies) {
+            let writer = try store.makeBlobWriter()
+            try writer.write(body)
+            let blob = try writer.commit()
+            let now = Date()
+            try store.record(request: request, response: response, body: blob, requestTime: now, responseTime: now)
+        }
+        let putSeconds = Date().timeIntervalSince(started)
+
+        var order = Array(0..<count)
+        var shuffler = SeededBytes(seed: 1)
+        order.shuffle(using: &shuffler)
+        started = Date()
+        for index in order {
+            guard case .satisfiable(let satisfied) = try store.verdict(for: requests[index], policy: .offline),
+                  let digest = satisfied.record.bodyDigest, try store.read(digest) == bodies[index]
+            else { throw ValidationError("response \(index) did not come back whole") }
+        }
+        let getSeconds = Date().timeIntervalSince(started)
+        try Output.printJSON(Result(
+            count: count, size: size, putSeconds: putSeconds, putsPerSecond: Double(count) / putSeconds,
+            getSeconds: getSeconds, getsPerSecond: Double(count) / getSeconds))
+    }
+
+    struct Result: Encodable {
+        var count, size: Int
+        var putSeconds, putsPerSecond, getSeconds, getsPerSecond: Double
+    }
+}
+
+/// SplitMix64: reproducible bytes and shuffles for benchmarks.
+struct SeededBytes: RandomNumberGenerator {
+    private var state: UInt64
+    init(seed: UInt64) { state = seed }
+
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+
+    mutating func bytes(_ count: Int) -> [UInt8] {
+        var result = [UInt8]()
+        result.reserveCapacity(count + 8)
+        while result.count < count { withUnsafeBytes(of: next()) { result.append(contentsOf: $0) } }
+        return Array(result.prefix(count))
+    }
+}

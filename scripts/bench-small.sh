@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# Small crash-safe puts and verified gets (DESIGN §9), beside pip's own HTTP cache in the same run:
+#   store  `artifact-store debug bench-small`: N bodies of SIZE bytes, each put durable when it
+#          returns (blob fsynced and published, response row committed); then, in random order,
+#          each URL's offline verdict and its body read back verified
+#   pip    ../shared/bench/pip_cache_baseline.py: the same workload through cachecontrol's file
+#          caches and pip's own SafeFileCache
+# Target: >= 2x pip's cache for puts and for gets. Prints each run, then medians and ratios.
+# Env: N (default 10000), SIZE (20000), ROUNDS (3), BASELINE (the baseline script; default
+#      ../shared/bench/pip_cache_baseline.py beside the checkout), SKIP_BUILD=1 to reuse the binary.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+n=${N:-10000} size=${SIZE:-20000} rounds=${ROUNDS:-3}
+baseline=${BASELINE:-../shared/bench/pip_cache_baseline.py}
+[ -f "$baseline" ] || { echo "bench-small: no baseline script at $baseline; set BASELINE=path/to/pip_cache_baseline.py" >&2; exit 64; }
+python3 -c 'import pip' 2>/dev/null || { echo "bench-small: the baseline needs pip importable by python3" >&2; exit 64; }
+if [ "${SKIP_BUILD:-0}" != 1 ]; then swift build -c release --product artifact-store >&2; fi
+bin=${BIN:-$(swift build -c release --show-bin-path)/artifact-store}
+work=$(mktemp -d "${TMPDIR:-/tmp}/bench-small.XXXXXX")  # only this new directory is removed
+trap 'rm -rf "$work"' EXIT
+
+for round in $(seq "$rounds"); do
+    sync
+    "$bin" debug bench-small --count "$n" --size "$size" --directory "$work/store-$round" | tee -a "$work/store.jsonl"
+    rm -rf "$work/store-$round"
+    python3 "$baseline" -n "$n" -s "$size" -r 1 -d "$work/pip" | grep '^{' | tee -a "$work/pip.jsonl"
+done
+
+python3 - "$work/store.jsonl" "$work/pip.jsonl" <<'PY'
+import json, statistics, sys
+store = [json.loads(line) for line in open(sys.argv[1])]
+pip = [json.loads(line) for line in open(sys.argv[2])]
+median = statistics.median
+puts, gets = median(r["putsPerSecond"] for r in store), median(r["getsPerSecond"] for r in store)
+print(f"store: {puts:.0f} puts/s, {gets:.0f} gets/s (medians of {len(store)})")
+for backend in sorted({r["backend"] for r in pip}):
+    rows = [r for r in pip if r["backend"] == backend]
+    bp, bg = median(r["puts_per_s"] for r in rows), median(r["gets_per_s"] for r in rows)
+    print(f"pip {backend:>4}: {bp:.0f} puts/s, {bg:.0f} gets/s -> store is {puts / bp:.2f}x on puts, {gets / bg:.2f}x on gets")
+PY
