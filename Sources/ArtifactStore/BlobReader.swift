@@ -48,14 +48,24 @@ public final class BlobReader {
 
     /// Reads the rest of the blob into memory, verified.
     public func readToEnd() throws -> [UInt8] {
-        var result = [UInt8]()
-        result.reserveCapacity(Int(clamping: max(0, size - bytesRead)))
-        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: Store.ingestChunkSize, alignment: 16)
-        defer { buffer.deallocate() }
+        // Straight into the result, as large as the file was when opened: one allocation, no copy.
+        let expected = Int(clamping: max(0, size - bytesRead))
+        var result = [UInt8](repeating: 0, count: expected)
+        var filled = 0
+        try result.withUnsafeMutableBytes { bytes in
+            while filled < expected {
+                let count = try read(into: UnsafeMutableRawBufferPointer(rebasing: bytes[filled...]))
+                if count == 0 { break }
+                filled += count
+            }
+        }
+        result.removeLast(expected - filled)
+        // Then to the end (the read that finds it verifies), should the file have grown.
+        var tail = [UInt8](repeating: 0, count: 16 * 1024)
         while true {
-            let count = try read(into: buffer)
+            let count = try tail.withUnsafeMutableBytes { try read(into: $0) }
             if count == 0 { return result }
-            result.append(contentsOf: buffer[..<count])
+            result.append(contentsOf: tail[..<count])
         }
     }
 
@@ -87,11 +97,11 @@ extension Store {
     public func open(_ digest: BlobDigest) throws -> BlobReader {
         let path = layout.blobPath(digest)
         // A file without its row is not published: a crash between rename and commit left it.
-        guard let info = try blob(digest), info.quarantinedAt == nil else {
+        guard try isServable(digest) else {
             throw try absentBlobError(digest)
         }
         do {
-            let descriptor = try FileSystem.open(path, O_RDONLY | O_NOFOLLOW)
+            let descriptor = try openBlobFile(digest)
             let info = try FileSystem.fstat(descriptor)
             noteUse(digest)
             return BlobReader(store: self, digest: digest, descriptor: descriptor, size: Int64(info.st_size))
@@ -102,6 +112,15 @@ extension Store {
         } catch let error as SystemError {
             throw StoreError(.io, "cannot open blob \(digest.hex) at \(path); check the store's permissions", underlying: error)
         }
+    }
+
+    /// Whether the blob has its row and is not quarantined (a point lookup on the lookup connection).
+    private func isServable(_ digest: BlobDigest) throws -> Bool {
+        var servable = false
+        try lookup("SELECT quarantined_at IS NULL FROM blob WHERE digest = ?", arguments: [.text(digest.hex)]) { row in
+            servable = row.value(at: 0) ?? false
+        }
+        return servable
     }
 
     /// Reads a whole blob into memory, verified before it is returned.

@@ -36,7 +36,8 @@ final class UsageBuffer: @unchecked Sendable {
 
 extension Store {
     /// Records that a blob was used (read). Written to the database in batches: every
-    /// ``UsageBuffer/flushEvery`` reads, on ``flushUsage()`` and when the store is released.
+    /// ``UsageBuffer/flushEvery`` reads, on ``flushUsage()`` and when the store is released;
+    /// kept to the minute.
     func noteUse(_ digest: BlobDigest) {
         if let batch = usage.note(digest, at: nowSeconds) {
             writeUsage(batch)
@@ -61,8 +62,11 @@ extension Store {
 
     private func writeUsage(_ batch: [String: Int64], throwing: Bool) throws {
         guard !batch.isEmpty else { return }
-        try writeTransaction { db in
-            let statement = try db.cachedStatement(sql: "UPDATE blob SET last_used_at = max(last_used_at, ?) WHERE digest = ?")
+        // Not durable: a lost last-use time only makes gc's LRU order slightly less exact. Kept
+        // to the minute, like a filesystem's relatime: a blob read again within a minute of its
+        // recorded use is not written again (an unchanged page costs no WAL write).
+        try writeTransaction(durable: false) { db in
+            let statement = try db.cachedStatement(sql: "UPDATE blob SET last_used_at = ?1 WHERE digest = ?2 AND last_used_at < ?1 - 60")
             for (digest, time) in batch { try statement.execute(arguments: [time, digest]) }
         }
     }

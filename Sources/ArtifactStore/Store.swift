@@ -65,6 +65,13 @@ public final class Store: Sendable {
         return Store(layout: layout, database: database, lookups: lookups, blobsDirectory: blobsDirectory, options: options)
     }
 
+    /// Opens a blob's file for reading, never following a symbolic link.
+    func openBlobFile(_ digest: BlobDigest) throws -> Int32 {
+        try FileSystem.check("open \(layout.blobPath(digest))") {
+            openat(blobsDirectory, layout.relativeBlobPath(digest), O_RDONLY | O_NOFOLLOW | O_CLOEXEC)
+        }
+    }
+
     /// Whether a blob's file is in place: a regular file (never a symbolic link, which reads
     /// refuse to follow).
     func blobFileExists(_ digest: BlobDigest) -> Bool {
@@ -77,9 +84,18 @@ public final class Store: Sendable {
 
     /// Runs `body` in a `BEGIN IMMEDIATE` transaction: the store's write lock across processes.
     /// Every change to the set of published blob files happens inside one (DESIGN §5.2).
-    func writeTransaction<T>(_ body: (Database) throws -> T) throws -> T {
+    ///
+    /// - Parameter durable: false for changes a crash may lose (never corrupt), such as
+    ///   last-use times: the commit does not wait for an fsync.
+    func writeTransaction<T>(durable: Bool = true, _ body: (Database) throws -> T) throws -> T {
         try databaseCall {
             try database.writeWithoutTransaction { db in
+                if !durable {
+                    try db.execute(sql: "PRAGMA synchronous = NORMAL")
+                }
+                defer {
+                    if !durable { try? db.execute(sql: "PRAGMA synchronous = FULL") }
+                }
                 var result: T?
                 try db.inTransaction(.immediate) {
                     result = try body(db)

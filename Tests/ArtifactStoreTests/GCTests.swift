@@ -247,7 +247,7 @@ struct GCTests {
         #expect(try fixture.store.responses(for: Fixtures.torchWheel).count == 1)
     }
 
-    @Test("reads record last use in batches (not a write per read), flushed every few dozen reads or on demand")
+    @Test("reads record last use in batches (not a write per read), to the minute, flushed every few dozen reads or on demand")
     func lastUseBatched() throws {
         let fixture = try TestStore()
         let digest = try fixture.store.put(bytes: Array("read me".utf8)).digest
@@ -260,6 +260,10 @@ struct GCTests {
         fixture.clock.advance(by: 1000)
         for _ in 0..<64 { _ = try fixture.store.read(digest) }
         #expect(try fixture.store.blob(digest)?.lastUsedAt == stored + 2000, "written after a batch of reads")
+        fixture.clock.advance(by: 30)
+        _ = try fixture.store.read(digest)
+        try fixture.store.flushUsage()
+        #expect(try fixture.store.blob(digest)?.lastUsedAt == stored + 2000, "kept to the minute: a read 30 s later is not written")
     }
 
     @Test("--max-size keeps the body read most recently")
