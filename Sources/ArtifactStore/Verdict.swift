@@ -209,7 +209,7 @@ extension Store {
         let arguments: [LookupConnection.Argument] = [.integer(RecordedURL.lookupKey(request.url)), .text(request.url), .text(request.method)]
         try lookup(Self.quickVerdictSQL, arguments: arguments) { row in
             candidates.append(QuickCandidate(record: ResponseRecord(columns: row), evicted: ResponseRecord.extra(row, 0) ?? false,
-                                             bodyPublished: ResponseRecord.extra(row, 1) ?? false))
+                                             bodyNotQuarantined: ResponseRecord.extra(row, 1) ?? false))
         }
         for candidate in candidates.sorted(by: { ($0.record.responseTime, $0.record.id) > ($1.record.responseTime, $1.record.id) }) {
             switch quickEvaluation(candidate, for: request, policy: policy, now: now) {
@@ -223,17 +223,17 @@ extension Store {
 
     private static let quickVerdictSQL = """
         SELECT \(ResponseRecord.selection(from: "r")), r.evicted_at IS NOT NULL,
-            b.digest IS NOT NULL AND b.quarantined_at IS NULL
-        FROM response r INDEXED BY response_by_url_key LEFT JOIN blob b ON b.digest = r.body_digest
+            NOT EXISTS (SELECT 1 FROM blob b INDEXED BY blob_quarantined WHERE b.digest = r.body_digest AND b.quarantined_at IS NOT NULL)
+        FROM response r INDEXED BY response_by_url_key
         WHERE r.url_key = ? AND r.url = ? AND r.method = ?
         """
 
     /// A row for ``quickVerdict(for:policy:now:)``: the record, whether its body was evicted, and
-    /// whether its body blob is recorded and not quarantined.
+    /// whether its body blob is not quarantined (its row exists: the foreign key says so).
     private struct QuickCandidate {
         var record: ResponseRecord
         var evicted: Bool
-        var bodyPublished: Bool
+        var bodyNotQuarantined: Bool
     }
 
     private enum QuickOutcome {
@@ -260,7 +260,7 @@ extension Store {
         case .archived, .stored: break
         }
         if let digest = record.bodyDigest {
-            guard candidate.bodyPublished, blobFileExists(digest) else { return .unusable }
+            guard candidate.bodyNotQuarantined, blobFileExists(digest) else { return .unusable }
         } else if candidate.evicted {
             return .unusable
         }

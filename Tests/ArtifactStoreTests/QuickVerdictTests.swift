@@ -61,11 +61,18 @@ struct QuickVerdictTests {
         let response = Self.responses[index]
         let record = try fixture.record(Fixtures.get(Self.page, ["Accept": Fixtures.pipAccept]), Fixtures.response(response.status, response.headers), body: response.body)
         _ = try Self.compare(fixture)
-        // And once its body file is gone.
-        if let digest = record.bodyDigest {
-            try FileManager.default.removeItem(atPath: fixture.blobPath(digest))
-            _ = try Self.compare(fixture)
-        }
+        guard let digest = record.bodyDigest, let body = response.body else { return }
+        // Quarantined: a damaged file found by a read is moved away and its row marked.
+        try fixture.tamper(digest, with: Array("damaged".utf8))
+        _ = try? fixture.store.read(digest)
+        #expect(try fixture.store.blob(digest)?.quarantinedAt != nil)
+        _ = try Self.compare(fixture)
+        // The good file back in place by hand, the row still quarantined: still not served.
+        FileManager.default.createFile(atPath: fixture.blobPath(digest), contents: Data(body.utf8))
+        _ = try Self.compare(fixture)
+        // Once its file is gone.
+        try FileManager.default.removeItem(atPath: fixture.blobPath(digest))
+        _ = try Self.compare(fixture)
     }
 
     @Test("two variants of one page, and the same with an index policy or archive")
