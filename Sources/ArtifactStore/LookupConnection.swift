@@ -37,7 +37,8 @@ final class LookupConnection: @unchecked Sendable {
         case integer(Int64)
     }
 
-    /// Runs a SELECT, calling `body` with each result row in place.
+    /// Runs a SELECT, calling `body` with each result row in place. `body` runs while lookups
+    /// take turns: it must not look anything up itself.
     func forEachRow(_ sql: String, arguments: [Argument], _ body: (SteppedRow) throws -> Void) throws {
         lock.lock()
         defer { lock.unlock() }
