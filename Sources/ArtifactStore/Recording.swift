@@ -172,10 +172,11 @@ extension Store {
                     sql: """
                         UPDATE response SET response_headers = ?, request_time = ?, response_time = ?,
                             freshness_lifetime = ?, expires_at = ?, last_used_at = ?,
-                            initial_age = ?, no_cache = ?, must_revalidate = ?, vary = ? WHERE id = ?
+                            initial_age = ?, no_cache = ?, must_revalidate = ?, vary = ?, url_key = ? WHERE id = ?
                         """,
                     arguments: StatementArguments([HeaderBlock.encode(record.responseHeaders), record.requestTime, record.responseTime,
-                                record.freshnessLifetime, record.expiresAt, record.lastUsedAt] + summary.columnValues + [record.id]))
+                                record.freshnessLifetime, record.expiresAt, record.lastUsedAt] + summary.columnValues
+                                + [RecordedURL.lookupKey(url), record.id]))
                 freshened = freshened ?? record
             }
             try observe(url: url, at: received.secondsSince1970, outcome: .notModified, status: 304,

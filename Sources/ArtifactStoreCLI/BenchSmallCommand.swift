@@ -27,9 +27,14 @@ struct BenchSmallCommand: ParsableCommand {
         defer { if directory == nil { try? FileManager.default.removeItem(at: root) } }
         let store = try Store.open(at: root)
 
-        // Bodies and requests are made before the clock starts, as pip's baseline does.
-        var generator = SeededBytes(seed: 7)
-        let bodies = (0..<count).map { _ in generator.bytes(size) }
+        // Bodies and requests are made before the clock starts, as pip's baseline does. Each body
+        // is distinct by its first eight bytes.
+        let base = (0..<max(size, 8)).map { _ in UInt8.random(in: 0...255) }
+        let bodies = (0..<count).map { index in
+            var body = base
+            withUnsafeBytes(of: UInt64(index)) { body.replaceSubrange(0..<8, with: $0) }
+            return Array(body.prefix(size))
+        }
         let requests = (0..<count).map { HTTPRequestHead(url: "https://files.example.org/packages/\(String($0, radix: 16))/pkg\($0)-1.\($0 % 50).0-py3-none-any.whl", headers: ["Accept-Encoding": "identity"]) }
         let response = HTTPResponseHead(status: 200, headers: [
             "Content-Type": "application/octet-stream", "Content-Length": "\(size)",
@@ -47,9 +52,7 @@ struct BenchSmallCommand: ParsableCommand {
         }
         let putSeconds = Date().timeIntervalSince(started)
 
-        var order = Array(0..<count)
-        var shuffler = SeededBytes(seed: 1)
-        order.shuffle(using: &shuffler)
+        let order = Array(0..<count).shuffled()
         started = Date()
         for index in order {
             guard case .satisfiable(let satisfied) = try store.verdict(for: requests[index], policy: .offline),
@@ -65,26 +68,5 @@ struct BenchSmallCommand: ParsableCommand {
     struct Result: Encodable {
         var count, size: Int
         var putSeconds, putsPerSecond, getSeconds, getsPerSecond: Double
-    }
-}
-
-/// SplitMix64: reproducible bytes and shuffles for benchmarks.
-struct SeededBytes: RandomNumberGenerator {
-    private var state: UInt64
-    init(seed: UInt64) { state = seed }
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-
-    mutating func bytes(_ count: Int) -> [UInt8] {
-        var result = [UInt8]()
-        result.reserveCapacity(count + 8)
-        while result.count < count { withUnsafeBytes(of: next()) { result.append(contentsOf: $0) } }
-        return Array(result.prefix(count))
     }
 }
