@@ -11,6 +11,18 @@ public enum Verdict: Sendable, Hashable {
         if case .satisfiable = self { return true }
         return false
     }
+
+    /// The response that answers the request, or nil.
+    public var satisfied: Satisfied? {
+        if case .satisfiable(let satisfied) = self { return satisfied }
+        return nil
+    }
+
+    /// Why the request cannot be answered (empty when it can).
+    public var reasons: [VerdictReason] {
+        if case .unsatisfiable(let reasons) = self { return reasons }
+        return []
+    }
 }
 
 /// A stored response that answers the request, and how fresh it is.

@@ -72,18 +72,6 @@ func withHarness(
     await harness.close()
 }
 
-extension Verdict {
-    var reasons: [VerdictReason] {
-        if case .unsatisfiable(let reasons) = self { return reasons }
-        return []
-    }
-
-    var satisfied: Satisfied? {
-        if case .satisfiable(let satisfied) = self { return satisfied }
-        return nil
-    }
-}
-
 /// The error a throwing async expression threw, if it was a ``FetchError``.
 func fetchError(_ body: () async throws -> FetchResult) async -> FetchError? {
     do {

@@ -35,17 +35,6 @@ extension TestStore {
     }
 }
 
-extension Verdict {
-    var reasons: [VerdictReason] {
-        if case .unsatisfiable(let reasons) = self { return reasons }
-        return []
-    }
-    var satisfied: Satisfied? {
-        if case .satisfiable(let satisfied) = self { return satisfied }
-        return nil
-    }
-}
-
 @Suite("Recording responses and answering offline")
 struct RecordingTests {
     @Test("the seed story: a no-store page is explained with its directive and date; the wheel is stored")
