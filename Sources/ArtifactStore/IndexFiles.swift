@@ -115,7 +115,7 @@ extension Store {
                 .execute(arguments: [record.id, wheel.name])
             return nil
         }
-        guard !IndexPolicy.isDistributionFile(record.url) else { return nil }
+        guard !DistributionFilename.isDownload(url: record.url) else { return nil }
         guard record.status == 200, record.disposition != .refused, let digest = record.bodyDigest,
               let contentType = record.responseHeaders.combinedValue(for: "Content-Type"),
               (try? IndexPageContentType(parsing: contentType)) != nil
@@ -217,29 +217,12 @@ extension Store {
         return bytes
     }
 
-    /// Wheel or sdist, version, tags; nil for anything else (an `.exe`, an `.egg`, a link to another page).
+    /// Wheel or sdist, version, tags; nil for anything else (an `.exe`, an `.egg`, a link to
+    /// another page). The classification itself is PythonPackaging's ``DistributionFilename``.
     static func classify(_ filename: String, project: String) -> (IndexedFile.Kind, String?, String?)? {
-        if filename.hasSuffix(".whl") {
-            guard let wheel = WheelFilename(filename) else { return (.wheel, nil, nil) }
-            return (.wheel, wheel.version.description, wheel.sortedTags.map(\.description).joined(separator: " "))
-        }
-        for suffix in [".tar.gz", ".zip", ".tar.bz2", ".tar.xz", ".tgz", ".tar"] where filename.lowercased().hasSuffix(suffix) {
-            let stem = String(filename.dropLast(suffix.count))
-            return (.sdist, sdistVersion(stem, project: project), nil)
-        }
-        return nil
-    }
-
-    /// pip's `_extract_version_from_fragment`: the part after the prefix that normalizes to the project.
-    static func sdistVersion(_ stem: String, project: String) -> String? {
-        var index = stem.startIndex
-        while let dash = stem[index...].firstIndex(of: "-") {
-            if ProjectName.normalize(String(stem[..<dash])) == project {
-                return Version(String(stem[stem.index(after: dash)...]))?.description
-            }
-            index = stem.index(after: dash)
-        }
-        return nil
+        guard let file = DistributionFilename(filename, project: project) else { return nil }
+        let tags = file.wheel.map { $0.sortedTags.map(\.description).joined(separator: " ") }
+        return (file.kind == .wheel ? .wheel : .sdist, file.version?.description, tags)
     }
 
     static func isSHA256Hex(_ text: String) -> Bool {

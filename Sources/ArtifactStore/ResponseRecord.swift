@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
 import HTTPCaching
+import PythonPackaging
 
 /// What became of a response: kept, refused by HTTP rules, or refused but kept on purpose.
 public enum ResponseDisposition: String, Sendable, Hashable, Codable, CaseIterable {
@@ -182,14 +183,7 @@ public struct IndexPolicy: Sendable, Hashable, Codable {
 
     /// The override for a URL: the file or the page `Cache-Control`.
     func cacheControl(for url: String) -> String? {
-        Self.isDistributionFile(url) ? fileCacheControl : pageCacheControl
-    }
-
-    /// Whether a URL names a distribution file rather than an index page, by its last segment.
-    static func isDistributionFile(_ url: String) -> Bool {
-        let path = url.split(separator: "?", maxSplits: 1).first.map(String.init) ?? url
-        let name = path.split(separator: "/").last.map { $0.lowercased() } ?? ""
-        return [".whl", ".tar.gz", ".zip", ".tar.bz2", ".tgz", ".egg", ".metadata"].contains { name.hasSuffix($0) }
+        DistributionFilename.isDownload(url: url) ? fileCacheControl : pageCacheControl
     }
 
     /// The headers with the server's freshness fields replaced by `cacheControl` (unchanged when nil).
