@@ -71,11 +71,20 @@ public final class BlobReader {
 
     /// Verifies the whole blob, then rewinds so that reading starts again at the first byte.
     /// The same open file is read both times, so a concurrent `gc` cannot swap it.
-    func verifyAndRewind() throws {
+    ///
+    /// - Throws: ``StoreError`` `blobCorrupt` on a mismatch (the blob is then quarantined).
+    public func verifyAndRewind() throws {
         let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: Store.ingestChunkSize, alignment: 16)
         defer { buffer.deallocate() }
         while try read(into: buffer) > 0 {}
-        try store.ioCall { try FileSystem.check("lseek") { lseek(descriptor, 0, SEEK_SET) } }
+        _ = try store.ioCall { try FileSystem.check("lseek") { lseek(descriptor, 0, SEEK_SET) } }
+    }
+
+    /// Moves the read position to `offset` bytes from the start. Only after
+    /// ``verifyAndRewind()``: reading from elsewhere than the start cannot verify the content.
+    public func seek(to offset: Int64) throws {
+        precondition(verified, "seek before the blob was verified")
+        _ = try store.ioCall { try FileSystem.check("lseek") { lseek(descriptor, off_t(offset), SEEK_SET) } }
     }
 
     /// The descriptor of the open blob file, for copying after ``verifyAndRewind()``.

@@ -17,13 +17,17 @@ public struct RecordedExchange: Sendable, Hashable {
     public var body: StoredBlob?
     public var requestTime: Date
     public var responseTime: Date
+    /// Keep the body of a refused response as `archived`, as an index policy with `--archive`
+    /// would (``Store/recordingPlan(request:response:archivingRefused:)``).
+    public var archivingRefused: Bool
 
-    public init(request: HTTPRequestHead, response: HTTPResponseHead, body: StoredBlob?, requestTime: Date, responseTime: Date) {
+    public init(request: HTTPRequestHead, response: HTTPResponseHead, body: StoredBlob?, requestTime: Date, responseTime: Date, archivingRefused: Bool = false) {
         self.request = request
         self.response = response
         self.body = body
         self.requestTime = requestTime
         self.responseTime = responseTime
+        self.archivingRefused = archivingRefused
     }
 }
 
@@ -50,13 +54,19 @@ extension Store {
     var cache: PrivateCache { PrivateCache() }
 
     /// Decides, before the body is downloaded, whether it will be kept.
-    public func recordingPlan(request: HTTPRequestHead, response: HTTPResponseHead) throws -> RecordingPlan {
+    ///
+    /// - Parameter archivingRefused: keep the body of a response that HTTP rules refuse, marked
+    ///   `archived`, whatever the URL's index policy says (an index server that must answer from
+    ///   the last copy when its upstream is down asks for this).
+    public func recordingPlan(request: HTTPRequestHead, response: HTTPResponseHead, archivingRefused: Bool = false) throws -> RecordingPlan {
         let url = try RecordedURL.normalize(request.url)
         let policy = try read { db in try indexPolicy(for: url, db) }
         let effective = HTTPResponseHead(status: response.status, headers: IndexPolicy.apply(policy?.cacheControl(for: url), to: response.headers))
         let storability = cache.storability(request: request, response: effective)
         if storability.isStorable { return .keepBody(.stored) }
-        if policy?.archiveRefused == true { return .keepBody(.archived) }
+        // Only a complete 200 can stand for a page or a file: a refused 206 or error page is
+        // never archived.
+        if policy?.archiveRefused == true || archivingRefused, response.status == 200 { return .keepBody(.archived) }
         return .discardBody(refusalReasons: storability.refusalReasons.map(\.code))
     }
 
@@ -68,9 +78,11 @@ extension Store {
     ///     none or it was not kept. A body given for a refused response is not referenced,
     ///     unless the URL's index policy archives refused responses.
     ///   - requestTime: when the request was sent; `responseTime`: when the response arrived.
+    ///   - archivingRefused: keep a refused response's body as `archived` (see
+    ///     ``recordingPlan(request:response:archivingRefused:)``).
     @discardableResult
-    public func record(request: HTTPRequestHead, response: HTTPResponseHead, body: StoredBlob?, requestTime: Date, responseTime: Date) throws -> ResponseRecord {
-        try record(batch: [RecordedExchange(request: request, response: response, body: body, requestTime: requestTime, responseTime: responseTime)])[0]
+    public func record(request: HTTPRequestHead, response: HTTPResponseHead, body: StoredBlob?, requestTime: Date, responseTime: Date, archivingRefused: Bool = false) throws -> ResponseRecord {
+        try record(batch: [RecordedExchange(request: request, response: response, body: body, requestTime: requestTime, responseTime: responseTime, archivingRefused: archivingRefused)])[0]
     }
 
     /// Records many responses in one transaction (one fsync): for imports and bulk loads.
@@ -93,7 +105,7 @@ extension Store {
         let effective = HTTPResponseHead(status: response.status, headers: IndexPolicy.apply(override, to: response.headers))
         let storability = cache.storability(request: request, response: effective)
         let disposition: ResponseDisposition =
-            storability.isStorable ? .stored : (policy?.archiveRefused == true && body != nil ? .archived : .refused)
+            storability.isStorable ? .stored : ((policy?.archiveRefused == true || exchange.archivingRefused) && body != nil && response.status == 200 ? .archived : .refused)
         let keptBody = disposition == .refused ? nil : body
 
         let nominated = ReuseSummary.nominatedFields(effective.headers)

@@ -43,6 +43,14 @@ public final class CachingClient: Sendable {
         public var keepsUnstoredBodies = false
         /// Where those temporary files are created.
         public var temporaryDirectory = FileManager.default.temporaryDirectory.path
+        /// When on, the body of a complete `200` that HTTP caching rules refuse (`no-store`) is
+        /// kept in the store as `archived`: never used while the server answers, but there to
+        /// fall back on when it does not (see ``ArtifactStore/Store/recordingPlan(request:response:archivingRefused:)``).
+        public var archivesRefusedBodies = false
+        /// When on, a `5xx` answer is a failure (``FetchError/serverError(url:status:)``), recorded
+        /// in the URL's history but never as its current response, so that a stored copy stays
+        /// there to fall back on. When off, a `5xx` is an answer like any other.
+        public var serverErrorsAreFailures = false
 
         /// The defaults: 30 s to connect, 60 s between reads, no total limit, 10 redirects.
         public init() {}
@@ -104,8 +112,9 @@ public final class CachingClient: Sendable {
         while true {
             let hop: Hop
             switch mode {
-            case .offline: hop = try answerOffline(target: target, method: method, headers: headers)
-            case .online: hop = try await answerOnline(target: target, method: method, headers: headers, deadline: deadline, progress: progress)
+            case .offline: hop = try answerOffline(target: target, method: method, headers: headers, policy: .offline)
+            case .archive: hop = try answerOffline(target: target, method: method, headers: headers, policy: .archive)
+            case .online: hop = try await answerOnline(target: target, method: method, headers: headers, expectedDigest: request.expectedDigest, deadline: deadline, progress: progress)
             }
             guard Self.redirectStatuses.contains(hop.record.status), method == "GET" || method == "HEAD" else {
                 return hop.result(url: target.recordedURL, redirects: redirects)
@@ -144,9 +153,9 @@ public final class CachingClient: Sendable {
 
     // MARK: Offline
 
-    private func answerOffline(target: Target, method: String, headers: HeaderFields) throws -> Hop {
+    private func answerOffline(target: Target, method: String, headers: HeaderFields, policy: CachePolicy) throws -> Hop {
         let head = recordedHead(target, method: method, headers: headers)
-        let verdict = try storeCall { try store.verdict(for: head, policy: .offline) }
+        let verdict = try storeCall { try store.verdict(for: head, policy: policy) }
         switch verdict {
         case .satisfiable(let satisfied):
             return try Hop(fromStore: satisfied, store: store)
@@ -157,7 +166,7 @@ public final class CachingClient: Sendable {
 
     // MARK: Online
 
-    private func answerOnline(target: Target, method: String, headers: HeaderFields, deadline: Date?, progress: FetchProgress?) async throws -> Hop {
+    private func answerOnline(target: Target, method: String, headers: HeaderFields, expectedDigest: BlobDigest?, deadline: Date?, progress: FetchProgress?) async throws -> Hop {
         let head = recordedHead(target, method: method, headers: headers)
         if case .satisfiable(let satisfied) = try storeCall({ try store.verdict(for: head, policy: .online) }) {
             return try Hop(fromStore: satisfied, store: store)
@@ -166,7 +175,7 @@ public final class CachingClient: Sendable {
         let callerConditional = Self.conditionalFields.contains { headers.contains($0) }
         let conditional = callerConditional ? HeaderFields() : try storeCall { try store.conditionalHeaders(for: head) } ?? HeaderFields()
         if callerConditional || !conditional.isEmpty {
-            let hop = try await exchange(target: target, head: head, wireHeaders: headers, conditional: conditional, deadline: deadline, progress: progress)
+            let hop = try await exchange(target: target, head: head, wireHeaders: headers, conditional: conditional, expectedDigest: expectedDigest, deadline: deadline, progress: progress)
             if let hop { return hop }
         }
         // A 304 that freshened nothing usable (the stored response was replaced, evicted or its
@@ -174,7 +183,7 @@ public final class CachingClient: Sendable {
         // without conditions, so that the store gets the full response.
         var unconditional = headers
         for name in Self.conditionalFields { unconditional.removeAll(named: name) }
-        guard let hop = try await exchange(target: target, head: head, wireHeaders: unconditional, conditional: nil, deadline: deadline, progress: progress) else {
+        guard let hop = try await exchange(target: target, head: head, wireHeaders: unconditional, conditional: nil, expectedDigest: expectedDigest, deadline: deadline, progress: progress) else {
             throw fail(head, .transport(url: target.recordedURL, message: "the server answered an unconditional request with 304 Not Modified"))
         }
         return hop
@@ -188,7 +197,7 @@ public final class CachingClient: Sendable {
     /// Returns nil only for a 304 that could not be merged into a usable stored response.
     private func exchange(
         target: Target, head: RequestHead, wireHeaders: HeaderFields, conditional: HeaderFields?,
-        deadline: Date?, progress: FetchProgress?
+        expectedDigest: BlobDigest?, deadline: Date?, progress: FetchProgress?
     ) async throws -> Hop? {
         var request = HTTPClientRequest(url: target.wireURL)
         request.method = HTTPMethod(rawValue: head.method)
@@ -234,7 +243,11 @@ public final class CachingClient: Sendable {
             return Hop(source: .revalidated, record: merged, body: Self.storedBody(merged), freshness: nil)
         }
 
-        let plan = try storeCall { try store.recordingPlan(request: head, response: responseHead) }
+        if configuration.serverErrorsAreFailures, status >= 500 {
+            _ = try? await receive(response.body, into: .discard, expected: nil, target: target, head: head, deadline: deadline, progress: nil)
+            throw fail(head, .serverError(url: target.recordedURL, status: status))
+        }
+        let plan = try storeCall { try store.recordingPlan(request: head, response: responseHead, archivingRefused: configuration.archivesRefusedBodies) }
         var sink: BodySink = .discard
         if hasBody {
             if case .keepBody = plan {
@@ -249,8 +262,12 @@ public final class CachingClient: Sendable {
         var body = FetchedBody.none
         switch sink {
         case .blob(let writer):
+            // The digest a caller expects binds only a complete 200 (an error page is not the file).
+            let expected = status == 200 ? expectedDigest : nil
             do {
-                blob = try writer.commit()
+                blob = try writer.commit(expecting: expected)
+            } catch let error as StoreError where error.code == .blobCorrupt && expected != nil {
+                throw fail(head, .digestMismatch(url: target.recordedURL, message: error.message))
             } catch {
                 throw fail(head, Self.fetchError(error, url: target.recordedURL, headerLimit: configuration.maximumHeaderBytes))
             }
@@ -263,7 +280,8 @@ public final class CachingClient: Sendable {
         let record: ResponseRecord
         do {
             record = try storeCall {
-                try store.record(request: head, response: responseHead, body: blob, requestTime: requestTime, responseTime: responseTime)
+                try store.record(request: head, response: responseHead, body: blob, requestTime: requestTime, responseTime: responseTime,
+                                 archivingRefused: configuration.archivesRefusedBodies)
             }
         } catch {
             if case .temporaryFile(let path, _) = body { unlink(path) }
@@ -456,6 +474,11 @@ struct Target: Sendable {
         }
         guard var components = URLComponents(string: trimmed), let host = components.host, !host.isEmpty else {
             throw FetchError.invalidURL("not a valid http(s) URL: \(shown)")
+        }
+        // A port out of range would reach the network library as something else (wrapped modulo
+        // 65536, or a trap): refuse it here, before anything connects.
+        if let port = components.port, !(1...65_535).contains(port) {
+            throw FetchError.invalidURL("the port \(port) in \(shown) is out of range; a port is 1 to 65535")
         }
         if let user = components.user {
             basicCredentials = user + ":" + (components.password ?? "")

@@ -12,12 +12,18 @@ public struct FetchRequest: Sendable, Hashable {
     /// Extra request header fields (`Accept`, `Cache-Control: max-age=0`, …). `Authorization`,
     /// `Proxy-Authorization` and `Cookie` are sent on the wire but never recorded.
     public var headers: HeaderFields
+    /// The SHA-256 the body must have (an index page announced it). A complete `200` from the
+    /// network whose body differs is not stored: the fetch fails with
+    /// ``FetchError/digestMismatch(url:message:)``. An answer from the store is not checked here:
+    /// compare its ``FetchResult/body``.
+    public var expectedDigest: BlobDigest?
 
     /// Creates a request.
-    public init(url: String, method: String = "GET", headers: HeaderFields = HeaderFields()) {
+    public init(url: String, method: String = "GET", headers: HeaderFields = HeaderFields(), expectedDigest: BlobDigest? = nil) {
         self.url = url
         self.method = method
         self.headers = headers
+        self.expectedDigest = expectedDigest
     }
 }
 
@@ -28,6 +34,9 @@ public enum FetchMode: String, Sendable, Hashable, CaseIterable {
     /// Never touch the network: answer from the store under the `offline` policy, or fail with
     /// the reasons why the store cannot answer.
     case offline
+    /// Never touch the network: answer under the `archive` policy, which also serves the archived
+    /// bodies of refused responses (an index server's last resort when its upstream is down).
+    case archive
 }
 
 /// Called while a body is received: bytes received so far, and the announced size when the
@@ -133,6 +142,11 @@ public enum FetchError: Error, Sendable, CustomStringConvertible {
     case badRedirect(url: String, location: String?)
     /// The store failed (disk full, database error); the message says what to do.
     case store(StoreError)
+    /// The body does not have the SHA-256 the request expected; nothing was stored.
+    case digestMismatch(url: String, message: String)
+    /// The server answered with a `5xx` status, taken as a failure
+    /// (``CachingClient/Configuration/serverErrorsAreFailures``).
+    case serverError(url: String, status: Int)
 
     /// One line saying what happened (URLs never carry credentials).
     public var description: String {
@@ -162,6 +176,10 @@ public enum FetchError: Error, Sendable, CustomStringConvertible {
             return "\(url) answered with a redirect but no Location"
         case .store(let error):
             return error.message
+        case .digestMismatch(let url, let message):
+            return "the body of \(url) is not the file its index page announced: \(message)"
+        case .serverError(let url, let status):
+            return "the server answered \(url) with status \(status)"
         }
     }
 }
