@@ -45,7 +45,10 @@ let package = Package(
             dependencies: [
                 "ArtifactStore",
                 "HTTPCaching",
+                "PythonPackaging",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
         .target(

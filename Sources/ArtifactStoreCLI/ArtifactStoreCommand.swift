@@ -42,6 +42,7 @@ public struct ArtifactStoreCommand: AsyncParsableCommand {
             ShowCommand.self,
             StatsCommand.self,
             FetchCommand.self,
+            ServeCommand.self,
             ExplainCommand.self,
             CanInstallCommand.self,
             ExportCommand.self,

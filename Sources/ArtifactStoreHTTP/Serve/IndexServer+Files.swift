@@ -1,0 +1,241 @@
+import ArtifactStore
+import Foundation
+import HTTPCaching
+import HTTPTypes
+import Hummingbird
+import NIOCore
+import PythonPackaging
+
+extension IndexServer {
+    /// A distribution file (or its PEP 658 sidecar) that the index's page for `project` lists.
+    /// Only URLs a recorded page listed are ever fetched: the server is not an open proxy.
+    func file(_ request: Request, indexName: String, project: String, filename: String, metadata: Bool) async throws -> (Response, ServeOutcome) {
+        let index = try index(named: indexName)
+        let normalized = ProjectName.normalize(project)
+        let parsed = try await listingPage(index: index, project: normalized)
+        guard let listed = parsed.filesByName[filename] else {
+            throw Problem(status: 404, code: "not-listed", title: "the page of \(normalized) lists no \(filename)",
+                          detail: "\(index.projectPageURL(normalized)) does not list \(filename); only files a page lists are served",
+                          outcome: .notFound)
+        }
+        let url = metadata ? listed.url + ".metadata" : listed.url
+        let hashes = metadata ? listed.coreMetadata.hashes : listed.hashes
+        let expected = try Self.expectedDigest(hashes, url: url)
+        if metadata && !listed.coreMetadata.available && expected == nil {
+            // Not advertised: there is nothing to ask the upstream for by that name.
+            throw Problem(status: 404, code: "no-metadata", title: "\(filename) has no separate metadata",
+                          detail: "the page does not advertise PEP 658 metadata for \(filename); read it from the file itself", url: url, outcome: .notFound)
+        }
+
+        // Content addressing: any stored blob with the announced digest is this file.
+        if let expected, blobIsServable(expected) {
+            return try blobResponse(request, digest: expected, outcome: .hit, bindsToHash: true, fallbackReason: nil)
+        }
+        let fetch = FetchRequest(url: url, expectedDigest: expected)
+        var failure: String
+        if configuration.offline {
+            failure = "the server runs --offline"
+        } else {
+            do {
+                let result = try await downloads.run(url) { [client] in try await client.fetch(fetch, mode: .online) }
+                if case .store = result.source {} else { statistics.upstreamAnswered(index.name) }
+                let outcome: ServeOutcome
+                switch result.source {
+                case .store: outcome = .hit
+                case .revalidated: outcome = .revalidated
+                case .network: outcome = .fetched
+                }
+                return try fileResponse(request, result, expected: expected, outcome: outcome, fallbackReason: nil)
+            } catch let error as FetchError {
+                switch error {
+                case .store(let storeError):
+                    throw Problem(storeError, url: url)
+                case .digestMismatch:
+                    statistics.upstreamFailed(index.name, error.description)
+                    throw Problem(status: 502, code: "hash-mismatch", title: "the upstream sent a file that does not match its page's hash",
+                                  detail: error.description + "; nothing was stored or served", url: url)
+                default:
+                    failure = error.description
+                    statistics.upstreamFailed(index.name, failure)
+                }
+            }
+        }
+        do {
+            let result = try await client.fetch(fetch, mode: fallbackMode)
+            let outcome: ServeOutcome = result.record.disposition == .archived ? .archivedFallback : (configuration.offline ? .hit : .staleFallback)
+            return try fileResponse(request, result, expected: expected, outcome: outcome, fallbackReason: failure)
+        } catch FetchError.unsatisfiable(let url, let reasons) {
+            throw Problem(status: Problem.unservableStatus, verdict: reasons, url: url,
+                          prefix: configuration.offline ? "\(filename) is not in the store, and the server is offline" : "the upstream failed and the store cannot answer: \(failure)")
+        }
+    }
+
+    /// The page that lists a project's files: the stored (or archived) copy when there is one,
+    /// so that downloading a file never refetches a `no-store` page; else the page fetched now.
+    func listingPage(index: UpstreamIndex, project: String) async throws -> ParsedPage {
+        let url = index.projectPageURL(project)
+        let request = FetchRequest(url: url, headers: Self.upstreamPageHeaders)
+        if let result = try? await client.fetch(request, mode: fallbackMode), result.status == 200, case .stored(let digest, _) = result.body {
+            let answer = PageAnswer(body: PageKey(digest: digest, url: result.url), contentType: result.headers.combinedValue(for: "Content-Type"),
+                                    outcome: .hit, fallbackReason: nil, upstreamAnswering: false)
+            if let parsed = try? parsedPage(answer, project: project) { return parsed }
+        }
+        let answer = try await pageAnswer(index: index, url: url)
+        return try parsedPage(answer, project: project)
+    }
+
+    /// The SHA-256 a page announced, binding when present: a malformed one makes the file
+    /// unservable rather than trusted by its URL.
+    static func expectedDigest(_ hashes: [String: String], url: String) throws -> BlobDigest? {
+        guard let value = hashes["sha256"] else { return nil }
+        guard let digest = try? BlobDigest(validating: value.lowercased()) else {
+            throw Problem(status: 502, code: "hash-unusable", title: "the page gives a malformed sha256",
+                          detail: "the index page gives sha256 \"\(Problem.reasonPhrase(value))\" for \(url), which is not 64 hex digits; the file cannot be verified, so it is not served", url: url)
+        }
+        return digest
+    }
+
+    private func fileResponse(_ request: Request, _ result: FetchResult, expected: BlobDigest?, outcome: ServeOutcome, fallbackReason: String?) throws -> (Response, ServeOutcome) {
+        switch result.status {
+        case 200:
+            guard case .stored(let digest, _) = result.body else {
+                throw Problem(status: 502, code: "file-not-kept", title: "the upstream file was not kept",
+                              detail: "the store did not keep the body of \(result.url) (\(result.record.refusalReasons.joined(separator: ", ")))", url: result.url)
+            }
+            if let expected, digest != expected {
+                throw Problem(status: 502, code: "hash-mismatch", title: "the stored file does not match its page's hash",
+                              detail: "\(result.url) is stored as \(digest.hex) but the page announces \(expected.hex); fetch it again while the upstream is up", url: result.url)
+            }
+            return try blobResponse(request, digest: digest, outcome: outcome, bindsToHash: expected != nil, fallbackReason: fallbackReason)
+        case 404, 410:
+            throw Problem(status: 404, code: "not-found-upstream", title: "the upstream has no such file",
+                          detail: "\(result.url) answered \(result.status)", url: result.url, outcome: .notFound)
+        default:
+            throw Problem(status: 502, code: "upstream-status", title: "the upstream answered \(result.status)",
+                          detail: "\(result.url) answered \(result.status); only a complete 200 can stand for a file", url: result.url)
+        }
+    }
+
+    // MARK: - Serving blobs
+
+    /// Chunks of this size are read and sent.
+    static let chunkSize = 1 << 20
+
+    /// A stored blob as an HTTP answer: verified while it is sent (the last chunk is held back
+    /// until the digest is confirmed, so a client never receives a complete wrong file), with a
+    /// strong entity tag, `HEAD`, and single `Range` requests (verified in full first).
+    func blobResponse(_ request: Request, digest: BlobDigest, outcome: ServeOutcome, bindsToHash: Bool, fallbackReason: String?) throws -> (Response, ServeOutcome) {
+        let reader: BlobReader
+        do {
+            reader = try store.open(digest)
+        } catch let error as StoreError {
+            throw Problem(error, url: nil)
+        }
+        let size = reader.size
+        let etag = "\"sha256-\(digest.hex)\""
+        var headers: HTTPFields = [
+            .contentType: "application/octet-stream",
+            .eTag: etag,
+            .acceptRanges: "bytes",
+            // The bytes behind a URL that a page binds to a hash never change.
+            .cacheControl: bindsToHash ? "max-age=365000000, immutable" : "max-age=0, must-revalidate",
+        ]
+        headers[ServeHeaders.outcome] = outcome.rawValue
+        headers[ServeHeaders.digest] = "sha256=" + digest.hex
+        if let fallbackReason { headers[ServeHeaders.fallbackReason] = Problem.reasonPhrase(fallbackReason) }
+
+        if let match = request.headers[.ifNoneMatch], match.split(separator: ",").contains(where: { $0.trimmingCharacters(in: .whitespaces) == etag || $0.trimmingCharacters(in: .whitespaces) == "*" }) {
+            reader.close()
+            return (Response(status: .notModified, headers: headers), outcome)
+        }
+        var range = ByteRangeRequest(header: request.headers[.range], size: size)
+        if let ifRange = request.headers[.ifRange], ifRange.trimmingCharacters(in: .whitespaces) != etag {
+            // RFC 9110 §13.1.5: a validator that does not match (or a date) means the whole file.
+            range = .whole
+        }
+        if request.method == .head {
+            reader.close()
+            headers[.contentLength] = String(size)
+            return (Response(status: .ok, headers: headers), outcome)
+        }
+        switch range {
+        case .unsatisfiable:
+            reader.close()
+            headers[.contentRange] = "bytes */\(size)"
+            headers[.contentLength] = "0"
+            return (Response(status: .rangeNotSatisfiable, headers: headers), outcome)
+        case .partial(let first, let last):
+            do {
+                try reader.verifyAndRewind()
+                try reader.seek(to: first)
+            } catch let error as StoreError {
+                throw Problem(error, url: nil)
+            }
+            headers[.contentRange] = "bytes \(first)-\(last)/\(size)"
+            let length = last - first + 1
+            let sender = BlobSender(reader: reader)
+            return (Response(status: .partialContent, headers: headers, body: ResponseBody(contentLength: Int(length)) { writer in
+                try await sender.sendVerified(remaining: length, to: &writer)
+            }), outcome)
+        case .whole:
+            let sender = BlobSender(reader: reader)
+            return (Response(status: .ok, headers: headers, body: ResponseBody(contentLength: Int(size)) { writer in
+                try await sender.sendVerifyingAtEnd(to: &writer)
+            }), outcome)
+        }
+    }
+}
+
+/// Streams one open blob into a response body.
+final class BlobSender: @unchecked Sendable {
+    // A BlobReader is used by one task at a time: the response body's writer.
+    private let reader: BlobReader
+
+    init(reader: BlobReader) {
+        self.reader = reader
+    }
+
+    deinit { reader.close() }
+
+    /// Sends the whole blob, holding back each chunk until the next is read: the last one goes
+    /// out only once the reader has confirmed the digest, and a mismatch (the blob is then
+    /// quarantined) aborts the response short of its `Content-Length`.
+    func sendVerifyingAtEnd(to writer: inout any ResponseBodyWriter) async throws {
+        var held = try readChunk()
+        while held.readableBytes > 0 {
+            let next = try readChunk()
+            try await writer.write(held)
+            held = next
+        }
+        reader.close()
+        try await writer.finish(nil)
+    }
+
+    /// Sends `remaining` bytes from the current position of a blob already verified in full.
+    func sendVerified(remaining: Int64, to writer: inout any ResponseBodyWriter) async throws {
+        var left = remaining
+        while left > 0 {
+            var chunk = try readChunk(limit: Int(min(Int64(IndexServer.chunkSize), left)))
+            guard chunk.readableBytes > 0 else { break }
+            if Int64(chunk.readableBytes) > left { chunk = chunk.getSlice(at: chunk.readerIndex, length: Int(left))! }
+            left -= Int64(chunk.readableBytes)
+            try await writer.write(chunk)
+        }
+        reader.close()
+        try await writer.finish(nil)
+    }
+
+    private func readChunk(limit: Int = IndexServer.chunkSize) throws -> ByteBuffer {
+        var buffer = ByteBufferAllocator().buffer(capacity: limit)
+        var total = 0
+        // Fill the chunk: a short read is not the end; a zero read is (and verifies).
+        while total < limit {
+            let count = try buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: 0) { bytes in
+                try reader.read(into: UnsafeMutableRawBufferPointer(rebasing: bytes[..<min(bytes.count, limit - total)]))
+            }
+            if count == 0 { break }
+            total += count
+        }
+        return buffer
+    }
+}

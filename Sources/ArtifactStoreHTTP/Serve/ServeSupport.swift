@@ -1,0 +1,221 @@
+import ArtifactStore
+import Foundation
+import HTTPTypes
+import Hummingbird
+import NIOCore
+import PythonPackaging
+import Synchronization
+
+/// How `serve` answered one request: the access log's `outcome` and the `/-/status` counters.
+public enum ServeOutcome: String, Sendable, Hashable, CaseIterable, Codable {
+    /// From the store without asking the upstream (fresh, or a file known by its digest).
+    case hit
+    /// The stored copy, confirmed by the upstream with `304 Not Modified`.
+    case revalidated
+    /// Downloaded from the upstream just now (and recorded).
+    case fetched
+    /// The upstream failed (or `--offline`): the stored copy, however stale.
+    case staleFallback = "stale-fallback"
+    /// The upstream failed (or `--offline`): the archived body of a response HTTP rules refused
+    /// (a `no-store` page), kept for exactly this.
+    case archivedFallback = "archived-fallback"
+    /// Nothing could be served: the problem document says why.
+    case refused
+    /// The upstream says there is no such project or file.
+    case notFound = "not-found"
+    /// A redirect to the canonical path (PEP 503 name normalization, trailing slash).
+    case redirect
+    /// The server's own routes (`/-/health`, `/-/status`, `304`s of rendered pages).
+    case local
+}
+
+/// An RFC 9457 problem document, sent as `application/problem+json`.
+struct Problem: Error, Sendable {
+    /// The status of "the store cannot answer this and the upstream cannot either":
+    /// `424 Failed Dependency` (RFC 4918 §11.4), chosen by what the real clients do with it. uv
+    /// prints a problem document's title and detail ("Server message: …") and stops at once for
+    /// a 4xx other than 401/403/404; it skips a 404 page silently to the next index (losing the
+    /// reason) and retries a 5xx three times with backoff (7–10 s). pip shows a file's status
+    /// line, so the reason code is in the reason phrase too. 424 is not heuristically cacheable
+    /// (RFC 9110 §15.1), so no client cache keeps it.
+    static let unservableStatus = 424
+
+    /// The HTTP status.
+    var status: Int
+    /// A stable reason code (`never-fetched`, `refused`, `upstream-unavailable`, …).
+    var code: String
+    /// A short summary, also put in the status line's reason phrase (pip shows only that).
+    var title: String
+    /// The whole story: the store's verdict sentence and its hint.
+    var detail: String
+    /// Every verdict reason, when a verdict was asked.
+    var reasons: [VerdictReason] = []
+    /// The upstream URL concerned (without credentials).
+    var url: String?
+    var outcome: ServeOutcome = .refused
+
+    /// A problem from a store verdict: the first reason's code and sentence, every reason listed.
+    init(status: Int, verdict reasons: [VerdictReason], url: String, prefix: String) {
+        let first = reasons.first
+        self.status = status
+        code = first?.code ?? "unsatisfiable"
+        title = "\(code): \(prefix)"
+        detail = reasons.map { "\($0.message) [\($0.code)]; hint: \($0.hint)" }.joined(separator: " | ")
+        self.reasons = reasons
+        self.url = url
+    }
+
+    init(status: Int, code: String, title: String, detail: String, url: String? = nil, outcome: ServeOutcome = .refused) {
+        self.status = status
+        self.code = code
+        self.title = "\(code): \(title)"
+        self.detail = detail
+        self.url = url
+        self.outcome = outcome
+    }
+
+    var response: Response {
+        var body = #"{"type":"urn:artifact-store:problem:"# + code + #"","title":"# + SimplePageWriter.jsonString(title)
+        body += #","status":"# + String(status) + #","detail":"# + SimplePageWriter.jsonString(detail)
+        body += #","code":"# + SimplePageWriter.jsonString(code)
+        if let url { body += #","url":"# + SimplePageWriter.jsonString(url) }
+        body += #","reasons":["#
+        body += reasons.map { #"{"code":"# + SimplePageWriter.jsonString($0.code) + #","message":"# + SimplePageWriter.jsonString($0.message) + #","hint":"# + SimplePageWriter.jsonString($0.hint) + "}" }.joined(separator: ",")
+        body += "]}\n"
+        var headers: HTTPFields = [.contentType: "application/problem+json", .cacheControl: "no-store"]
+        headers[ServeHeaders.outcome] = outcome.rawValue
+        let status = HTTPResponse.Status(code: status, reasonPhrase: Self.reasonPhrase(title))
+        return Response(status: status, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(string: body)))
+    }
+
+    /// A reason phrase is visible ASCII and spaces (RFC 9112 §4); keep it short.
+    static func reasonPhrase(_ text: String) -> String {
+        let visible = text.unicodeScalars.map { ($0.value >= 0x20 && $0.value < 0x7F) ? Character($0) : "?" }
+        return String(String(visible).prefix(120))
+    }
+}
+
+/// The header fields `serve` adds to its answers.
+enum ServeHeaders {
+    /// `hit`, `fetched`, `stale-fallback`, … (a ``ServeOutcome``).
+    static let outcome = HTTPField.Name("X-Artifact-Store-Outcome")!
+    /// On a fallback: why the upstream could not be used.
+    static let fallbackReason = HTTPField.Name("X-Artifact-Store-Fallback-Reason")!
+    /// The digest of the body served (files).
+    static let digest = HTTPField.Name("X-Artifact-Store-Digest")!
+}
+
+/// Request counters by outcome and each upstream's last success and failure, for `/-/status`.
+final class ServeStatistics: Sendable {
+    struct UpstreamHealth: Sendable {
+        var lastSuccess: Date?
+        var lastFailure: Date?
+        var lastFailureMessage: String?
+    }
+
+    private struct State {
+        var counts: [ServeOutcome: Int] = [:]
+        var upstreams: [String: UpstreamHealth] = [:]
+    }
+
+    private let state = Mutex(State())
+    let startedAt = Date()
+
+    func count(_ outcome: ServeOutcome) {
+        state.withLock { $0.counts[outcome, default: 0] += 1 }
+    }
+
+    func upstreamAnswered(_ index: String) {
+        state.withLock { $0.upstreams[index, default: UpstreamHealth()].lastSuccess = Date() }
+    }
+
+    func upstreamFailed(_ index: String, _ message: String) {
+        state.withLock {
+            $0.upstreams[index, default: UpstreamHealth()].lastFailure = Date()
+            $0.upstreams[index, default: UpstreamHealth()].lastFailureMessage = message
+        }
+    }
+
+    var counts: [ServeOutcome: Int] { state.withLock { $0.counts } }
+    func health(_ index: String) -> UpstreamHealth { state.withLock { $0.upstreams[index] ?? UpstreamHealth() } }
+}
+
+/// A small least-recently-used map, safe to share.
+final class LRUCache<Key: Hashable & Sendable, Value: Sendable>: Sendable {
+    private struct State {
+        var entries: [Key: (value: Value, stamp: UInt64)] = [:]
+        var clock: UInt64 = 0
+    }
+
+    private let state = Mutex(State())
+    private let capacity: Int
+
+    init(capacity: Int) {
+        self.capacity = max(1, capacity)
+    }
+
+    subscript(key: Key) -> Value? {
+        state.withLock { state in
+            guard let entry = state.entries[key] else { return nil }
+            state.clock += 1
+            state.entries[key] = (entry.value, state.clock)
+            return entry.value
+        }
+    }
+
+    func set(_ key: Key, _ value: Value) {
+        state.withLock { state in
+            state.clock += 1
+            state.entries[key] = (value, state.clock)
+            if state.entries.count > capacity, let oldest = state.entries.min(by: { $0.value.stamp < $1.value.stamp })?.key {
+                state.entries.removeValue(forKey: oldest)
+            }
+        }
+    }
+}
+
+/// Runs one operation per key at a time: concurrent callers for the same key share its result
+/// (one upstream download for 50 requests of one file). The operation runs in a task of its own,
+/// so a caller that goes away does not cancel it for the others.
+final class SingleFlight<Key: Hashable & Sendable, Value: Sendable>: Sendable {
+    private let running = Mutex<[Key: Task<Value, any Error>]>([:])
+
+    func run(_ key: Key, _ operation: @escaping @Sendable () async throws -> Value) async throws -> Value {
+        let task = running.withLock { running -> Task<Value, any Error> in
+            if let task = running[key] { return task }
+            let task = Task { try await operation() }
+            running[key] = task
+            return task
+        }
+        defer { running.withLock { running in if running[key] == task { running.removeValue(forKey: key) } } }
+        return try await task.value
+    }
+}
+
+/// The access log: one line per request on standard error.
+public enum AccessLogFormat: String, Sendable, CaseIterable {
+    /// `TIME METHOD PATH STATUS BYTES MS OUTCOME`, space-separated.
+    case text
+    /// One JSON object per line: `time`, `method`, `path`, `status`, `bytes`, `ms`, `outcome`.
+    case json
+}
+
+struct AccessLog: Sendable {
+    var format: AccessLogFormat
+    var enabled: Bool
+
+    func write(method: String, path: String, status: Int, bytes: Int, milliseconds: Double, outcome: ServeOutcome) {
+        guard enabled else { return }
+        let time = Timestamp.iso8601(Int64(Date().timeIntervalSince1970))
+        let ms = String(format: "%.1f", milliseconds)
+        let safePath = RecordedURL.redacted(String(path.unicodeScalars.map { $0.value < 0x20 || $0.value == 0x7F ? "?" : Character($0) }))
+        let line: String
+        switch format {
+        case .text:
+            line = "\(time) \(method) \(safePath) \(status) \(bytes) \(ms)ms \(outcome.rawValue)\n"
+        case .json:
+            line = #"{"time":"\#(time)","method":\#(SimplePageWriter.jsonString(method)),"path":\#(SimplePageWriter.jsonString(safePath)),"status":\#(status),"bytes":\#(bytes),"ms":\#(ms),"outcome":"\#(outcome.rawValue)"}"# + "\n"
+        }
+        FileHandle.standardError.write(Data(line.utf8))
+    }
+}
