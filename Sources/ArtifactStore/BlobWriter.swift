@@ -17,6 +17,11 @@ public struct StoredBlob: Sendable, Hashable, Codable {
 /// leaves at most a file in `tmp/`, which `gc` removes.
 public final class BlobWriter {
     private let store: Store
+    /// The private file in the store's `tmp/` the blob is written to. Another reader may open it
+    /// to follow the bytes as they are written (``size`` says how many); it is renamed to the
+    /// blob's path by ``commit(expecting:)`` or removed by ``cancel()``, and an open descriptor
+    /// stays valid through both.
+    public var temporaryFilePath: String { temporaryPath }
     private let temporaryPath: String
     private var descriptor: Int32
     private var hasher = SHA256()

@@ -97,10 +97,20 @@ public final class CachingClient: Sendable {
     ///   - mode: `.online` (default) fetches what the store cannot answer under the `online`
     ///     policy; `.offline` never touches the network and answers under the `offline` policy.
     ///   - progress: called as body bytes arrive from the network.
+    ///   - bodyFile: called, before the first byte is written, with the path of the private file
+    ///     in the store's `tmp/` that a `200` body from the network is streamed into, and the
+    ///     `Content-Length` the body must have (nil when the server sent none). It may be
+    ///     opened and read while it grows (``FetchProgress`` tells how far); it becomes the blob
+    ///     only if the fetch succeeds, and is renamed or removed when the fetch ends. An `index
+    ///     server` uses it to stream a download to clients while the store writes it.
     /// - Throws: ``FetchError``: `.unsatisfiable` with the verdict's reasons when offline and the
     ///   store cannot answer; `.unsupportedScheme` / `.invalidURL` for bad input (nothing is
     ///   recorded); transport, timeout, length and header-size failures after recording them.
-    public func fetch(_ request: FetchRequest, mode: FetchMode = .online, progress: FetchProgress? = nil) async throws -> FetchResult {
+    public func fetch(
+        _ request: FetchRequest, mode: FetchMode = .online, progress: FetchProgress? = nil,
+        bodyFile: (@Sendable (_ path: String, _ expectedLength: Int64?) -> Void)? = nil
+    ) async throws -> FetchResult {
+        let hooks = Hooks(expectedDigest: request.expectedDigest, progress: progress, bodyFile: bodyFile)
         guard request.method == "GET" || request.method == "HEAD" else {
             throw FetchError.unsupportedMethod(request.method)
         }
@@ -114,7 +124,7 @@ public final class CachingClient: Sendable {
             switch mode {
             case .offline: hop = try answerOffline(target: target, method: method, headers: headers, policy: .offline)
             case .archive: hop = try answerOffline(target: target, method: method, headers: headers, policy: .archive)
-            case .online: hop = try await answerOnline(target: target, method: method, headers: headers, expectedDigest: request.expectedDigest, deadline: deadline, progress: progress)
+            case .online: hop = try await answerOnline(target: target, method: method, headers: headers, deadline: deadline, hooks: hooks)
             }
             guard Self.redirectStatuses.contains(hop.record.status), method == "GET" || method == "HEAD" else {
                 return hop.result(url: target.recordedURL, redirects: redirects)
@@ -166,7 +176,7 @@ public final class CachingClient: Sendable {
 
     // MARK: Online
 
-    private func answerOnline(target: Target, method: String, headers: HeaderFields, expectedDigest: BlobDigest?, deadline: Date?, progress: FetchProgress?) async throws -> Hop {
+    private func answerOnline(target: Target, method: String, headers: HeaderFields, deadline: Date?, hooks: Hooks) async throws -> Hop {
         let head = recordedHead(target, method: method, headers: headers)
         if case .satisfiable(let satisfied) = try storeCall({ try store.verdict(for: head, policy: .online) }) {
             return try Hop(fromStore: satisfied, store: store)
@@ -175,7 +185,7 @@ public final class CachingClient: Sendable {
         let callerConditional = Self.conditionalFields.contains { headers.contains($0) }
         let conditional = callerConditional ? HeaderFields() : try storeCall { try store.conditionalHeaders(for: head) } ?? HeaderFields()
         if callerConditional || !conditional.isEmpty {
-            let hop = try await exchange(target: target, head: head, wireHeaders: headers, conditional: conditional, expectedDigest: expectedDigest, deadline: deadline, progress: progress)
+            let hop = try await exchange(target: target, head: head, wireHeaders: headers, conditional: conditional, deadline: deadline, hooks: hooks)
             if let hop { return hop }
         }
         // A 304 that freshened nothing usable (the stored response was replaced, evicted or its
@@ -183,7 +193,7 @@ public final class CachingClient: Sendable {
         // without conditions, so that the store gets the full response.
         var unconditional = headers
         for name in Self.conditionalFields { unconditional.removeAll(named: name) }
-        guard let hop = try await exchange(target: target, head: head, wireHeaders: unconditional, conditional: nil, expectedDigest: expectedDigest, deadline: deadline, progress: progress) else {
+        guard let hop = try await exchange(target: target, head: head, wireHeaders: unconditional, conditional: nil, deadline: deadline, hooks: hooks) else {
             throw fail(head, .transport(url: target.recordedURL, message: "the server answered an unconditional request with 304 Not Modified"))
         }
         return hop
@@ -197,7 +207,7 @@ public final class CachingClient: Sendable {
     /// Returns nil only for a 304 that could not be merged into a usable stored response.
     private func exchange(
         target: Target, head: RequestHead, wireHeaders: HeaderFields, conditional: HeaderFields?,
-        expectedDigest: BlobDigest?, deadline: Date?, progress: FetchProgress?
+        deadline: Date?, hooks: Hooks
     ) async throws -> Hop? {
         var request = HTTPClientRequest(url: target.wireURL)
         request.method = HTTPMethod(rawValue: head.method)
@@ -251,19 +261,21 @@ public final class CachingClient: Sendable {
         var sink: BodySink = .discard
         if hasBody {
             if case .keepBody = plan {
-                sink = .blob(try storeCall { try store.makeBlobWriter() })
+                let writer = try storeCall { try store.makeBlobWriter() }
+                sink = .blob(writer)
+                if status == 200 { hooks.bodyFile?(writer.temporaryFilePath, expectedLength) }
             } else if configuration.keepsUnstoredBodies {
                 sink = try .temporaryFile(in: configuration.temporaryDirectory)
             }
         }
-        let received = try await receive(response.body, into: sink, expected: hasBody ? expectedLength : nil, target: target, head: head, deadline: deadline, progress: progress)
+        let received = try await receive(response.body, into: sink, expected: hasBody ? expectedLength : nil, target: target, head: head, deadline: deadline, progress: hooks.progress)
 
         var blob: StoredBlob?
         var body = FetchedBody.none
         switch sink {
         case .blob(let writer):
             // The digest a caller expects binds only a complete 200 (an error page is not the file).
-            let expected = status == 200 ? expectedDigest : nil
+            let expected = status == 200 ? hooks.expectedDigest : nil
             do {
                 blob = try writer.commit(expecting: expected)
             } catch let error as StoreError where error.code == .blobCorrupt && expected != nil {
@@ -512,6 +524,13 @@ struct Target: Sendable {
     func sameOrigin(as other: Target) -> Bool {
         scheme == other.scheme && host == other.host && port == other.port
     }
+}
+
+/// What one fetch asks of every hop.
+struct Hooks: Sendable {
+    var expectedDigest: BlobDigest?
+    var progress: FetchProgress?
+    var bodyFile: (@Sendable (String, Int64?) -> Void)?
 }
 
 /// One answered hop of a fetch.

@@ -270,6 +270,33 @@ struct ServeWireTests {
         #expect(try run(["verify"], store: scratch.store).status == 0)
     }
 
+    @Test("a large file streams to the client while it downloads; with a wrong hash the client never gets all of it")
+    func streamingWhileDownloading() throws {
+        let scratch = try Scratch()
+        let upstream = try TestUpstream(directory: scratch.path + "/upstream", build: ["--big-mb", "24"])
+        let serve = try ServeProcess(store: scratch.store, indexes: ["up=" + upstream.simple], logPath: scratch.path + "/serve.log")
+        let big = try upstream.file("big", "big-1.0-py3-none-any.whl")
+        let url = serve.base + "up/files/big/big-1.0-py3-none-any.whl"
+
+        try upstream.control("/-/cache-control", #"{"project": "big", "value": "max-age=0"}"#)
+        try upstream.control("/-/fault", #"{"path": "/simple/big/", "mode": "wrong-hash"}"#)
+        #expect(try httpGet(serve.base + "up/simple/big/").status == 200)
+        let cut = try curl(["-s", "-o", scratch.path + "/wrong.whl", "-w", "%{http_code} %{size_download}", url])
+        #expect(cut.status != 0, "the transfer is cut short: \(cut.output)")
+        let received = Int(cut.output.split(separator: " ").last ?? "") ?? -1
+        #expect(received < big.size, "never the complete file: \(received) of \(big.size)")
+        #expect(try run(["show", big.sha256], store: scratch.store).status == 1, "nothing stored")
+        #expect(serve.log.contains("fetched"))
+
+        // With the right hash the streamed copy is the file.
+        try upstream.control("/-/fault/clear", "{}")
+        #expect(try httpGet(serve.base + "up/simple/big/").status == 200)
+        let whole = try curl(["-s", "-o", scratch.path + "/big.whl", "-w", "%{http_code}", url])
+        #expect(whole.output == "200")
+        #expect(try sha256Hex(ofFile: scratch.path + "/big.whl") == big.sha256)
+        #expect(try run(["show", big.sha256], store: scratch.store).status == 0, "stored once complete and verified")
+    }
+
     @Test("kill -9 of serve during downloads leaves a store that verifies, and the next request works")
     func killedDuringDownloads() throws {
         let scratch = try Scratch()

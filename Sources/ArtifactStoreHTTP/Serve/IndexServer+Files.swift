@@ -37,7 +37,18 @@ extension IndexServer {
             failure = "the server runs --offline"
         } else {
             do {
-                let result = try await downloads.run(url) { [client] in try await client.fetch(fetch, mode: .online) }
+                let (task, progress) = downloads.join(url) { [client] progress in
+                    try await client.fetch(fetch, mode: .online, progress: { progress.received($0, expected: $1) }, bodyFile: { progress.bodyFile($0, expected: $1) })
+                }
+                let snapshot = await progress.bodyFileOrEnd()
+                // Large files are streamed while they download (a client's read timeout must
+                // not fire before the first byte); small ones are awaited, so that a failure can
+                // still be told with a problem document.
+                if let path = snapshot.path, !snapshot.finished, request.headers[.range] == nil, (snapshot.expected ?? .max) > Self.streamingThreshold {
+                    statistics.upstreamAnswered(index.name)
+                    return (followingResponse(request, path: path, expected: expected, length: snapshot.expected, task: task, progress: progress), .fetched)
+                }
+                let result = try await task.value
                 if case .store = result.source {} else { statistics.upstreamAnswered(index.name) }
                 let outcome: ServeOutcome
                 switch result.source {
@@ -116,10 +127,37 @@ extension IndexServer {
         }
     }
 
+    /// A file being downloaded, streamed to the client as the store writes it (see
+    /// ``DownloadFollower``): a client is never kept waiting for the whole file before its first
+    /// byte, and never receives a complete wrong file.
+    private func followingResponse(_ request: Request, path: String, expected: BlobDigest?, length: Int64?,
+                                   task: Task<FetchResult, any Error>, progress: DownloadProgress) -> Response {
+        var headers: HTTPFields = [.contentType: "application/octet-stream", .cacheControl: expected != nil ? "max-age=365000000, immutable" : "max-age=0, must-revalidate"]
+        headers[ServeHeaders.outcome] = ServeOutcome.fetched.rawValue
+        if let expected {
+            headers[.eTag] = "\"sha256-\(expected.hex)\""
+            headers[ServeHeaders.digest] = "sha256=" + expected.hex
+        }
+        if let length { headers[.contentLength] = String(length) }
+        if request.method == .head { return Response(status: .ok, headers: headers) }
+        let follower = DownloadFollower(progress: progress, task: task, path: path) { result in
+            guard result.status == 200, case .stored(let digest, let size) = result.body, expected == nil || digest == expected,
+                  length == nil || size == length
+            else {
+                throw Problem(status: 502, code: "download-failed", title: "the download did not end with the announced file", detail: result.url)
+            }
+        }
+        return Response(status: .ok, headers: headers, body: ResponseBody(contentLength: length.map { Int($0) }) { writer in
+            try await follower.send(to: &writer)
+        })
+    }
+
     // MARK: - Serving blobs
 
     /// Chunks of this size are read and sent.
     static let chunkSize = 1 << 20
+    /// Files larger than this (or of unknown size) are streamed to clients while they download.
+    static let streamingThreshold: Int64 = 1 << 20
 
     /// A stored blob as an HTTP answer: verified while it is sent (the last chunk is held back
     /// until the digest is confirmed, so a client never receives a complete wrong file), with a

@@ -49,7 +49,7 @@ public final class IndexServer: Sendable {
     let statistics = ServeStatistics()
     let parsedPages = LRUCache<PageKey, ParsedPage>(capacity: 64)
     let renderedPages = LRUCache<RenderKey, RenderedPage>(capacity: 512)
-    let downloads = SingleFlight<String, FetchResult>()
+    let downloads = Downloads()
     let pageFetches = SingleFlight<String, PageAnswer>()
     let accessLog: AccessLog
 

@@ -1,0 +1,145 @@
+import ArtifactStore
+import Foundation
+import HTTPTypes
+import Hummingbird
+import NIOCore
+import Synchronization
+
+/// The upstream downloads in progress, one per URL, that any number of requests follow.
+final class Downloads: Sendable {
+    private let running = Mutex<[String: (task: Task<FetchResult, any Error>, progress: DownloadProgress)]>([:])
+
+    /// Joins the download of `url`, starting it with `operation` when none runs. The download
+    /// runs in a task of its own: a client that goes away does not cancel it for the others.
+    func join(_ url: String, _ operation: @escaping @Sendable (DownloadProgress) async throws -> FetchResult) -> (Task<FetchResult, any Error>, DownloadProgress) {
+        running.withLock { running in
+            if let entry = running[url] { return (entry.task, entry.progress) }
+            let progress = DownloadProgress()
+            let task = Task { [weak self] in
+                defer {
+                    progress.finish()
+                    self?.running.withLock { running in _ = running.removeValue(forKey: url) }
+                }
+                return try await operation(progress)
+            }
+            running[url] = (task, progress)
+            return (task, progress)
+        }
+    }
+}
+
+/// How far one download has come: the private file its body is written to and how many bytes
+/// are in it. Followers wait on changes without polling.
+final class DownloadProgress: Sendable {
+    struct Snapshot: Sendable {
+        /// The body file, once a `200` body is being stored.
+        var path: String?
+        var written: Int64 = 0
+        /// The upstream's `Content-Length`, when it sent one.
+        var expected: Int64?
+        /// The download ended (successfully or not: the task tells).
+        var finished = false
+        var version: UInt64 = 0
+    }
+
+    private struct State {
+        var snapshot = Snapshot()
+        var waiters: [CheckedContinuation<Snapshot, Never>] = []
+    }
+
+    private let state = Mutex(State())
+
+    func bodyFile(_ path: String, expected: Int64?) {
+        change {
+            $0.path = path
+            $0.expected = expected
+        }
+    }
+
+    func received(_ bytes: Int64, expected: Int64?) {
+        change {
+            $0.written = bytes
+            $0.expected = expected
+        }
+    }
+
+    func finish() { change { $0.finished = true } }
+
+    private func change(_ update: (inout Snapshot) -> Void) {
+        let waiters = state.withLock { state -> [CheckedContinuation<Snapshot, Never>] in
+            update(&state.snapshot)
+            state.snapshot.version &+= 1
+            defer { state.waiters = [] }
+            return state.waiters
+        }
+        let snapshot = current
+        for waiter in waiters { waiter.resume(returning: snapshot) }
+    }
+
+    var current: Snapshot { state.withLock { $0.snapshot } }
+
+    /// The state once it differs from `version` (at once if it already does).
+    func next(after version: UInt64) async -> Snapshot {
+        await withCheckedContinuation { continuation in
+            let ready = state.withLock { state -> Snapshot? in
+                if state.snapshot.version != version { return state.snapshot }
+                state.waiters.append(continuation)
+                return nil
+            }
+            if let ready { continuation.resume(returning: ready) }
+        }
+    }
+
+    /// Waits until the body file is known or the download has finished.
+    func bodyFileOrEnd() async -> Snapshot {
+        var snapshot = current
+        while snapshot.path == nil && !snapshot.finished {
+            snapshot = await next(after: snapshot.version)
+        }
+        return snapshot
+    }
+}
+
+/// Streams a download to one client while the store writes it: bytes go out as they reach the
+/// body file, except the last ``holdBack`` bytes, which go out only once the download has
+/// succeeded, that is once the store has checked the digest and published the blob. A download
+/// that fails (cut short, wrong hash) ends the response short of its end, so a client never
+/// receives a complete wrong file.
+struct DownloadFollower: Sendable {
+    static let holdBack: Int64 = 64 << 10
+
+    let progress: DownloadProgress
+    let task: Task<FetchResult, any Error>
+    let path: String
+    /// Called when the download has succeeded: throws when its result is not what was asked
+    /// for (the final check before the held-back bytes go out).
+    let accept: @Sendable (FetchResult) throws -> Void
+
+    func send(to writer: inout any ResponseBodyWriter) async throws {
+        guard let file = FileHandle(forReadingAtPath: path) else {
+            throw CocoaError(.fileReadNoSuchFile, userInfo: [NSLocalizedDescriptionKey: "the download's body file is gone"])
+        }
+        defer { try? file.close() }
+        var sent: Int64 = 0
+        var snapshot = progress.current
+        while true {
+            let limit = snapshot.finished ? Int64.max : snapshot.written - Self.holdBack
+            if snapshot.finished {
+                try accept(try await task.value)
+                // Everything written is now the verified, published blob: send the rest.
+                while let chunk = try file.read(upToCount: IndexServer.chunkSize), !chunk.isEmpty {
+                    try await writer.write(ByteBuffer(bytes: chunk))
+                }
+                try await writer.finish(nil)
+                return
+            }
+            while sent < limit {
+                let count = Int(min(Int64(IndexServer.chunkSize), limit - sent))
+                guard let chunk = try file.read(upToCount: count), !chunk.isEmpty else { break }
+                sent += Int64(chunk.count)
+                try await writer.write(ByteBuffer(bytes: chunk))
+            }
+            snapshot = await progress.next(after: snapshot.version)
+        }
+    }
+}
