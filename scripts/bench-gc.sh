@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Times `artifact-store gc` over 1 M small unreferenced blobs and 100 k referenced ones
-# (DESIGN §9: ≤ 2 min, memory flat). Release build.
+# (target: ≤ 2 min, memory flat). Release build.
 #
 # The store is filled fast, not through `put`: after `artifact-store init` creates the schema,
 # a Python script writes each blob file (content "blob N", named by its real SHA-256, mode 0444,

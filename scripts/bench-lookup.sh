@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Verdict lookup benchmark (DESIGN §9): a store with RESPONSES recorded responses (default 1 M),
+# Verdict lookup benchmark (targets p50 ≤ 15 µs, p99 ≤ 50 µs): a store with RESPONSES recorded responses (default 1 M),
 # then LOOKUPS random verdicts under policy offline, alternating with bare indexed SQLite point
 # lookups of other random rows (the baseline, same run), then the same verdicts again (warm).
 # Targets: p50 <= 15 us, p99 <= 50 us, <= 1.2 KB of database per response. Runs ROUNDS times

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Small crash-safe puts and verified gets (DESIGN §9), beside pip's own HTTP cache in the same run:
+# Small crash-safe puts and verified gets (target: ≥ 2× pip's own cache), beside pip's own HTTP cache in the same run:
 #   store  `artifact-store debug bench-small`: N bodies of SIZE bytes, each put durable when it
 #          returns (blob fsynced and published, response row committed); then, in random order,
 #          each URL's offline verdict and its body read back verified

@@ -4,7 +4,7 @@ import GRDB
 
 /// Reads one blob sequentially and verifies it: when the last byte has been read, the content's
 /// SHA-256 is compared with the digest, and a mismatch quarantines the blob and throws
-/// (DESIGN §5.4). Callers that need all-or-nothing should use ``Store/read(_:)`` or
+/// (ARCHITECTURE.md §4, I4). Callers that need all-or-nothing should use ``Store/read(_:)`` or
 /// ``Store/copy(_:to:)``, which verify before handing out any byte.
 public final class BlobReader {
     public let digest: BlobDigest

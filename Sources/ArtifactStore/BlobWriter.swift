@@ -11,7 +11,7 @@ public struct StoredBlob: Sendable, Hashable, Codable {
 }
 
 /// Streams one blob into the store: bytes are hashed as they are written to a private file in
-/// `tmp/`, and ``commit(expecting:)`` publishes the file under its digest (DESIGN §5.1).
+/// `tmp/`, and ``commit(expecting:)`` publishes the file under its digest (ARCHITECTURE.md §4, I1).
 ///
 /// Until `commit`, nothing is visible to readers. A writer that is dropped, cancelled or killed
 /// leaves at most a file in `tmp/`, which `gc` removes.
@@ -165,7 +165,7 @@ extension Store {
 
     static let ingestChunkSize = 1 << 20
 
-    /// Publishes a complete, fsynced temporary file as the blob `digest` (DESIGN §5.2): the
+    /// Publishes a complete, fsynced temporary file as the blob `digest` (ARCHITECTURE.md §4, I2): the
     /// rename and the row change happen in one write transaction, the rename before the commit.
     func publish(temporaryPath: String, digest: BlobDigest, size: Int64) throws -> StoredBlob {
         let now = nowSeconds

@@ -233,7 +233,7 @@ public struct IndexOutcome: Sendable, Hashable {
     public var reasons: [InstallReason]
 }
 
-/// The answer to "can this requirement be installed from the store?" (DESIGN §6).
+/// The answer to "can this requirement be installed from the store?" (ARCHITECTURE.md §5).
 public struct InstallVerdict: Sendable, Hashable {
     public var requirement: InstallRequirement
     public var environment: String

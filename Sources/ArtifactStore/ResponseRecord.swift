@@ -14,7 +14,7 @@ public enum ResponseDisposition: String, Sendable, Hashable, Codable, CaseIterab
     case archived
 }
 
-/// How requests are answered from the store (DESIGN §6). Policies decide; facts never change.
+/// How requests are answered from the store (ARCHITECTURE.md §5). Policies decide; facts never change.
 public enum CachePolicy: String, Sendable, Hashable, Codable, CaseIterable {
     /// Strict RFC 9111: only fresh responses; a stale one needs revalidation.
     case online

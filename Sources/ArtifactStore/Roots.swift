@@ -10,7 +10,7 @@ public enum PinTarget: Sendable, Hashable {
     case urlPattern(String)
 }
 
-/// A root that garbage collection never evicts (DESIGN §4, §7).
+/// A root that garbage collection never evicts (ARCHITECTURE.md §3, §6).
 public struct Pin: Sendable, Hashable {
     public var id: Int64
     public var target: PinTarget

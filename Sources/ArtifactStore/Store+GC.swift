@@ -142,7 +142,7 @@ public struct GCReport: Sendable, Codable {
 extension Store {
     /// Collects garbage and applies eviction policies, safely while other processes read and
     /// write the store: every deletion happens inside a write transaction, the unlink before the
-    /// commit (DESIGN §5.2), in batches of ``GCOptions/batchSize``. Pinned, leased and recently
+    /// commit (ARCHITECTURE.md §4, I2), in batches of ``GCOptions/batchSize``. Pinned, leased and recently
     /// used blobs are never removed. An evicted response keeps its row as a tombstone
     /// (`evicted_at`, `evicted_by`), so a verdict says when and why its body went.
     public func gc(_ options: GCOptions = GCOptions()) throws -> GCReport {
@@ -384,7 +384,7 @@ private struct GCRun {
     }
 
     /// Unlinks blob files and deletes their rows, inside the caller's write transaction, before
-    /// it commits (DESIGN §5.2). A file already gone is fine (a crash between an earlier unlink
+    /// it commits (ARCHITECTURE.md §4, I2). A file already gone is fine (a crash between an earlier unlink
     /// and its commit, or a hand deletion).
     ///
     /// Stops early once `deadline` has passed; returns how many of `batch` it deleted.
@@ -610,7 +610,7 @@ private struct GCRun {
                     removed = try write { db in
                         var gone: [(name: String, size: Int64)] = []
                         for orphan in chunk {
-                            // Under the lock: still no row, still old (DESIGN §5.2).
+                            // Under the lock: still no row, still old (ARCHITECTURE.md §4, I2).
                             guard try Row.fetchOne(db, sql: "SELECT 1 FROM blob WHERE digest = ?", arguments: [orphan.name]) == nil else { continue }
                             let path = directory + "/" + orphan.name
                             guard let info = try FileSystem.lstat(path), FileSystem.isRegularFile(info), FileSystem.modificationTime(info) < graceCutoff else { continue }

@@ -2,7 +2,7 @@ import Foundation
 import GRDB
 
 /// Last-use times of blobs read since the last flush, kept in memory so that reads do not each
-/// take the store's write lock (DESIGN §7: last-use updates are batched, not a write per read).
+/// take the store's write lock (ARCHITECTURE.md §6: last-use updates are batched, not a write per read).
 final class UsageBuffer: @unchecked Sendable {
     /// Reads between two flushes.
     static let flushEvery = 64

@@ -83,7 +83,7 @@ public final class Store: Sendable {
     var nowSeconds: Int64 { Int64(options.now().timeIntervalSince1970.rounded(.down)) }
 
     /// Runs `body` in a `BEGIN IMMEDIATE` transaction: the store's write lock across processes.
-    /// Every change to the set of published blob files happens inside one (DESIGN §5.2).
+    /// Every change to the set of published blob files happens inside one (ARCHITECTURE.md §4, I2).
     ///
     /// - Parameter durable: false for changes a crash may lose (never corrupt), such as
     ///   last-use times: the commit does not wait for an fsync.

@@ -1,6 +1,6 @@
 import Foundation
 
-/// Where things live inside a store directory (DESIGN §3).
+/// Where things live inside a store directory (ARCHITECTURE.md §2).
 ///
 /// ```
 /// <store>/store.sqlite          metadata (WAL)

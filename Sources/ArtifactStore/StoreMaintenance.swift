@@ -202,7 +202,7 @@ enum Maintenance {
     }
 
     /// Moves a file or link out of `blobs/` into `quarantine/` (never deleting it); returns the
-    /// new path. Call inside a write transaction when the path is a blob's (DESIGN §5.2).
+    /// new path. Call inside a write transaction when the path is a blob's (ARCHITECTURE.md §4, I2).
     static func moveToQuarantine(_ path: String, layout: StoreLayout, now: Int64) throws -> String {
         let name = (path as NSString).lastPathComponent
         let destination = layout.quarantine + "/\(name).\(now).\(UInt32.random(in: 0...UInt32.max))"

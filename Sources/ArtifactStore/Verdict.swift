@@ -2,7 +2,7 @@ import Foundation
 import GRDB
 import HTTPCaching
 
-/// Whether a request can be answered from the store, and exactly why not (DESIGN §6).
+/// Whether a request can be answered from the store, and exactly why not (ARCHITECTURE.md §5).
 public enum Verdict: Sendable, Hashable {
     case satisfiable(Satisfied)
     case unsatisfiable([VerdictReason])

@@ -4,7 +4,7 @@ import Foundation
 import HTTPCaching
 
 /// `debug bench-small`: small crash-safe puts and verified gets (scripts/bench-small.sh), the
-/// workload of `../shared/bench/pip_cache_baseline.py` run through the store.
+/// workload of pip's HTTP-cache baseline (see scripts/bench-small.sh) run through the store.
 struct BenchSmallCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench-small",

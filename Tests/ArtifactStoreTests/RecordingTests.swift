@@ -3,7 +3,7 @@ import Foundation
 import HTTPCaching
 import Testing
 
-/// Requests and responses shaped like the ones the real indexes send (../shared/README.md).
+/// Requests and responses shaped like the ones the real indexes send (facts observed on the public indexes: PyPI, download.pytorch.org).
 enum Fixtures {
     static let torchPage = "https://download.pytorch.org/whl/cpu/torch/"
     static let torchWheel = "https://download.pytorch.org/whl/cpu/torch-2.0.1%2Bcpu-cp311-cp311-linux_x86_64.whl"
