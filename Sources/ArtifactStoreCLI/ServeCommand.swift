@@ -91,6 +91,7 @@ struct ServeCommand: AsyncParsableCommand {
         configuration.accessLog = noAccessLog ? nil : AccessLogFormat(rawValue: logFormat)
         configuration.client.connectTimeout = connectTimeout
         configuration.client.readTimeout = readTimeout
+        configuration.client.netrc = Netrc.load()
         if !Self.isLoopback(host) {
             Output.error("artifact-store serve: warning: listening on \(host), not loopback: anyone who can reach this address can read the store's packages")
         }

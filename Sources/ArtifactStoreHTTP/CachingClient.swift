@@ -51,6 +51,9 @@ public final class CachingClient: Sendable {
         /// in the URL's history but never as its current response, so that a stored copy stays
         /// there to fall back on. When off, a `5xx` is an answer like any other.
         public var serverErrorsAreFailures = false
+        /// Credentials by host (a `.netrc` file), sent as Basic authentication to that host only
+        /// when its URL carries none; never recorded.
+        public var netrc: Netrc?
 
         /// The defaults: 30 s to connect, 60 s between reads, no total limit, 10 redirects.
         public init() {}
@@ -214,7 +217,8 @@ public final class CachingClient: Sendable {
         for field in wireHeaders { request.headers.add(name: field.name, value: field.value) }
         if let conditional { for field in conditional { request.headers.replaceOrAdd(name: field.name, value: field.value) } }
         if !request.headers.contains(name: "User-Agent") { request.headers.add(name: "User-Agent", value: configuration.userAgent) }
-        if let credentials = target.basicCredentials, !request.headers.contains(name: "Authorization") {
+        let netrcCredentials = configuration.netrc?.credentials(for: target.host).map { $0.login + ":" + $0.password }
+        if let credentials = target.basicCredentials ?? netrcCredentials, !request.headers.contains(name: "Authorization") {
             request.headers.add(name: "Authorization", value: "Basic " + Data(credentials.utf8).base64EncodedString())
         }
 

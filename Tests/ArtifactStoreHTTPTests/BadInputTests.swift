@@ -181,3 +181,48 @@ func filesContaining(_ needles: [String], under root: String) throws -> [String]
     }
     return hits
 }
+
+@Suite("Credentials from .netrc")
+struct NetrcTests {
+    @Test("machines, default, quoting and macdef are read as curl reads them")
+    func parsing() {
+        let netrc = Netrc(parsing: """
+            # a comment
+            machine pkgs.example.com login bob password "two words"
+            macdef init
+            machine evil.example.com login x password y
+
+            machine Other.Example.com
+              login carol
+              password s3cret
+            default login anonymous password guest
+            """)
+        #expect(netrc.credentials(for: "pkgs.example.com") == Netrc.Credentials(login: "bob", password: "two words"))
+        #expect(netrc.credentials(for: "other.example.com") == Netrc.Credentials(login: "carol", password: "s3cret"))
+        #expect(netrc.machines["evil.example.com"] == nil, "a macro body is not an entry")
+        #expect(netrc.credentials(for: "anything.else") == Netrc.Credentials(login: "anonymous", password: "guest"))
+        #expect(Netrc(parsing: "machine h password p").credentials(for: "h") == nil, "no login, no entry")
+    }
+
+    @Test("netrc credentials go to their own host only, never to another on a redirect, and are never recorded")
+    func sentToTheirHostOnly() async throws {
+        let other = try await TestServer.start()
+        try await withHarness(configure: { $0.netrc = Netrc(parsing: "machine 127.0.0.1 login bob password hunter2") }) { (h: Harness) async throws in
+            other.set("/files/x.whl", Fixtures.wheel())
+            // Another origin: same address, another port; .netrc names hosts, so a redirect to
+            // "localhost" is a host without credentials.
+            h.server.set("/simple/x/", Fixture(status: 302, headers: [("Location", "http://localhost:\(other.port)/files/x.whl")]))
+            let result = try await h.client.fetch(FetchRequest(url: h.server.url("/simple/x/")))
+            #expect(result.status == 200)
+            #expect(h.server.requests(to: "/simple/x/").last?.header("Authorization") == "Basic Ym9iOmh1bnRlcjI=")
+            #expect(other.requests(to: "/files/x.whl").last?.header("Authorization") == nil)
+            let files = FileManager.default.enumerator(atPath: h.storePath)?.compactMap { $0 as? String } ?? []
+            for file in files {
+                guard let data = FileManager.default.contents(atPath: h.storePath + "/" + file) else { continue }
+                let text = String(decoding: data, as: UTF8.self)
+                #expect(!text.contains("hunter2") && !text.contains("Ym9iOmh1bnRlcjI"), "\(file)")
+            }
+        }
+        await other.stop()
+    }
+}
