@@ -291,7 +291,9 @@ extension Store {
     private func checkFile(_ candidate: InstallCandidate, policy: CachePolicy, verify: Bool, at time: Date?) throws -> (StoredFile?, [InstallReason], [String]) {
         var notes: [String] = []
         let fileURL = try RecordedURL.normalize(candidate.url)
-        let atURL = try responses(for: fileURL)
+        // Only a complete 200 can stand for a file (ARCHITECTURE.md §4, I7): a recorded 404
+        // page or a 206 is not the wheel.
+        let atURL = try responses(for: fileURL).filter { $0.status == 200 }
         if let expected = candidate.sha256 {
             let digest = BlobDigest(trusted: expected)
             let mismatched = atURL.compactMap(\.bodyDigest).first { $0 != digest }
@@ -333,7 +335,10 @@ extension Store {
         case .unsatisfiable(let reasons):
             return (nil, [.fileNotStored(url: fileURL, sha256: nil, urlReasons: reasons)], notes)
         case .satisfiable(let satisfied):
-            guard let digest = satisfied.record.bodyDigest else {
+            guard satisfied.record.status == 200, let digest = satisfied.record.bodyDigest else {
+                if satisfied.record.status != 200 {
+                    notes.append("\(fileURL) answered \(satisfied.record.status), which is not the file")
+                }
                 return (nil, [.fileNotStored(url: fileURL, sha256: nil, urlReasons: [])], notes)
             }
             do {
@@ -366,7 +371,7 @@ extension Store {
             for row in try Row.fetchAll(db, sql: """
                 SELECT r.url, r.body_digest, b.size FROM wheel_response w
                 JOIN response r ON r.id = w.response_id JOIN blob b ON b.digest = r.body_digest
-                WHERE w.project = ? AND b.quarantined_at IS NULL ORDER BY r.response_time DESC
+                WHERE w.project = ? AND r.status = 200 AND b.quarantined_at IS NULL ORDER BY r.response_time DESC
                 """, arguments: [requirement.project]) {
                 let url: String = row["url"]
                 guard let filename = (try? WheelFilename(urlSegment: Self.lastPathSegment(url)))?.filename else { continue }

@@ -112,6 +112,25 @@ struct CanInstallTests {
         #expect(index.contains("href=\"torch-2.0.1%2Bcpu-cp311-cp311-linux_x86_64.whl#sha256=\(cpuWheel.sha256)\""))
     }
 
+    @Test("a wheel URL that answered 404 is not the wheel: never chosen, never a way out, never exported")
+    func notFoundIsNotTheFile() throws {
+        let f = try CanInstallFixture()
+        // A page without hashes: only the response for the URL could stand for the file.
+        let page = try f.store.put(bytes: Array(#"<a href="/whl/cpu/torch-2.0.1%2Bcpu-cp311-cp311-linux_x86_64.whl">torch</a>"#.utf8))
+        try f.store.record(request: Fixtures.get(torchPage), response: Fixtures.response(200, ["Cache-Control": "max-age=600", "Content-Type": "text/html"]),
+                           body: page, requestTime: Fixtures.seen, responseTime: Fixtures.seen)
+        let notFound = try f.store.put(bytes: Array("<html>404 Not Found</html>".utf8))
+        try f.store.record(request: Fixtures.get(Fixtures.torchWheel), response: Fixtures.response(404, ["Cache-Control": "max-age=600", "Content-Type": "text/html"]),
+                           body: notFound, requestTime: Fixtures.seen, responseTime: Fixtures.seen)
+        let verdict = try f.canInstall("torch==2.0.1")
+        #expect(!verdict.isSatisfiable)
+        #expect(verdict.chosen?.stored == nil)
+        #expect(verdict.storedWheels.isEmpty, "a 404 body is not a stored wheel")
+        #expect(verdict.wayOut == nil)
+        let result = try f.store.export([verdict], to: f.fixture.directory.url.appending(path: "out"), layout: .findLinks)
+        #expect(result.files.isEmpty)
+    }
+
     @Test("a stored page is parsed into index_file once; a TIMESTAMP-only change rewrites nothing and says so")
     func pageIndexingIgnoresCosmeticChanges() throws {
         let f = try CanInstallFixture()

@@ -102,6 +102,31 @@ struct RecordingTests {
         #expect(archive.satisfied?.notes.contains { $0.contains("kept on purpose") } == true)
     }
 
+    @Test("only a complete 200 is archived: a refused 206 or error page never stands for the file", arguments: [206, 404, 500])
+    func archiveOnlyComplete200(status: Int) throws {
+        let fixture = try TestStore()
+        try fixture.store.setIndexPolicy(IndexPolicy(urlPrefix: "", archiveRefused: true))
+        let head = Fixtures.response(status, ["Cache-Control": "no-store", "Content-Range": "bytes 0-9/100"])
+        #expect(try fixture.store.recordingPlan(request: Fixtures.get(Fixtures.torchWheel), response: head) != .keepBody(.archived))
+        #expect(try fixture.store.recordingPlan(request: Fixtures.get(Fixtures.torchWheel), response: head, archivingRefused: true) != .keepBody(.archived))
+        let record = try fixture.record(Fixtures.get(Fixtures.torchWheel), head, body: "partial")
+        #expect(record.disposition == .refused)
+        #expect(record.bodyDigest == nil)
+        #expect(!(try fixture.verdict(Fixtures.get(Fixtures.torchWheel), .archive)).isSatisfiable)
+    }
+
+    @Test("a caller can ask for refused 200s to be archived without an index policy")
+    func archivingOnRequest() throws {
+        let fixture = try TestStore()
+        let head = Fixtures.response(200, ["Cache-Control": "no-store"])
+        #expect(try fixture.store.recordingPlan(request: Fixtures.get(Fixtures.torchPage), response: head, archivingRefused: true) == .keepBody(.archived))
+        let body = try fixture.store.put(bytes: Array("<html>".utf8))
+        let record = try fixture.store.record(request: Fixtures.get(Fixtures.torchPage), response: head, body: body,
+                                              requestTime: Fixtures.seen, responseTime: Fixtures.seen, archivingRefused: true)
+        #expect(record.disposition == .archived)
+        #expect(try fixture.verdict(Fixtures.get(Fixtures.torchPage), .archive).isSatisfiable)
+    }
+
     @Test("without an archive policy the plan is to discard a refused body")
     func discardPlan() throws {
         let fixture = try TestStore()
