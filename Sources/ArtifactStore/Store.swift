@@ -18,6 +18,11 @@ public final class Store: Sendable {
         public var observationsPerURL = 20
         /// The clock. Tests set it; everything else uses the system clock.
         public var now: @Sendable () -> Date = { Date() }
+        /// Open a store whose database is missing or empty although it holds blob files, with a
+        /// fresh database, so that `verify --repair` can adopt the blobs by their content. Off by
+        /// default: such a store is refused, because a fresh database would make every blob look
+        /// unreferenced and the next gc would delete them all.
+        public var recreatesMissingDatabase = false
 
         public init() {}
     }
@@ -55,6 +60,7 @@ public final class Store: Sendable {
     public static func open(at directory: URL, options: Options = Options()) throws -> Store {
         let layout = StoreLayout(root: directory)
         try prepareDirectory(layout)
+        if !options.recreatesMissingDatabase { try refuseLostDatabase(layout) }
         let (database, lookups) = try openDatabase(layout, options: options)
         let blobsDirectory: Int32
         do {
@@ -65,11 +71,18 @@ public final class Store: Sendable {
         return Store(layout: layout, database: database, lookups: lookups, blobsDirectory: blobsDirectory, options: options)
     }
 
-    /// Opens a blob's file for reading, never following a symbolic link.
+    /// Opens a blob's file for reading, never following a symbolic link, and only if it is a
+    /// regular file: a FIFO in its place would block a reader forever (`O_NONBLOCK` makes the open
+    /// itself return; it changes nothing for regular files).
     func openBlobFile(_ digest: BlobDigest) throws -> Int32 {
-        try FileSystem.check("open \(layout.blobPath(digest))") {
-            openat(blobsDirectory, layout.relativeBlobPath(digest), O_RDONLY | O_NOFOLLOW | O_CLOEXEC)
+        let descriptor = try FileSystem.check("open \(layout.blobPath(digest))") {
+            openat(blobsDirectory, layout.relativeBlobPath(digest), O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK)
         }
+        guard let info = try? FileSystem.fstat(descriptor), info.st_mode & S_IFMT == S_IFREG else {
+            close(descriptor)
+            throw StoreError(.blobCorrupt, "the file of blob \(digest.hex) at \(layout.blobPath(digest)) is not a regular file (a FIFO, device or directory the store never creates); it was not read. Run `artifact-store verify --repair` to move it aside, then put the original again")
+        }
+        return descriptor
     }
 
     /// Whether a blob's file is in place: a regular file (never a symbolic link, which reads
@@ -165,6 +178,23 @@ extension Store {
             }
             throw StoreError(.unusableStore, "the store directory \(root) \(what)", underlying: error)
         }
+    }
+
+    /// A store whose blobs are there but whose database was deleted or emptied is damaged, not
+    /// new: opening it with a fresh schema would present every blob as garbage.
+    private static func refuseLostDatabase(_ layout: StoreLayout) throws {
+        let size = (try? FileSystem.lstat(layout.database))??.st_size ?? 0
+        guard size == 0, hasBlobFiles(layout) else { return }
+        throw StoreError(.unusableStore, "the store at \(layout.rootPath) holds blob files but its database \(layout.database) is missing or empty; nothing was changed. Run `artifact-store verify --repair --store \(layout.rootPath)` to rebuild the database and adopt the blobs by their content, or restore store.sqlite from a backup")
+    }
+
+    /// Whether any file sits in a fan-out directory of `blobs/sha256` (stops at the first).
+    private static func hasBlobFiles(_ layout: StoreLayout) -> Bool {
+        guard let fanOuts = try? FileManager.default.contentsOfDirectory(atPath: layout.blobs) else { return false }
+        for fanOut in fanOuts {
+            if let entries = try? FileManager.default.contentsOfDirectory(atPath: layout.blobs + "/" + fanOut), !entries.isEmpty { return true }
+        }
+        return false
     }
 
     /// Creates the store directory and its missing parents; the store directory itself is 0700.

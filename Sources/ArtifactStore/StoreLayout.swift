@@ -27,6 +27,8 @@ public struct StoreLayout: Sendable {
     var database: String { path("store.sqlite") }
     var blobs: String { path("blobs/sha256") }
     var tmp: String { path("tmp") }
+    /// The store's private directory for files being written (`tmp/`); gc removes old ones.
+    public var temporaryDirectory: String { tmp }
     var quarantine: String { path("quarantine") }
     var formatFile: String { path("STORE-FORMAT") }
 

@@ -86,7 +86,8 @@ enum Maintenance {
 
     /// Re-hashes a file without following a symbolic link.
     static func hash(_ path: String, buffer: UnsafeMutableRawBufferPointer) -> HashOutcome {
-        let descriptor = Glibc.open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)
+        // O_NONBLOCK: a FIFO in a blob's place must not block the open (it is then reported).
+        let descriptor = Glibc.open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK)
         if descriptor < 0 {
             switch errno {
             case ENOENT: return .missing

@@ -49,7 +49,7 @@ struct CanInstallCommand: ParsableCommand {
     }
 
     func run() throws {
-        let (environment, verdicts) = try resolution.verdicts(for: requirements, store: storeOptions.openExisting, verifyFiles: !noVerify)
+        let (environment, verdicts) = try resolution.verdicts(for: requirements, store: { try storeOptions.openExisting() }, verifyFiles: !noVerify)
         let (policy, indexStrategy) = (resolution.policy, resolution.indexStrategy)
         if json {
             try Output.printJSON(InstallReport(verdicts: verdicts, environment: environment, policy: policy, strategy: indexStrategy))

@@ -31,11 +31,13 @@ struct StoreOptions: ParsableArguments {
 
     /// Opens an existing store; a missing one is an error that says how to create it, so that a
     /// mistyped `--store` does not silently create an empty store.
-    func openExisting() throws -> Store {
+    func openExisting(recreatingMissingDatabase: Bool = false) throws -> Store {
         let url = directory()
         guard FileManager.default.fileExists(atPath: url.appending(path: "STORE-FORMAT").path(percentEncoded: false)) else {
             throw StoreError(.unusableStore, "no artifact store at \(url.path(percentEncoded: false)); create one with `artifact-store init` (or `put` a file), or point --store / ARTIFACT_STORE_DIR at an existing store")
         }
-        return try Store.open(at: url)
+        var options = Store.Options()
+        options.recreatesMissingDatabase = recreatingMissingDatabase
+        return try Store.open(at: url, options: options)
     }
 }

@@ -35,7 +35,8 @@ struct VerifyCommand: ParsableCommand {
             }
             fraction = percent / 100
         }
-        let store = try storeOptions.openExisting()
+        // --repair may rebuild a lost database and adopt the blobs by their content.
+        let store = try storeOptions.openExisting(recreatingMissingDatabase: repair)
         let progress = ProgressLine()
         var options = VerifyOptions(repair: repair, sample: fraction)
         if progress.isActive {

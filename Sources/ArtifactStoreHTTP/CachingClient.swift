@@ -41,8 +41,9 @@ public final class CachingClient: Sendable {
         /// an uncacheable error page) is handed to the caller in a temporary file
         /// (``FetchedBody/temporaryFile(path:size:)``); when off it is read and dropped.
         public var keepsUnstoredBodies = false
-        /// Where those temporary files are created.
-        public var temporaryDirectory = FileManager.default.temporaryDirectory.path
+        /// Where those temporary files are created; nil (the default) means the store's own
+        /// `tmp/`, private to the user, where gc removes what a crash leaves behind.
+        public var temporaryDirectory: String?
         /// When on, the body of a complete `200` that HTTP caching rules refuse (`no-store`) is
         /// kept in the store as `archived`: never used while the server answers, but there to
         /// fall back on when it does not (see ``ArtifactStore/Store/recordingPlan(request:response:archivingRefused:)``).
@@ -269,7 +270,7 @@ public final class CachingClient: Sendable {
                 sink = .blob(writer)
                 if status == 200 { hooks.bodyFile?(writer.temporaryFilePath, expectedLength) }
             } else if configuration.keepsUnstoredBodies {
-                sink = try .temporaryFile(in: configuration.temporaryDirectory)
+                sink = try .temporaryFile(in: configuration.temporaryDirectory ?? store.layout.temporaryDirectory)
             }
         }
         let received = try await receive(response.body, into: sink, expected: hasBody ? expectedLength : nil, target: target, head: head, deadline: deadline, progress: hooks.progress)

@@ -56,6 +56,31 @@ struct GCProcessTests {
         #expect((second["removed"] as? [String: [String: Int]])?.values.allSatisfy { $0["count"] == 0 } == true, "a second gc removes nothing")
     }
 
+    @Test("a store whose database was deleted or emptied is refused, never silently recreated; verify --repair adopts its blobs", arguments: ["delete", "empty"])
+    func lostDatabase(how: String) throws {
+        let scratch = try Scratch()
+        let digests = try putMany(3, prefix: "lost", scratch: scratch, store: scratch.store)
+        for suffix in ["", "-wal", "-shm"] {
+            let path = scratch.store + "/store.sqlite" + suffix
+            if how == "delete" || suffix != "" { try? FileManager.default.removeItem(atPath: path) } else { try Data().write(to: URL(fileURLWithPath: path)) }
+        }
+        let newFile = try scratch.file("new", Data("x".utf8))
+        for command in [["stats"], ["gc"], ["ls"], ["put", newFile]] {
+            let refused = try run(command, store: scratch.store)
+            #expect(refused.status == 74, "\(command)")
+            #expect(refused.stderr.contains("verify --repair"), "\(command): \(refused.stderr)")
+        }
+        for digest in digests {
+            #expect(FileManager.default.fileExists(atPath: scratch.store + "/blobs/sha256/\(digest.prefix(2))/\(digest)"), "nothing was deleted")
+        }
+        let repair = try run(["verify", "--repair"], store: scratch.store)
+        #expect(repair.status == 0, "\(repair.output) \(repair.stderr)")
+        for digest in digests {
+            #expect(try run(["cat", digest], store: scratch.store).status == 0, "adopted by content")
+        }
+        #expect(try run(["gc"], store: scratch.store).status == 0)
+    }
+
     @Test("pin, pins --json and unpin; a pinned blob survives gc")
     func pins() throws {
         let scratch = try Scratch()

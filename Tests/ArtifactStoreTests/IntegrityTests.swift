@@ -91,6 +91,22 @@ struct IntegrityTests {
         try FileManager.default.createSymbolicLink(atPath: path, withDestinationPath: outside.path(percentEncoded: false))
         expectStoreError(.blobCorrupt) { try fixture.store.read(stored.digest) }
     }
+
+    @Test("a FIFO in place of a blob is refused at once, never waited on; verify reports it")
+    func fifoNeverBlocks() throws {
+        let fixture = try TestStore()
+        let stored = try fixture.store.put(bytes: Array("real".utf8))
+        let path = fixture.blobPath(stored.digest)
+        try FileManager.default.removeItem(atPath: path)
+        #expect(mkfifo(path, 0o644) == 0)
+        let started = Date()
+        expectStoreError(.blobCorrupt) { try fixture.store.read(stored.digest) }
+        var options = VerifyOptions()
+        options.repair = false
+        let report = try fixture.store.verify(options)
+        #expect(!report.isClean)
+        #expect(Date().timeIntervalSince(started) < 5)
+    }
 }
 
 @Suite("Publication rules")
