@@ -170,11 +170,23 @@ extension Store {
     func publish(temporaryPath: String, digest: BlobDigest, size: Int64) throws -> StoredBlob {
         let now = nowSeconds
         let path = layout.blobPath(digest)
+        // Outside the write lock (hashing is unbounded work): does a file already there hold this
+        // content? One of the right size but the wrong bytes is damage that putting the original
+        // again must repair, not confirm.
+        let verified = Self.verifiedIdentity(of: path, digest: digest, size: size)
         return try writeTransaction { db in
             let row = try Row.fetchOne(db, sql: "SELECT quarantined_at FROM blob WHERE digest = ?", arguments: [digest.hex])
-            // An existing file of the wrong size (truncated on disk, not yet read) is replaced.
+            // An existing file that is not the very file just verified (truncated, altered,
+            // replaced meanwhile) is replaced.
             let existing = try FileSystem.lstat(path)
-            let intact = existing.map { FileSystem.isRegularFile($0) && Int64($0.st_size) == size } ?? false
+            var intact = false
+            if let existing, let verified {
+                intact = FileSystem.isRegularFile(existing) && Int64(existing.st_size) == size
+                    && verified == (UInt64(existing.st_dev), UInt64(existing.st_ino))
+            }
+            if let existing, !intact, FileSystem.isRegularFile(existing), Int64(existing.st_size) == size {
+                options.logger.warning("a put replaced a blob file whose content did not match its name", metadata: ["digest": "\(digest.hex)"])
+            }
             if let row, row["quarantined_at"] as Int64? == nil, intact {
                 try? FileSystem.unlink(temporaryPath)
                 try db.execute(sql: "UPDATE blob SET last_used_at = ? WHERE digest = ?", arguments: [now, digest.hex])
@@ -203,6 +215,17 @@ extension Store {
             }
             return StoredBlob(digest: digest, size: size, alreadyStored: false)
         }
+    }
+
+    /// The (device, inode) of the file at `path` when it is a regular file of `size` bytes whose
+    /// content hashes to `digest`; nil otherwise.
+    static func verifiedIdentity(of path: String, digest: BlobDigest, size: Int64) -> (UInt64, UInt64)? {
+        guard let info = try? FileSystem.lstat(path), FileSystem.isRegularFile(info), Int64(info.st_size) == size else { return nil }
+        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: ingestChunkSize, alignment: 16)
+        defer { buffer.deallocate() }
+        guard case .hashed(let hashedSize, let actual, let device, let inode) = Maintenance.hash(path, buffer: buffer),
+              hashedSize == size, actual == digest else { return nil }
+        return (device, inode)
     }
 
     /// Runs file-system work, turning a `SystemError` into a `StoreError` that names the store.

@@ -132,6 +132,19 @@ struct PublicationTests {
         #expect(try fixture.store.read(stored.digest) == original)
     }
 
+    @Test("a blob file altered in place (same size, other bytes) is repaired by a put of the original, not confirmed")
+    func alteredSameSizeReplacedOnPut() throws {
+        let fixture = try TestStore()
+        let original = pseudoRandomBytes(count: 4096, seed: 5)
+        let stored = try fixture.store.put(bytes: original)
+        var altered = original
+        altered[2000] ^= 0xFF
+        try fixture.tamper(stored.digest, with: altered)
+        #expect(try fixture.store.put(bytes: original).alreadyStored == false)
+        #expect(try fixture.store.read(stored.digest) == original)
+        #expect(try fixture.store.put(bytes: original).alreadyStored == true, "an intact blob is confirmed")
+    }
+
     @Test("a put waits for another process's write transaction: nothing is published before it commits")
     func publicationWaitsForTheWriteLock() throws {
         let fixture = try TestStore()
