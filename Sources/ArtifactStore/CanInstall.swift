@@ -27,6 +27,9 @@ extension Store {
         requirement: InstallRequirement, indexes: [String], environment: TargetEnvironment, policy: CachePolicy,
         strategy: IndexStrategy = .firstIndex, verifyFiles: Bool = true, at time: Date? = nil
     ) throws -> InstallVerdict {
+        // The store answers from what it recorded, which never holds credentials: neither does
+        // anything it reports.
+        let indexes = indexes.map { RecordedURL.redacted($0, replacement: "") }
         var verdict = InstallVerdict(
             requirement: requirement, environment: environment.summary, policy: policy, strategy: strategy,
             isSatisfiable: false, chosen: nil, indexes: [], reasons: [], notes: [], storedWheels: [], wayOut: nil, wayOutCommand: nil)

@@ -18,9 +18,17 @@ enum HeaderBlock {
         for field in fields where !isSecret(field.name) {
             if !text.isEmpty { text += "\n" }
             // RFC 9110 §5.5: CR, LF and NUL are invalid in values; a recipient may replace them with SP.
-            text += sanitize(field.name) + ": " + sanitize(field.value)
+            // A redirect's target may carry `user:password@`: never stored.
+            let value = Self.carriesURL(field.name) ? RecordedURL.redacted(field.value, replacement: "") : field.value
+            text += sanitize(field.name) + ": " + sanitize(value)
         }
         return text
+    }
+
+    /// Fields whose value is a URL (RFC 9110 §10.2.2, §8.7).
+    static func carriesURL(_ name: String) -> Bool {
+        let lowered = name.lowercased()
+        return lowered == "location" || lowered == "content-location"
     }
 
     static func decode(_ text: String) -> HeaderFields {

@@ -71,8 +71,18 @@ extension Store {
     private static func pinColumn(_ target: PinTarget) -> (String, String) {
         switch target {
         case .digest(let digest): ("digest", digest.hex)
-        case .urlPattern(let pattern): ("url_pattern", pattern)
+        case .urlPattern(let pattern): ("url_pattern", normalizedPattern(pattern))
         }
+    }
+
+    /// A URL pattern as the recorded URLs it is matched against are written: without
+    /// `user:password@` (which must never reach the disk), scheme and host in lowercase.
+    static func normalizedPattern(_ pattern: String) -> String {
+        let stripped = RecordedURL.redacted(pattern, replacement: "")
+        guard let schemeEnd = stripped.range(of: "://") else { return stripped }
+        let rest = stripped[schemeEnd.upperBound...]
+        let authorityEnd = rest.firstIndex { "/?#".contains($0) } ?? rest.endIndex
+        return stripped[..<schemeEnd.upperBound].lowercased() + rest[..<authorityEnd].lowercased() + rest[authorityEnd...]
     }
 
     /// Runs `body` holding a lease: every digest added to it is kept by `gc` until `body`

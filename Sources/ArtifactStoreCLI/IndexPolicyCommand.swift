@@ -38,7 +38,7 @@ struct IndexPolicyCommand: ParsableCommand {
         func run() throws {
             let store = try storeOptions.open()
             try store.setIndexPolicy(IndexPolicy(urlPrefix: prefix, fileCacheControl: files, pageCacheControl: pages, archiveRefused: archive, note: note))
-            Output.line("index policy set for \(prefix.isEmpty ? "every URL" : prefix)")
+            Output.line("index policy set for \(prefix.isEmpty ? "every URL" : RecordedURL.redacted(prefix, replacement: ""))")
         }
     }
 
