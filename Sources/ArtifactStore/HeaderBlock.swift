@@ -1,3 +1,4 @@
+import Crypto
 import HTTPCaching
 
 /// The compact text form of header fields in the database: one `Name: value` line per field, in
@@ -13,9 +14,34 @@ enum HeaderBlock {
         HeaderFields(fields.filter { !isSecret($0.name) })
     }
 
+    /// Request fields that carry credentials and may select a variant (`Vary: Authorization`).
+    static let credentialRequestFields: Set<String> = ["authorization", "proxy-authorization", "cookie"]
+    /// The prefix of a credential replaced by its keyed hash.
+    static let keyedHashPrefix = "hmac-sha256:"
+
+    /// The request fields with each credential replaced by a keyed hash of it (HMAC-SHA256 under
+    /// the store's own key): never the secret itself, but still equal for equal credentials, so
+    /// that `Vary: Authorization` or `Vary: Cookie` keeps selecting variants (a response fetched
+    /// with one credential is never served to a request with another, or with none).
+    static func protectingCredentials(_ fields: HeaderFields, key keyBytes: [UInt8]) -> HeaderFields {
+        guard fields.contains(where: { credentialRequestFields.contains($0.name.lowercased()) }) else { return fields }
+        let key = SymmetricKey(data: keyBytes)
+        return HeaderFields(fields.map { field in
+            guard credentialRequestFields.contains(field.name.lowercased()), !field.value.hasPrefix(keyedHashPrefix) else { return field }
+            let mac = HMAC<SHA256>.authenticationCode(for: Array(field.value.utf8), using: key)
+            return HeaderField(name: field.name, value: keyedHashPrefix + mac.map { String(format: "%02x", $0) }.joined())
+        })
+    }
+
+    /// Whether a field may be written: not a secret, or a credential already replaced by its
+    /// keyed hash.
+    static func isWritable(_ field: HeaderField) -> Bool {
+        !isSecret(field.name) || (credentialRequestFields.contains(field.name.lowercased()) && field.value.hasPrefix(keyedHashPrefix))
+    }
+
     static func encode(_ fields: HeaderFields) -> String {
         var text = ""
-        for field in fields where !isSecret(field.name) {
+        for field in fields where isWritable(field) {
             if !text.isEmpty { text += "\n" }
             // RFC 9110 §5.5: CR, LF and NUL are invalid in values; a recipient may replace them with SP.
             // A redirect's target may carry `user:password@`: never stored.

@@ -99,7 +99,7 @@ extension Store {
     private func record(_ exchange: RecordedExchange, url: String, _ db: Database) throws -> ResponseRecord {
         let response = exchange.response, body = exchange.body
         let sent = Self.seconds(exchange.requestTime), received = Self.seconds(exchange.responseTime)
-        let request = HTTPRequestHead(method: exchange.request.method, url: url, headers: HeaderBlock.withoutSecrets(exchange.request.headers))
+        let request = HTTPRequestHead(method: exchange.request.method, url: url, headers: HeaderBlock.protectingCredentials(exchange.request.headers, key: secretKey))
         let policy = try indexPolicy(for: url, db)
         let override = policy?.cacheControl(for: url)
         let effective = HTTPResponseHead(status: response.status, headers: IndexPolicy.apply(override, to: response.headers))
@@ -159,7 +159,7 @@ extension Store {
     public func recordNotModified(request: HTTPRequestHead, response: HTTPResponseHead, requestTime: Date, responseTime: Date) throws -> ResponseRecord? {
         let url = try RecordedURL.normalize(request.url)
         let sent = HTTPDate(secondsSince1970: Self.seconds(requestTime)), received = HTTPDate(secondsSince1970: Self.seconds(responseTime))
-        let presented = HTTPRequestHead(method: request.method, url: url, headers: request.headers)
+        let presented = HTTPRequestHead(method: request.method, url: url, headers: HeaderBlock.protectingCredentials(request.headers, key: secretKey))
         return try writeTransaction { db in
             let candidates = try responses(url: url, method: request.method, db).filter { $0.disposition != .refused }
             let indices = cache.responsesToFreshen(with: response, receivedAt: received, among: candidates.map(\.exchange), for: presented)
@@ -209,7 +209,7 @@ extension Store {
     /// stored for this request, or nil when nothing is stored for it (RFC 9111 §4.3.1).
     public func conditionalHeaders(for request: HTTPRequestHead) throws -> HeaderFields? {
         let url = try RecordedURL.normalize(request.url)
-        let presented = HTTPRequestHead(method: request.method, url: url, headers: request.headers)
+        let presented = HTTPRequestHead(method: request.method, url: url, headers: HeaderBlock.protectingCredentials(request.headers, key: secretKey))
         let stored = try read { db in try responses(url: url, method: request.method, db) }
             .filter { $0.disposition == .stored && CacheKey.mismatches($0.exchange, presented).isEmpty }
         guard !stored.isEmpty else { return nil }

@@ -1,3 +1,4 @@
+import Crypto
 import Foundation
 import GRDB
 import Logging
@@ -38,8 +39,11 @@ public final class Store: Sendable {
     private let blobsDirectory: Int32
     /// Blob last-use times not yet written (Store+Usage.swift).
     let usage = UsageBuffer()
+    /// The store's own key for hashing credentials that select variants (HeaderBlock).
+    let secretKey: [UInt8]
 
-    private init(layout: StoreLayout, database: DatabasePool, lookups: LookupConnection, blobsDirectory: Int32, options: Options) {
+    private init(layout: StoreLayout, database: DatabasePool, lookups: LookupConnection, blobsDirectory: Int32, secretKey: [UInt8], options: Options) {
+        self.secretKey = secretKey
         self.layout = layout
         self.database = database
         self.lookups = lookups
@@ -68,7 +72,37 @@ public final class Store: Sendable {
         } catch {
             throw StoreError(.unusableStore, "cannot open \(layout.blobs); check that the store directory is yours and complete", underlying: error)
         }
-        return Store(layout: layout, database: database, lookups: lookups, blobsDirectory: blobsDirectory, options: options)
+        let key = try loadSecretKey(layout)
+        return Store(layout: layout, database: database, lookups: lookups, blobsDirectory: blobsDirectory, secretKey: key, options: options)
+    }
+
+    /// The store's key (`secret.key`, 32 random bytes, 0600), created on first use. Concurrent
+    /// openers agree: the key is written to a private file and linked into place, so it appears
+    /// whole or not at all, and the first link wins.
+    private static func loadSecretKey(_ layout: StoreLayout) throws -> [UInt8] {
+        let path = layout.secretKeyFile
+        if let existing = FileManager.default.contents(atPath: path), existing.count == 32 {
+            return Array(existing)
+        }
+        let temporary = layout.tmp + "/key-\(getpid())-\(UInt64.random(in: 0...UInt64.max).hexString)"
+        do {
+            let descriptor = try FileSystem.open(temporary, O_WRONLY | O_CREAT | O_EXCL, mode: 0o600)
+            defer { close(descriptor) }
+            let key = SymmetricKey(size: .bits256)
+            try key.withUnsafeBytes { try FileSystem.writeAll(descriptor, $0) }
+            try FileSystem.fsync(descriptor)
+            defer { unlink(temporary) }
+            if link(temporary, path) != 0 && errno != EEXIST {
+                throw SystemError(errno: errno, operation: "link \(path)")
+            }
+            try FileSystem.fsyncDirectory(layout.rootPath)
+        } catch let error as SystemError {
+            throw StoreError(.unusableStore, "cannot create the store's key \(path); check that the store directory is yours and writable", underlying: error)
+        }
+        guard let stored = FileManager.default.contents(atPath: path), stored.count == 32 else {
+            throw StoreError(.unusableStore, "the store's key \(path) is damaged (it must hold 32 bytes); remove it to make a new one (stored variants selected by credentials will then no longer match)")
+        }
+        return Array(stored)
     }
 
     /// Opens a blob's file for reading, never following a symbolic link, and only if it is a

@@ -31,6 +31,8 @@ public struct StoreLayout: Sendable {
     public var temporaryDirectory: String { tmp }
     var quarantine: String { path("quarantine") }
     var formatFile: String { path("STORE-FORMAT") }
+    /// The store's own key for hashing credentials that select variants.
+    var secretKeyFile: String { path("secret.key") }
 
     /// The fan-out directory of a blob: `blobs/sha256/ab`.
     func fanOutDirectory(_ digest: BlobDigest) -> String { blobs + "/" + digest.fanOut }

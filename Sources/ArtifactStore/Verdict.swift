@@ -171,7 +171,7 @@ extension Store {
     public func verdict(for request: HTTPRequestHead, policy: CachePolicy, at time: Date? = nil) throws -> Verdict {
         let url = try RecordedURL.normalize(request.url)
         let now = HTTPDate(secondsSince1970: time.map(Self.seconds) ?? nowSeconds)
-        let presented = HTTPRequestHead(method: request.method, url: url, headers: request.headers)
+        let presented = HTTPRequestHead(method: request.method, url: url, headers: HeaderBlock.protectingCredentials(request.headers, key: secretKey))
         if let satisfied = try quickVerdict(for: presented, policy: policy, now: now) { return .satisfiable(satisfied) }
         return try fullVerdict(for: presented, policy: policy, now: now)
     }

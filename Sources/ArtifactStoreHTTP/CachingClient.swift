@@ -121,6 +121,11 @@ public final class CachingClient: Sendable {
         var target = try Target(request.url)
         var method = request.method
         var headers = request.headers
+        // Credentials in the URL are sent as Basic authentication; the store sees them as a
+        // header too, so that `Vary: Authorization` selects by them.
+        if let credentials = target.basicCredentials, !headers.contains("Authorization") {
+            headers.append(name: "Authorization", value: "Basic " + Data(credentials.utf8).base64EncodedString())
+        }
         let deadline = configuration.totalTimeout.map { Date().addingTimeInterval($0) }
         var redirects: [FetchRedirect] = []
         while true {
@@ -158,11 +163,11 @@ public final class CachingClient: Sendable {
     /// Request fields that are sent on the wire but never recorded.
     static let secretRequestFields = ["Authorization", "Proxy-Authorization", "Cookie"]
 
-    /// The request as the store sees it: recorded URL, no secret fields.
+    /// The request as the store sees it: the recorded URL, and the header fields, credentials
+    /// included: the store writes a credential only as its keyed hash, and only when a `Vary`
+    /// names it, so that a response fetched with one credential is never served to another.
     private func recordedHead(_ target: Target, method: String, headers: HeaderFields) -> RequestHead {
-        var recorded = headers
-        for name in Self.secretRequestFields { recorded.removeAll(named: name) }
-        return RequestHead(method: method, url: target.recordedURL, headers: recorded)
+        RequestHead(method: method, url: target.recordedURL, headers: headers)
     }
 
     // MARK: Offline

@@ -37,6 +37,27 @@ struct CredentialTests {
         #expect(!Self.everyFile(fixture).contains("hunter2"))
     }
 
+    @Test("Vary: Authorization and Vary: Cookie still select variants, by a keyed hash: never the credential itself", arguments: ["Authorization", "Cookie"])
+    func credentialsSelectVariants(field: String) throws {
+        let fixture = try TestStore()
+        let url = "https://pkgs.example.com/simple/private/"
+        let body = try fixture.store.put(bytes: Array("<html>private</html>".utf8))
+        try fixture.store.record(
+            request: Fixtures.get(url, [field: "token-A-s3cret"]),
+            response: Fixtures.response(200, ["Cache-Control": "max-age=600", "Vary": field, "Content-Type": "text/html"]),
+            body: body, requestTime: Fixtures.seen, responseTime: Fixtures.seen)
+        func usable(_ headers: HeaderFields) throws -> Bool {
+            try fixture.store.verdict(for: Fixtures.get(url, headers), policy: .offline, at: Fixtures.seen.addingTimeInterval(10)).isSatisfiable
+        }
+        #expect(try usable([field: "token-A-s3cret"]), "the same credential gets the stored variant")
+        #expect(try !usable([field: "token-B"]), "another credential does not")
+        #expect(try !usable([:]), "no credential does not")
+        let reason = try fixture.store.verdict(for: Fixtures.get(url, [field: "token-B"]), policy: .offline).reasons.first
+        #expect(reason?.code == "vary-mismatch")
+        #expect(reason?.message.contains("s3cret") == false)
+        #expect(!Self.everyFile(fixture).contains("s3cret"))
+    }
+
     @Test("can-install never reports an --index URL's password")
     func indexPasswords() throws {
         let f = try CanInstallFixture()
