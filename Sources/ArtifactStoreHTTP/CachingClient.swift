@@ -149,8 +149,9 @@ public final class CachingClient: Sendable {
             }
             if hop.record.status == 303 && method != "HEAD" { method = "GET" }
             if !next.sameOrigin(as: target) {
-                // Like browsers and pip: credentials stay with the origin they were meant for.
-                for name in Self.secretRequestFields { headers.removeAll(named: name) }
+                // Credentials, and anything not known to be safe, stay with the origin they were
+                // meant for (a custom header may carry a token just as well).
+                headers = HeaderFields(headers.filter { Self.crossOriginSafeFields.contains($0.name.lowercased()) })
             }
             redirects.append(FetchRedirect(from: target.recordedURL, status: hop.record.status, to: next.recordedURL, fromStore: hop.fromStore))
             target = next
@@ -160,8 +161,9 @@ public final class CachingClient: Sendable {
     }
 
     static let redirectStatuses: Set<Int> = [301, 302, 303, 307, 308]
-    /// Request fields that are sent on the wire but never recorded.
-    static let secretRequestFields = ["Authorization", "Proxy-Authorization", "Cookie"]
+    /// The only request fields a redirect to another origin carries: content negotiation and
+    /// caching directives, never credentials or custom fields.
+    static let crossOriginSafeFields: Set<String> = ["accept", "accept-language", "user-agent", "cache-control", "pragma"]
 
     /// The request as the store sees it: the recorded URL, and the header fields, credentials
     /// included: the store writes a credential only as its keyed hash, and only when a `Vary`
