@@ -368,7 +368,10 @@ extension Store {
     /// fetched from and through the hashes pages list; best first (satisfying, higher version,
     /// better tag).
     public func storedWheels(for requirement: InstallRequirement, environment: TargetEnvironment) throws -> [StoredWheel] {
-        struct Found { var filename: String; var digest: String; var size: Int64; var source: String; var requiresPython: String?; var listedHashes: [String] = [] }
+        struct Found {
+            var filename: String; var digest: String; var size: Int64; var source: String; var requiresPython: String?
+            var listedHashes: [String] = []; var yanked = false
+        }
         let found: [Found] = try read { db in
             var result: [Found] = []
             for row in try Row.fetchAll(db, sql: """
@@ -381,20 +384,28 @@ extension Store {
                 // The hashes pages list for this filename: a body matching none of them is not that file.
                 let listed = try String.fetchAll(db, sql: "SELECT DISTINCT sha256 FROM index_file WHERE project = ? AND filename = ? AND sha256 IS NOT NULL",
                                                  arguments: [requirement.project, filename])
-                result.append(Found(filename: filename, digest: row["body_digest"], size: row["size"], source: url, requiresPython: nil, listedHashes: listed))
+                // The way out obeys the rules of the way in: what the pages say of this filename
+                // (Requires-Python, yanked) holds for the stored copy too.
+                let listing = try Row.fetchOne(db, sql: """
+                    SELECT max(yanked) AS yanked, max(requires_python) AS requires_python FROM index_file WHERE project = ? AND filename = ?
+                    """, arguments: [requirement.project, filename])
+                result.append(Found(filename: filename, digest: row["body_digest"], size: row["size"], source: url,
+                                    requiresPython: listing?["requires_python"], listedHashes: listed, yanked: (listing?["yanked"] as Bool?) ?? false))
             }
             for row in try Row.fetchAll(db, sql: """
-                SELECT f.filename, f.sha256, f.requires_python, b.size, r.url AS page_url FROM index_file f
+                SELECT f.filename, f.sha256, f.requires_python, f.yanked, b.size, r.url AS page_url FROM index_file f
                 JOIN blob b ON b.digest = f.sha256 JOIN response r ON r.id = f.page_response_id
                 WHERE f.project = ? AND f.kind = 'wheel' AND b.quarantined_at IS NULL
                 """, arguments: [requirement.project]) {
                 let digest: String = row["sha256"]
                 if let index = result.firstIndex(where: { $0.digest == digest }) {
                     if result[index].requiresPython == nil { result[index].requiresPython = row["requires_python"] }
+                    if row["yanked"] as Bool { result[index].yanked = true }
                     continue
                 }
                 result.append(Found(filename: row["filename"], digest: digest, size: row["size"],
-                                    source: "a blob matching the sha256 listed on \(row["page_url"] as String)", requiresPython: row["requires_python"]))
+                                    source: "a blob matching the sha256 listed on \(row["page_url"] as String)", requiresPython: row["requires_python"],
+                                    yanked: row["yanked"]))
             }
             return result
         }
@@ -412,6 +423,7 @@ extension Store {
                 whyNot.append("not compatible with \(environment.summary)\(nearest.map { ": \($0.difference)" } ?? "")")
             }
             if !pythonOK { whyNot.append("requires Python \(item.requiresPython ?? "")") }
+            if item.yanked && !requirement.isPinned { whyNot.append("yanked (only a pin with == or === selects a yanked file)") }
             if !item.listedHashes.isEmpty && !item.listedHashes.contains(item.digest) {
                 whyNot.append("its SHA-256 \(item.digest.prefix(12))… is not the sha256 a project page lists for \(wheel.filename): it is not that file")
             }

@@ -112,6 +112,22 @@ struct CanInstallTests {
         #expect(index.contains("href=\"torch-2.0.1%2Bcpu-cp311-cp311-linux_x86_64.whl#sha256=\(cpuWheel.sha256)\""))
     }
 
+    @Test("the way out obeys the rules of the way in: a yanked wheel or one whose Requires-Python excludes the interpreter is never offered", arguments: [
+        ("data-yanked=\"broken\"", "yanked"), ("data-requires-python=\"&gt;=3.12\"", "requires-python"),
+    ])
+    func wayOutObeysTheSameRules(attribute: String, code: String) throws {
+        let f = try CanInstallFixture()
+        let wheel = FakeWheel("torch-2.0.1+cpu-cp311-cp311-linux_x86_64.whl", attributes: attribute)
+        try f.recordPage(torchPage, [wheel])
+        try f.recordWheel(Fixtures.torchWheel, bytes: wheel.bytes)
+        let verdict = try f.canInstall("torch>=2")
+        #expect(!verdict.isSatisfiable)
+        #expect(verdict.reasons.map(\.code).contains(code), "\(verdict.reasons.map(\.code))")
+        #expect(verdict.wayOut == nil, "the same file must not come back as the way out")
+        #expect(verdict.storedWheels.first?.satisfies == false)
+        #expect(verdict.storedWheels.first?.whyNot?.isEmpty == false)
+    }
+
     @Test("a wheel URL that answered 404 is not the wheel: never chosen, never a way out, never exported")
     func notFoundIsNotTheFile() throws {
         let f = try CanInstallFixture()
