@@ -21,7 +21,7 @@ extension IndexServer {
         let url = metadata ? listed.url + ".metadata" : listed.url
         let hashes = metadata ? listed.coreMetadata.hashes : listed.hashes
         let expected = try Self.expectedDigest(hashes, url: url)
-        if metadata && !listed.coreMetadata.available && expected == nil {
+        if metadata && !listed.coreMetadata.available {
             // Not advertised: there is nothing to ask the upstream for by that name.
             throw Problem(status: 404, code: "no-metadata", title: "\(filename) has no separate metadata",
                           detail: "the page does not advertise PEP 658 metadata for \(filename); read it from the file itself", url: url, outcome: .notFound)
@@ -50,13 +50,7 @@ extension IndexServer {
                 }
                 let result = try await task.value
                 if case .store = result.source {} else { statistics.upstreamAnswered(index.name) }
-                let outcome: ServeOutcome
-                switch result.source {
-                case .store: outcome = .hit
-                case .revalidated: outcome = .revalidated
-                case .network: outcome = .fetched
-                }
-                return try fileResponse(request, result, expected: expected, outcome: outcome, fallbackReason: nil)
+                return try fileResponse(request, result, expected: expected, outcome: ServeOutcome(result.source), fallbackReason: nil)
             } catch let error as FetchError {
                 switch error {
                 case .store(let storeError):

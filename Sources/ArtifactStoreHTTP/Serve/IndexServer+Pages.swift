@@ -120,13 +120,7 @@ extension IndexServer {
                 do {
                     let result = try await client.fetch(request, mode: .online)
                     if case .store = result.source {} else { statistics.upstreamAnswered(index.name) }
-                    let outcome: ServeOutcome
-                    switch result.source {
-                    case .store: outcome = .hit
-                    case .revalidated: outcome = .revalidated
-                    case .network: outcome = .fetched
-                    }
-                    return try pageAnswer(result, outcome: outcome, fallbackReason: nil, upstreamAnswering: true)
+                    return try pageAnswer(result, outcome: ServeOutcome(result.source), fallbackReason: nil, upstreamAnswering: true)
                 } catch let error as FetchError {
                     if case .store(let storeError) = error { throw Problem(storeError, url: url) }
                     failure = error.description

@@ -29,6 +29,17 @@ public enum ServeOutcome: String, Sendable, Hashable, CaseIterable, Codable {
     case local
 }
 
+extension ServeOutcome {
+    /// The outcome of an online fetch: from the store, confirmed by a 304, or downloaded.
+    init(_ source: FetchResult.Source) {
+        switch source {
+        case .store: self = .hit
+        case .revalidated: self = .revalidated
+        case .network: self = .fetched
+        }
+    }
+}
+
 /// An RFC 9457 problem document, sent as `application/problem+json`.
 struct Problem: Error, Sendable {
     /// The status of "the store cannot answer this and the upstream cannot either":
