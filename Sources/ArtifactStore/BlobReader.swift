@@ -15,12 +15,16 @@ public final class BlobReader {
     private var hasher = SHA256()
     private var bytesRead: Int64 = 0
     private var verified = false
+    /// Which file was opened: two readers with equal identities read the same, unchanged file.
+    public let identity: BlobFileIdentity
 
-    init(store: Store, digest: BlobDigest, descriptor: Int32, size: Int64) {
+    init(store: Store, digest: BlobDigest, descriptor: Int32, info: stat) {
         self.store = store
         self.digest = digest
         self.descriptor = descriptor
-        self.size = size
+        size = Int64(info.st_size)
+        identity = BlobFileIdentity(device: UInt64(info.st_dev), inode: UInt64(info.st_ino), size: Int64(info.st_size),
+                                    modified: Int64(info.st_mtim.tv_sec) * 1_000_000_000 + Int64(info.st_mtim.tv_nsec))
     }
 
     deinit { close() }
@@ -87,6 +91,15 @@ public final class BlobReader {
         _ = try store.ioCall { try FileSystem.check("lseek") { lseek(descriptor, off_t(offset), SEEK_SET) } }
     }
 
+    /// Moves the read position to `offset` without verifying: what is read from here on is not
+    /// checked. Only for a caller that verified this very file before (an equal ``identity``:
+    /// same device, inode, size and modification time), such as a server answering a `Range`
+    /// request for a blob it has just sent whole.
+    public func seekWithoutVerifying(to offset: Int64) throws {
+        verified = true
+        _ = try store.ioCall { try FileSystem.check("lseek") { lseek(descriptor, off_t(offset), SEEK_SET) } }
+    }
+
     /// The descriptor of the open blob file, for copying after ``verifyAndRewind()``.
     var fileDescriptor: Int32 { descriptor }
 
@@ -96,6 +109,15 @@ public final class BlobReader {
             descriptor = -1
         }
     }
+}
+
+/// The identity of an open blob file: equal identities mean the same file, unchanged.
+public struct BlobFileIdentity: Sendable, Hashable {
+    public var device: UInt64
+    public var inode: UInt64
+    public var size: Int64
+    /// Modification time, nanoseconds since 1970.
+    public var modified: Int64
 }
 
 extension Store {
@@ -113,7 +135,7 @@ extension Store {
             let descriptor = try openBlobFile(digest)
             let info = try FileSystem.fstat(descriptor)
             noteUse(digest)
-            return BlobReader(store: self, digest: digest, descriptor: descriptor, size: Int64(info.st_size))
+            return BlobReader(store: self, digest: digest, descriptor: descriptor, info: info)
         } catch let error as SystemError where error.errno == ENOENT {
             throw try absentBlobError(digest)
         } catch let error as SystemError where error.errno == ELOOP {

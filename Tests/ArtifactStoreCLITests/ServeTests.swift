@@ -78,7 +78,8 @@ struct ServeInstallTests {
         let problem = try #require(try JSONSerialization.jsonObject(with: page.body) as? [String: Any])
         #expect(problem["code"] as? String == "never-fetched")
         #expect(problem["status"] as? Int == 424)
-        #expect((problem["detail"] as? String)?.contains("hint:") == true)
+        #expect((problem["detail"] as? String)?.contains("Hint: install it once through serve while http://127.0.0.1:9/simple/delta/ can be reached") == true)
+        #expect(uv.stderr.components(separatedBy: "never-fetched").count == 2, "the code is said once: \(uv.stderr)")
         #expect(serve.log.contains("GET /up/simple/delta/ 424"))
         #expect(serve.log.contains("refused"))
     }
@@ -163,6 +164,16 @@ struct ServeWireTests {
         #expect(try httpGet(url, headers: ["Range: bytes=0-9", "If-Range: \"other\""]).status == 200, "a changed validator gets the whole file")
         #expect(try httpGet(url, headers: ["Range: bytes=\(big.size)-"]).status == 416)
         #expect(try upstream.requests()["/files/big-1.0-py3-none-any.whl"] == 1)
+
+        // A file changed since it was last verified is verified again before a range is served.
+        let blob = scratch.store + "/blobs/sha256/\(big.sha256.prefix(2))/\(big.sha256)"
+        chmod(blob, 0o644)
+        var altered = whole.body
+        altered[altered.count - 1] ^= 0xFF
+        try altered.write(to: URL(fileURLWithPath: blob))
+        let damaged = try httpGet(url, headers: ["Range: bytes=0-99"])
+        #expect(damaged.status == 502, "never a range of a damaged file")
+        #expect(String(decoding: damaged.body, as: UTF8.self).contains("store-blob-corrupt"))
     }
 
     @Test("50 concurrent requests for a file not yet stored make one upstream request and all get the same bytes")

@@ -70,8 +70,8 @@ extension IndexServer {
             let outcome: ServeOutcome = result.record.disposition == .archived ? .archivedFallback : (configuration.offline ? .hit : .staleFallback)
             return try fileResponse(request, result, expected: expected, outcome: outcome, fallbackReason: failure)
         } catch FetchError.unsatisfiable(let url, let reasons) {
-            throw Problem(status: Problem.unservableStatus, verdict: reasons, url: url,
-                          prefix: configuration.offline ? "\(filename) is not in the store, and the server is offline" : "the upstream failed and the store cannot answer: \(failure)")
+            throw Problem(status: Problem.unservableStatus, verdict: reasons, url: url, offline: configuration.offline,
+                          summary: configuration.offline ? "\(filename) is not in the store, and the server is offline" : "the upstream failed (\(failure)) and the store cannot answer")
         }
     }
 
@@ -197,9 +197,17 @@ extension IndexServer {
             headers[.contentLength] = "0"
             return (Response(status: .rangeNotSatisfiable, headers: headers), outcome)
         case .partial(let first, let last):
+            // A range cannot be verified on its own: the whole file is, unless this very file
+            // (same inode, size and mtime) was verified whole a moment ago; pip and uv ask for
+            // several ranges of one wheel in a row.
             do {
-                try reader.verifyAndRewind()
-                try reader.seek(to: first)
+                if recentlyVerified.wasVerified(reader.identity, digest: digest) {
+                    try reader.seekWithoutVerifying(to: first)
+                } else {
+                    try reader.verifyAndRewind()
+                    recentlyVerified.note(reader.identity, digest: digest)
+                    try reader.seek(to: first)
+                }
             } catch let error as StoreError {
                 throw Problem(error, url: nil)
             }
@@ -211,8 +219,10 @@ extension IndexServer {
             }), outcome)
         case .whole:
             let sender = BlobSender(reader: reader)
+            let (identity, recentlyVerified) = (reader.identity, self.recentlyVerified)
             return (Response(status: .ok, headers: headers, body: ResponseBody(contentLength: Int(size)) { writer in
                 try await sender.sendVerifyingAtEnd(to: &writer)
+                recentlyVerified.note(identity, digest: digest)
             }), outcome)
         }
     }

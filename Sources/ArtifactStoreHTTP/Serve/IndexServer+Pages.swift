@@ -137,8 +137,8 @@ extension IndexServer {
                 }
                 return try pageAnswer(result, outcome: outcome, fallbackReason: failure, upstreamAnswering: false)
             } catch FetchError.unsatisfiable(let url, let reasons) {
-                throw Problem(status: Problem.unservableStatus, verdict: reasons, url: url,
-                              prefix: configuration.offline ? "not in the store, and the server is offline" : "the upstream failed and the store cannot answer: \(failure)")
+                throw Problem(status: Problem.unservableStatus, verdict: reasons, url: url, offline: configuration.offline,
+                              summary: configuration.offline ? "not in the store, and the server is offline" : "the upstream failed (\(failure)) and the store cannot answer")
             } catch let error as FetchError {
                 throw Problem(status: 502, code: "upstream-unavailable", title: "the upstream failed", detail: error.description, url: url)
             }

@@ -51,6 +51,7 @@ public final class IndexServer: Sendable {
     let renderedPages = LRUCache<RenderKey, RenderedPage>(capacity: 512)
     let downloads = Downloads()
     let pageFetches = SingleFlight<String, PageAnswer>()
+    let recentlyVerified = RecentlyVerified()
     let accessLog: AccessLog
 
     /// Creates a server over `store`; call ``shutdown()`` when done.

@@ -65,15 +65,28 @@ struct Problem: Error, Sendable {
     var url: String?
     var outcome: ServeOutcome = .refused
 
-    /// A problem from a store verdict: the first reason's code and sentence, every reason listed.
-    init(status: Int, verdict reasons: [VerdictReason], url: String, prefix: String) {
+    /// A problem from a store verdict. The title is the first reason's code and what it means
+    /// here (`never-fetched: not in the store, and the server is offline`); the detail is its
+    /// sentence and a hint that names the upstream URL, then any further reasons with their codes.
+    /// uv prints both as "Server message: TITLE, DETAIL".
+    init(status: Int, verdict reasons: [VerdictReason], url: String, offline: Bool, summary: String) {
         let first = reasons.first
         self.status = status
         code = first?.code ?? "unsatisfiable"
-        title = "\(code): \(prefix)"
-        detail = reasons.map { "\($0.message) [\($0.code)]; hint: \($0.hint)" }.joined(separator: " | ")
+        title = "\(code): \(summary)"
+        var detail = first.map { "\($0.message). Hint: \(Self.hint(for: $0, url: url, offline: offline))" } ?? "the store has no answer for \(url)"
+        for other in reasons.dropFirst() { detail += ". Also [\(other.code)]: \(other.message)" }
+        self.detail = detail
         self.reasons = reasons
         self.url = url
+    }
+
+    /// The verdict's hint, said for someone who installs through `serve`.
+    static func hint(for reason: VerdictReason, url: String, offline: Bool) -> String {
+        guard case .neverFetched = reason else { return reason.hint }
+        return offline
+            ? "install it once through serve while \(url) can be reached (serve without --offline), or run `artifact-store fetch \(url)`; it is then stored for offline use"
+            : "\(url) could not be reached and nothing is stored for it; try again once it answers"
     }
 
     init(status: Int, code: String, title: String, detail: String, url: String? = nil, outcome: ServeOutcome = .refused) {
@@ -182,6 +195,24 @@ final class LRUCache<Key: Hashable & Sendable, Value: Sendable>: Sendable {
                 state.entries.removeValue(forKey: oldest)
             }
         }
+    }
+}
+
+/// Blob files verified whole in the last few minutes, by identity: a `Range` request for one of
+/// them, unchanged since (same device, inode, size, mtime), is served without hashing the whole
+/// file again (ARCHITECTURE.md §7).
+final class RecentlyVerified: Sendable {
+    /// How long a whole verification vouches for an unchanged file.
+    static let lifetime: Duration = .seconds(300)
+    private let verified = LRUCache<BlobDigest, (BlobFileIdentity, ContinuousClock.Instant)>(capacity: 4096)
+
+    func note(_ identity: BlobFileIdentity, digest: BlobDigest) {
+        verified.set(digest, (identity, .now))
+    }
+
+    func wasVerified(_ identity: BlobFileIdentity, digest: BlobDigest) -> Bool {
+        guard let (known, at) = verified[digest] else { return false }
+        return known == identity && ContinuousClock.now - at < Self.lifetime
     }
 }
 
