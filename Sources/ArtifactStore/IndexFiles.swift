@@ -1,6 +1,7 @@
 import Crypto
 import Foundation
 import GRDB
+import HTTPCaching
 import PythonPackaging
 
 /// One distribution file a recorded project page offers (a row of `index_file`).
@@ -98,52 +99,94 @@ public struct IndexedPage: Sendable, Hashable {
     }
 }
 
+/// A project page read and parsed before the write transaction that records it, so that no
+/// unbounded work (reading, hashing, parsing a page of many megabytes) ever holds the store's write
+/// lock (ARCHITECTURE.md §4, I8).
+struct PreparedPage: Sendable {
+    /// One distribution file, as its `index_file` row.
+    struct File: Sendable {
+        var filename: String, url: String, sha256: String?, requiresPython: String?
+        var yanked: Bool, yankedReason: String?, kind: IndexedFile.Kind, version: String?, tags: String?
+        var coreMetadata: Bool, coreMetadataSHA256: String?, size: Int?
+    }
+
+    enum Outcome: Sendable {
+        case parsed(project: String, fingerprint: String, files: [File])
+        /// Why the page is not indexed (a note for the URL's history).
+        case notParsed(String)
+    }
+
+    /// The body the outcome was read from.
+    var digest: BlobDigest
+    var outcome: Outcome
+}
+
 extension Store {
-    /// Pages larger than this are not parsed into `index_file` (the response is still recorded).
-    static let maximumIndexedPageSize: Int64 = 256 << 20
+    /// Pages larger than this are not parsed into `index_file` (the response is still recorded,
+    /// and its history says why).
+    static let maximumIndexedPageSize: Int64 = 64 << 20
+
+    /// Reads and parses what may be a project page, outside any transaction: nil for anything
+    /// that is not a complete 200 page body (a wheel, a download, an error, no body).
+    func preparePage(url: String, response: HTTPResponseHead, body: StoredBlob?) -> PreparedPage? {
+        guard response.status == 200, let body, !DistributionFilename.isDownload(url: url),
+              let contentType = response.headers.combinedValue(for: "Content-Type"),
+              (try? IndexPageContentType(parsing: contentType)) != nil
+        else { return nil }
+        guard body.size <= Self.maximumIndexedPageSize else {
+            return PreparedPage(digest: body.digest, outcome: .notParsed("page not parsed: larger than \(Self.maximumIndexedPageSize >> 20) MiB"))
+        }
+        let bytes: [UInt8]
+        do {
+            bytes = try read(body.digest)  // verified; a mismatch quarantines the blob
+        } catch {
+            return PreparedPage(digest: body.digest, outcome: .notParsed("page not parsed: its body could not be read back verified"))
+        }
+        let page: ProjectPage
+        do {
+            page = try ProjectPage.parse(body: bytes, contentType: contentType, url: url)
+        } catch {
+            return PreparedPage(digest: body.digest, outcome: .notParsed("page not parsed: \(error.code)"))
+        }
+        let project = ProjectName.normalize(page.name ?? Self.projectSegment(url))
+        let files: [PreparedPage.File] = page.files.compactMap { file in
+            guard let (kind, version, tags) = Self.classify(file.filename, project: project) else { return nil }
+            return PreparedPage.File(
+                filename: file.filename, url: file.url,
+                sha256: file.hashes["sha256"].map { $0.lowercased() }.flatMap { Self.isSHA256Hex($0) ? $0 : nil },
+                requiresPython: file.requiresPython.flatMap { $0.isEmpty ? nil : $0 }, yanked: file.yanked, yankedReason: file.yankedReason,
+                kind: kind, version: version, tags: tags, coreMetadata: file.coreMetadata.available,
+                coreMetadataSHA256: file.coreMetadata.hashes["sha256"].map { $0.lowercased() }, size: file.size)
+        }
+        return PreparedPage(digest: body.digest, outcome: .parsed(project: project, fingerprint: Self.contentFingerprint(page), files: files))
+    }
 
     /// Keeps the derived index tables in step with a response row that was just written, inside
     /// the same write transaction: a project page's files (`index_file`, replaced only when the
-    /// parsed file set changed) and wheel URLs (`wheel_response`).
+    /// parsed file set changed) and wheel URLs (`wheel_response`). The page was parsed before
+    /// the transaction (``preparePage(url:response:body:)``); here only rows are written.
     ///
     /// - Returns: a note for the URL's history (`page parsed: 12 files`, `page unchanged: same 12
     ///   files`), or nil when the response is not a project page.
-    func indexRecordedResponse(_ record: ResponseRecord, _ db: Database) throws -> String? {
+    func indexRecordedResponse(_ record: ResponseRecord, prepared: PreparedPage?, _ db: Database) throws -> String? {
         let lastSegment = Self.lastPathSegment(record.url)
         if let wheel = try? WheelFilename(urlSegment: lastSegment) {
             try db.cachedStatement(sql: "INSERT OR REPLACE INTO wheel_response (response_id, project) VALUES (?, ?)")
                 .execute(arguments: [record.id, wheel.name])
             return nil
         }
-        guard !DistributionFilename.isDownload(url: record.url) else { return nil }
         guard record.status == 200, record.disposition != .refused, let digest = record.bodyDigest,
-              let contentType = record.responseHeaders.combinedValue(for: "Content-Type"),
-              (try? IndexPageContentType(parsing: contentType)) != nil
+              let prepared, prepared.digest == digest
         else {
             // No page body any more (refused now, an error status): what it listed is gone too.
             try dropIndexedPage(record.id, db)
             return nil
         }
-        guard let size = record.bodySize, size <= Self.maximumIndexedPageSize else {
+        guard case .parsed(let project, let fingerprint, let files) = prepared.outcome else {
             try dropIndexedPage(record.id, db)
-            return "page not parsed: larger than \(Self.maximumIndexedPageSize >> 20) MiB"
+            if case .notParsed(let note) = prepared.outcome { return note }
+            return nil
         }
-        let body: [UInt8]
-        do {
-            body = try Self.readVerified(layout.blobPath(digest), digest: digest)
-        } catch {
-            try dropIndexedPage(record.id, db)
-            return "page not parsed: its body could not be read back verified"
-        }
-        let page: ProjectPage
-        do {
-            page = try ProjectPage.parse(body: body, contentType: contentType, url: record.url)
-        } catch {
-            try dropIndexedPage(record.id, db)
-            return "page not parsed: \(error.code)"
-        }
-        let project = ProjectName.normalize(page.name ?? Self.projectSegment(record.url))
-        let fingerprint = Self.contentFingerprint(page)
         let now = record.responseTime
         if let previous = try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM index_page WHERE response_id = ?"), arguments: [record.id])
             .map(IndexedPage.init(row:)), previous.contentFingerprint == fingerprint, previous.project == project {
@@ -157,25 +200,19 @@ extension Store {
                 yanked, yanked_reason, kind, version, tags, core_metadata, core_metadata_sha256, size)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             """)
-        var count = 0
-        for file in page.files {
-            guard let (kind, version, tags) = Self.classify(file.filename, project: project) else { continue }
-            let sha256 = file.hashes["sha256"].map { $0.lowercased() }.flatMap { Self.isSHA256Hex($0) ? $0 : nil }
-            let metadataHash = file.coreMetadata.hashes["sha256"].map { $0.lowercased() }
+        for (position, file) in files.enumerated() {
             try insert.execute(arguments: [
-                record.id, project, count, file.filename, file.url, sha256,
-                file.requiresPython.flatMap { $0.isEmpty ? nil : $0 }, file.yanked, file.yankedReason, kind.rawValue,
-                version, tags, file.coreMetadata.available, metadataHash, file.size,
+                record.id, project, position, file.filename, file.url, file.sha256, file.requiresPython, file.yanked, file.yankedReason,
+                file.kind.rawValue, file.version, file.tags, file.coreMetadata, file.coreMetadataSHA256, file.size,
             ])
-            count += 1
         }
         // A page without distribution files (an error page, another project's) needs no row.
-        guard count > 0 else { return "page parsed: 0 files" }
+        guard !files.isEmpty else { return "page parsed: 0 files" }
         try db.cachedStatement(sql: """
             INSERT INTO index_page (response_id, project, body_digest, content_fingerprint, file_count, parsed_at, changed_at)
             VALUES (?, ?, ?, ?, ?, ?, ?)
-            """).execute(arguments: [record.id, project, digest.hex, fingerprint, count, now, now])
-        return "page parsed: \(count) files"
+            """).execute(arguments: [record.id, project, digest.hex, fingerprint, files.count, now, now])
+        return "page parsed: \(files.count) files"
     }
 
     private func dropIndexedPage(_ responseID: Int64, _ db: Database) throws {
@@ -206,16 +243,6 @@ extension Store {
     }
 
     // MARK: - Helpers
-
-    /// Reads a whole file and checks it hashes to `digest`.
-    static func readVerified(_ path: String, digest: BlobDigest) throws -> [UInt8] {
-        let data = try Data(contentsOf: URL(fileURLWithPath: path), options: .uncached)
-        let bytes = [UInt8](data)
-        guard BlobDigest(rawBytes: SHA256.hash(data: bytes)) == digest else {
-            throw StoreError(.blobCorrupt, "blob \(digest.hex) does not hash to its name")
-        }
-        return bytes
-    }
 
     /// Wheel or sdist, version, tags; nil for anything else (an `.exe`, an `.egg`, a link to
     /// another page). The classification itself is PythonPackaging's ``DistributionFilename``.

@@ -89,14 +89,16 @@ extension Store {
     @discardableResult
     public func record(batch: [RecordedExchange]) throws -> [ResponseRecord] {
         let normalized = try batch.map { try RecordedURL.normalize($0.request.url) }
+        // Pages are read and parsed first, outside the write lock.
+        let prepared = zip(batch, normalized).map { exchange, url in preparePage(url: url, response: exchange.response, body: exchange.body) }
         return try writeTransaction { db in
-            try zip(batch, normalized).map { exchange, url in
-                try record(exchange, url: url, db)
+            try batch.indices.map { index in
+                try record(batch[index], url: normalized[index], prepared: prepared[index], db)
             }
         }
     }
 
-    private func record(_ exchange: RecordedExchange, url: String, _ db: Database) throws -> ResponseRecord {
+    private func record(_ exchange: RecordedExchange, url: String, prepared: PreparedPage?, _ db: Database) throws -> ResponseRecord {
         let response = exchange.response, body = exchange.body
         let sent = Self.seconds(exchange.requestTime), received = Self.seconds(exchange.responseTime)
         let request = HTTPRequestHead(method: exchange.request.method, url: url, headers: HeaderBlock.protectingCredentials(exchange.request.headers, key: secretKey))
@@ -147,7 +149,7 @@ extension Store {
         }
         let outcome = Observation.Outcome(rawValue: disposition.rawValue)!
         let recorded = ResponseRecord(row: row)
-        let indexNote = try indexRecordedResponse(recorded, db)  // IndexFiles.swift: index_file, wheel_response
+        let indexNote = try indexRecordedResponse(recorded, prepared: prepared, db)  // IndexFiles.swift: index_file, wheel_response
         try observe(url: url, at: received, outcome: outcome, status: response.status,
                     detail: (storability.refusalReasons.map(\.code) + [indexNote].compactMap { $0 }).joined(separator: ","), db)
         return recorded

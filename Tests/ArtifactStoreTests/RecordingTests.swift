@@ -1,6 +1,7 @@
 import ArtifactStore
 import Foundation
 import HTTPCaching
+import Synchronization
 import Testing
 
 /// Requests and responses shaped like the ones the real indexes send (facts observed on the public indexes: PyPI, download.pytorch.org).
@@ -125,6 +126,40 @@ struct RecordingTests {
                                               requestTime: Fixtures.seen, responseTime: Fixtures.seen, archivingRefused: true)
         #expect(record.disposition == .archived)
         #expect(try fixture.verdict(Fixtures.get(Fixtures.torchPage), .archive).isSatisfiable)
+    }
+
+    @Test("recording a large page parses it outside the write lock: another writer with a short busy timeout is never refused")
+    func largePageDoesNotHoldTheWriteLock() async throws {
+        let fixture = try TestStore()
+        // Many megabytes to parse, few rows to write: what holds the lock is then the parse, if
+        // it happens inside.
+        var html = "<html><body>\n"
+        for index in 0..<60_000 {
+            html += "<a href=\"/f/torch-\(index).0.installer.exe#sha256=\(String(repeating: "a", count: 64))\" data-requires-python=\"&gt;=3.8\">torch-\(index).0.exe</a><br/>\n"
+        }
+        for index in 0..<10 {
+            html += "<a href=\"/f/torch-\(index).0-cp311-cp311-linux_x86_64.whl\">torch-\(index).0-cp311-cp311-linux_x86_64.whl</a>\n"
+        }
+        let body = try fixture.store.put(bytes: Array(html.utf8))
+        var impatient = Store.Options()
+        impatient.busyTimeout = 1
+        let other = try Store.open(at: fixture.root, options: impatient)
+        let done = Mutex(false)
+        let recording = Task.detached {
+            defer { done.withLock { $0 = true } }
+            return try fixture.store.record(
+                request: Fixtures.get(Fixtures.torchPage), response: Fixtures.response(200, ["Content-Type": "text/html", "Cache-Control": "max-age=600"]),
+                body: body, requestTime: Fixtures.seen, responseTime: Fixtures.seen)
+        }
+        var puts = 0
+        while !done.withLock({ $0 }) {
+            _ = try other.put(bytes: Array("concurrent \(puts)".utf8))
+            puts += 1
+        }
+        let record = try await recording.value
+        #expect(record.disposition == .stored)
+        #expect(try fixture.store.indexedFiles(forPage: Fixtures.torchPage).count == 10)
+        #expect(puts > 1, "the other writer kept writing while the page was parsed")
     }
 
     @Test("without an archive policy the plan is to discard a refused body")
