@@ -75,6 +75,10 @@ extension Store {
             guard !picked.filename.contains("/"), !picked.filename.hasPrefix(".") else {
                 throw StoreError(.invalidInput, "refusing to export a file named \"\(picked.filename)\"")
             }
+            if let clash = files.first(where: { $0.filename == picked.filename && $0.digest != picked.digest }) {
+                // One name, two contents: writing both would leave one file under a hash it does not have.
+                throw StoreError(.invalidInput, "two different files are both named \(picked.filename) (for \(clash.requirement): sha256 \(clash.digest.hex.prefix(12))…, for \(verdict.requirement.text): \(picked.digest.hex.prefix(12))…); nothing was written for the second. Export them into separate directories")
+            }
             let folder = layout == .simple ? root + "/" + project : root
             try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
             let destination = folder + "/" + picked.filename

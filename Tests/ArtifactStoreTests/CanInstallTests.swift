@@ -353,6 +353,26 @@ struct CanInstallTests {
         #expect(project.contains("#sha256=\(cpuWheel.sha256)"))
     }
 
+    @Test("two different files with one name are never exported over each other")
+    func exportRefusesSameNameDifferentContent() throws {
+        let f = try CanInstallFixture()
+        let other = "https://mirror.example.com/whl/cpu"
+        let twin = FakeWheel("torch-2.0.1+cpu-cp311-cp311-linux_x86_64.whl")
+        var different = twin
+        different.bytes = Array("another build of the same name".utf8)
+        try f.recordPage(torchPage, [twin])
+        try f.recordPage(other + "/torch/", [different])
+        _ = try f.store.put(bytes: twin.bytes)
+        _ = try f.store.put(bytes: different.bytes)
+        let first = try f.canInstall("torch==2.0.1")
+        let second = try f.canInstall("torch==2.0.1", indexes: [other])
+        #expect(first.isSatisfiable && second.isSatisfiable)
+        let directory = f.fixture.directory.url.appending(path: "out")
+        #expect(throws: StoreError.self) { try f.store.export([first, second], to: directory, layout: .findLinks) }
+        let written = directory.path(percentEncoded: false) + "/" + twin.filename
+        #expect(try [UInt8](Data(contentsOf: URL(fileURLWithPath: written))) == twin.bytes, "the first file stays as it was")
+    }
+
     @Test("a corrupt blob is caught on the way out and never exported")
     func corruptBlobNotExported() throws {
         let f = try CanInstallFixture()
