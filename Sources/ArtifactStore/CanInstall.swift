@@ -134,7 +134,8 @@ extension Store {
         if let best = evaluation.best {
             outcome.best = InstallCandidate(
                 filename: best.file.filename, url: best.file.url, version: best.version.description, kind: .wheel,
-                sha256: best.file.sha256, tag: best.tag?.description, index: base, pageURL: pageURL, yanked: best.file.yanked, stored: nil)
+                sha256: best.file.sha256, unusableHash: best.file.unusableHash, tag: best.tag?.description, index: base, pageURL: pageURL,
+                yanked: best.file.yanked, stored: nil)
         }
         return outcome
     }
@@ -164,15 +165,8 @@ extension Store {
         let body = try self.read(digest)
         guard let page = try? ProjectPage.parse(body: body, contentType: record.responseHeaders.combinedValue(for: "Content-Type"), url: record.url) else { return ([], [], 0) }
         let project = ProjectName.normalize(page.name ?? Self.projectSegment(record.url))
-        let files: [IndexedFile] = page.files.enumerated().compactMap { position, file in
-            guard let (kind, version, tags) = Self.classify(file.filename, project: project) else { return nil }
-            return IndexedFile(
-                pageResponseID: record.id, project: project, position: position, filename: file.filename, url: file.url,
-                sha256: file.hashes["sha256"].map { $0.lowercased() }.flatMap { Self.isSHA256Hex($0) ? $0 : nil },
-                requiresPython: file.requiresPython.flatMap { $0.isEmpty ? nil : $0 }, yanked: file.yanked,
-                yankedReason: file.yankedReason, kind: kind, version: version,
-                tags: tags.map { $0.split(separator: " ").map(String.init) } ?? [], coreMetadata: file.coreMetadata.available,
-                coreMetadataSHA256: file.coreMetadata.hashes["sha256"], size: file.size.map(Int64.init))
+        let files: [IndexedFile] = page.files.compactMap { PreparedPage.File($0, project: project) }.enumerated().map { position, file in
+            IndexedFile(pageResponseID: record.id, project: project, position: position, file)
         }
         return (files, Self.distinct(files.compactMap(\.version)), files.count)
     }
@@ -332,6 +326,10 @@ extension Store {
             let urlVerdict = try self.verdict(for: HTTPRequestHead(method: "GET", url: fileURL, headers: HeaderFields()), policy: policy, at: time)
             return (nil, [.fileNotStored(url: fileURL, sha256: expected, urlReasons: urlVerdict.unsatisfiedReasons)], notes)
         }
+        // A hash the store cannot check binds all the same: the file is unverifiable.
+        if let unusable = candidate.unusableHash {
+            return (nil, [.hashUnverifiable(url: fileURL, hash: unusable)], notes)
+        }
         // No hash on the page: only the response for the URL can stand for the file.
         notes.append("the page gives no sha256 for \(candidate.filename): the file is trusted by its URL")
         switch try self.verdict(for: HTTPRequestHead(method: "GET", url: fileURL, headers: HeaderFields()), policy: policy, at: time) {
@@ -370,7 +368,7 @@ extension Store {
     public func storedWheels(for requirement: InstallRequirement, environment: TargetEnvironment) throws -> [StoredWheel] {
         struct Found {
             var filename: String; var digest: String; var size: Int64; var source: String; var requiresPython: String?
-            var listedHashes: [String] = []; var yanked = false
+            var listedHashes: [String] = []; var yanked = false; var unusableHash: String?
         }
         let found: [Found] = try read { db in
             var result: [Found] = []
@@ -387,10 +385,12 @@ extension Store {
                 // The way out obeys the rules of the way in: what the pages say of this filename
                 // (Requires-Python, yanked) holds for the stored copy too.
                 let listing = try Row.fetchOne(db, sql: """
-                    SELECT max(yanked) AS yanked, max(requires_python) AS requires_python FROM index_file WHERE project = ? AND filename = ?
+                    SELECT max(yanked) AS yanked, max(requires_python) AS requires_python, max(unusable_hash) AS unusable_hash
+                    FROM index_file WHERE project = ? AND filename = ?
                     """, arguments: [requirement.project, filename])
                 result.append(Found(filename: filename, digest: row["body_digest"], size: row["size"], source: url,
-                                    requiresPython: listing?["requires_python"], listedHashes: listed, yanked: (listing?["yanked"] as Bool?) ?? false))
+                                    requiresPython: listing?["requires_python"], listedHashes: listed, yanked: (listing?["yanked"] as Bool?) ?? false,
+                                    unusableHash: listed.isEmpty ? listing?["unusable_hash"] : nil))
             }
             for row in try Row.fetchAll(db, sql: """
                 SELECT f.filename, f.sha256, f.requires_python, f.yanked, b.size, r.url AS page_url FROM index_file f
@@ -424,6 +424,9 @@ extension Store {
             }
             if !pythonOK { whyNot.append("requires Python \(item.requiresPython ?? "")") }
             if item.yanked && !requirement.isPinned { whyNot.append("yanked (only a pin with == or === selects a yanked file)") }
+            if let unusable = item.unusableHash {
+                whyNot.append("a page gives \(unusable.prefix(40)) for \(wheel.filename), which the store cannot check: it cannot be verified")
+            }
             if !item.listedHashes.isEmpty && !item.listedHashes.contains(item.digest) {
                 whyNot.append("its SHA-256 \(item.digest.prefix(12))… is not the sha256 a project page lists for \(wheel.filename): it is not that file")
             }

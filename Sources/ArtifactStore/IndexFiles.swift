@@ -23,6 +23,9 @@ public struct IndexedFile: Sendable, Hashable {
     public var url: String
     /// Lowercase hex SHA-256 the page gives for the file, if any.
     public var sha256: String?
+    /// A hash the page gives that the store cannot check (`sha256=<malformed>`, `md5=…`): the
+    /// file is then unverifiable, never trusted by its URL.
+    public var unusableHash: String?
     public var requiresPython: String?
     public var yanked: Bool
     public var yankedReason: String?
@@ -37,24 +40,24 @@ public struct IndexedFile: Sendable, Hashable {
     /// PEP 700 size, when the page gives it.
     public var size: Int64?
 
-    init(pageResponseID: Int64, project: String, position: Int, filename: String, url: String, sha256: String?,
-         requiresPython: String?, yanked: Bool, yankedReason: String?, kind: Kind, version: String?, tags: [String],
-         coreMetadata: Bool, coreMetadataSHA256: String?, size: Int64?) {
+    /// A file of a page parsed now (not from `index_file`).
+    init(pageResponseID: Int64, project: String, position: Int, _ file: PreparedPage.File) {
         self.pageResponseID = pageResponseID
         self.project = project
         self.position = position
-        self.filename = filename
-        self.url = url
-        self.sha256 = sha256
-        self.requiresPython = requiresPython
-        self.yanked = yanked
-        self.yankedReason = yankedReason
-        self.kind = kind
-        self.version = version
-        self.tags = tags
-        self.coreMetadata = coreMetadata
-        self.coreMetadataSHA256 = coreMetadataSHA256
-        self.size = size
+        filename = file.filename
+        url = file.url
+        sha256 = file.sha256
+        unusableHash = file.unusableHash
+        requiresPython = file.requiresPython
+        yanked = file.yanked
+        yankedReason = file.yankedReason
+        kind = file.kind
+        version = file.version
+        tags = file.tags.map { $0.split(separator: " ").map(String.init) } ?? []
+        coreMetadata = file.coreMetadata
+        coreMetadataSHA256 = file.coreMetadataSHA256
+        size = file.size.map(Int64.init)
     }
 
     init(row: Row) {
@@ -64,6 +67,7 @@ public struct IndexedFile: Sendable, Hashable {
         filename = row["filename"]
         url = row["url"]
         sha256 = row["sha256"]
+        unusableHash = row["unusable_hash"]
         requiresPython = row["requires_python"]
         yanked = row["yanked"]
         yankedReason = row["yanked_reason"]
@@ -105,9 +109,36 @@ public struct IndexedPage: Sendable, Hashable {
 struct PreparedPage: Sendable {
     /// One distribution file, as its `index_file` row.
     struct File: Sendable {
-        var filename: String, url: String, sha256: String?, requiresPython: String?
+        var filename: String, url: String, sha256: String?, unusableHash: String?, requiresPython: String?
         var yanked: Bool, yankedReason: String?, kind: IndexedFile.Kind, version: String?, tags: String?
         var coreMetadata: Bool, coreMetadataSHA256: String?, size: Int?
+
+        /// The row of a distribution file on a page of `project`; nil for anything else.
+        init?(_ file: ProjectFile, project: String) {
+            guard let (kind, version, tags) = Store.classify(file.filename, project: project) else { return nil }
+            let (sha256, unusable) = Store.bindingHash(file.hashes)
+            self.init(filename: file.filename, url: file.url, sha256: sha256, unusableHash: unusable,
+                      requiresPython: file.requiresPython.flatMap { $0.isEmpty ? nil : $0 }, yanked: file.yanked, yankedReason: file.yankedReason,
+                      kind: kind, version: version, tags: tags, coreMetadata: file.coreMetadata.available,
+                      coreMetadataSHA256: file.coreMetadata.hashes["sha256"].map { $0.lowercased() }, size: file.size)
+        }
+
+        init(filename: String, url: String, sha256: String?, unusableHash: String?, requiresPython: String?, yanked: Bool, yankedReason: String?,
+             kind: IndexedFile.Kind, version: String?, tags: String?, coreMetadata: Bool, coreMetadataSHA256: String?, size: Int?) {
+            self.filename = filename
+            self.url = url
+            self.sha256 = sha256
+            self.unusableHash = unusableHash
+            self.requiresPython = requiresPython
+            self.yanked = yanked
+            self.yankedReason = yankedReason
+            self.kind = kind
+            self.version = version
+            self.tags = tags
+            self.coreMetadata = coreMetadata
+            self.coreMetadataSHA256 = coreMetadataSHA256
+            self.size = size
+        }
     }
 
     enum Outcome: Sendable {
@@ -149,15 +180,7 @@ extension Store {
             return PreparedPage(digest: body.digest, outcome: .notParsed("page not parsed: \(error.code)"))
         }
         let project = ProjectName.normalize(page.name ?? Self.projectSegment(url))
-        let files: [PreparedPage.File] = page.files.compactMap { file in
-            guard let (kind, version, tags) = Self.classify(file.filename, project: project) else { return nil }
-            return PreparedPage.File(
-                filename: file.filename, url: file.url,
-                sha256: file.hashes["sha256"].map { $0.lowercased() }.flatMap { Self.isSHA256Hex($0) ? $0 : nil },
-                requiresPython: file.requiresPython.flatMap { $0.isEmpty ? nil : $0 }, yanked: file.yanked, yankedReason: file.yankedReason,
-                kind: kind, version: version, tags: tags, coreMetadata: file.coreMetadata.available,
-                coreMetadataSHA256: file.coreMetadata.hashes["sha256"].map { $0.lowercased() }, size: file.size)
-        }
+        let files = page.files.compactMap { PreparedPage.File($0, project: project) }
         return PreparedPage(digest: body.digest, outcome: .parsed(project: project, fingerprint: Self.contentFingerprint(page), files: files))
     }
 
@@ -196,14 +219,14 @@ extension Store {
         }
         try dropIndexedPage(record.id, db)
         let insert = try db.cachedStatement(sql: """
-            INSERT INTO index_file (page_response_id, project, position, filename, url, sha256, requires_python,
+            INSERT INTO index_file (page_response_id, project, position, filename, url, sha256, unusable_hash, requires_python,
                 yanked, yanked_reason, kind, version, tags, core_metadata, core_metadata_sha256, size)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             """)
         for (position, file) in files.enumerated() {
             try insert.execute(arguments: [
-                record.id, project, position, file.filename, file.url, file.sha256, file.requiresPython, file.yanked, file.yankedReason,
-                file.kind.rawValue, file.version, file.tags, file.coreMetadata, file.coreMetadataSHA256, file.size,
+                record.id, project, position, file.filename, file.url, file.sha256, file.unusableHash, file.requiresPython, file.yanked,
+                file.yankedReason, file.kind.rawValue, file.version, file.tags, file.coreMetadata, file.coreMetadataSHA256, file.size,
             ])
         }
         // A page without distribution files (an error page, another project's) needs no row.
@@ -250,6 +273,17 @@ extension Store {
         guard let file = DistributionFilename(filename, project: project) else { return nil }
         let tags = file.wheel.map { $0.sortedTags.map(\.description).joined(separator: " ") }
         return (file.kind == .wheel ? .wheel : .sdist, file.version?.description, tags)
+    }
+
+    /// The hash that binds a file: a page's sha256 (any case), or what the page gave that the
+    /// store cannot check: a malformed sha256, or only another algorithm (pip's md5, sha512…).
+    static func bindingHash(_ hashes: [String: String]) -> (sha256: String?, unusable: String?) {
+        if let value = hashes["sha256"] {
+            let lowered = value.lowercased()
+            return isSHA256Hex(lowered) ? (lowered, nil) : (nil, "sha256=" + value)
+        }
+        if let (algorithm, value) = hashes.sorted(by: { $0.key < $1.key }).first { return (nil, algorithm + "=" + value) }
+        return (nil, nil)
     }
 
     static func isSHA256Hex(_ text: String) -> Bool {

@@ -75,6 +75,8 @@ public struct InstallCandidate: Sendable, Hashable {
     public var kind: IndexedFile.Kind
     /// The SHA-256 the page gives, if any.
     public var sha256: String?
+    /// A hash the page gives that the store cannot check (see ``IndexedFile/unusableHash``).
+    public var unusableHash: String?
     /// The best supported tag of the wheel.
     public var tag: String?
     /// The index (base URL) and the project page it came from.
@@ -126,6 +128,9 @@ public enum InstallReason: Sendable, Hashable {
     case fileNotStored(url: String, sha256: String?, urlReasons: [VerdictReason])
     /// A body is stored for the file's URL but its SHA-256 is not the page's.
     case hashMismatch(url: String, expected: String, actual: String)
+    /// The page gives a hash the store cannot check (malformed, or not sha256): the file cannot
+    /// be verified, and is never trusted by its URL instead.
+    case hashUnverifiable(url: String, hash: String)
     /// The stored blob failed verification (quarantined) or its file is gone.
     case fileUnreadable(url: String, digest: BlobDigest, message: String)
 
@@ -142,6 +147,7 @@ public enum InstallReason: Sendable, Hashable {
         case .needsBuild: "needs-build"
         case .fileNotStored: "file-not-stored"
         case .hashMismatch: "hash-mismatch"
+        case .hashUnverifiable: "hash-unverifiable"
         case .fileUnreadable: "file-unreadable"
         }
     }
@@ -180,6 +186,8 @@ public enum InstallReason: Sendable, Hashable {
             return "the body stored for \(url) hashes to \(actual), but the page says sha256=\(expected): it is not the file the page lists and will not be used or exported"
         case .fileUnreadable(let url, _, let message):
             return "the stored file for \(url) cannot be used: \(message)"
+        case .hashUnverifiable(let url, let hash):
+            return "the page gives \(hash.prefix(80)) for \(url), which the store cannot check (it verifies sha256 only): the file cannot be verified, so it is not used"
         }
     }
 
@@ -209,6 +217,8 @@ public enum InstallReason: Sendable, Hashable {
             return "fetch the file again while online (artifact-store fetch \(url)); if the index changed the file, the page is out of date too"
         case .fileUnreadable(let url, _, _):
             return "fetch it again while online (artifact-store fetch \(url)), or put the original file again"
+        case .hashUnverifiable:
+            return "ask the index to publish sha256 hashes (PEP 503 recommends them); a file without a trustworthy hash cannot be answered for offline"
         }
     }
 

@@ -353,6 +353,31 @@ struct CanInstallTests {
         #expect(project.contains("#sha256=\(cpuWheel.sha256)"))
     }
 
+    @Test("a hash that is present binds: malformed or of another algorithm, the file is unverifiable, never trusted by its URL", arguments: [
+        "sha256=XYZ", "sha256=" + String(repeating: "a", count: 63), "md5=0123456789abcdef0123456789abcdef",
+    ])
+    func unusableHashesBind(fragment: String) throws {
+        let f = try CanInstallFixture()
+        let page = try f.store.put(bytes: Array(#"<a href="/whl/cpu/torch-2.0.1%2Bcpu-cp311-cp311-linux_x86_64.whl#\#(fragment)">t</a>"#.utf8))
+        try f.store.record(request: Fixtures.get(torchPage), response: Fixtures.response(200, ["Cache-Control": "max-age=600", "Content-Type": "text/html"]),
+                           body: page, requestTime: Fixtures.seen, responseTime: Fixtures.seen)
+        try f.recordWheel(Fixtures.torchWheel, bytes: cpuWheel.bytes)
+        let verdict = try f.canInstall("torch==2.0.1")
+        #expect(!verdict.isSatisfiable)
+        #expect(verdict.reasons.map(\.code) == ["hash-unverifiable"])
+        #expect(!verdict.notes.contains { $0.contains("trusted by its URL") })
+        let result = try f.store.export([verdict], to: f.fixture.directory.url.appending(path: "out"), layout: .findLinks)
+        #expect(result.files.isEmpty)
+    }
+
+    @Test("a hash in upper case is the same hash")
+    func upperCaseHash() throws {
+        let f = try CanInstallFixture()
+        try f.recordPage(torchPage, [FakeWheel(cpuWheel.filename, listedSHA256: cpuWheel.sha256.uppercased())])
+        _ = try f.store.put(bytes: cpuWheel.bytes)
+        #expect(try f.canInstall("torch==2.0.1").isSatisfiable)
+    }
+
     @Test("two different files with one name are never exported over each other")
     func exportRefusesSameNameDifferentContent() throws {
         let f = try CanInstallFixture()

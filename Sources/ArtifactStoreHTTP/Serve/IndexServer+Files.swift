@@ -92,7 +92,13 @@ extension IndexServer {
     /// The SHA-256 a page announced, binding when present: a malformed one makes the file
     /// unservable rather than trusted by its URL.
     static func expectedDigest(_ hashes: [String: String], url: String) throws -> BlobDigest? {
-        guard let value = hashes["sha256"] else { return nil }
+        guard let value = hashes["sha256"] else {
+            if let (algorithm, _) = hashes.sorted(by: { $0.key < $1.key }).first {
+                throw Problem(status: 502, code: "hash-unverifiable", title: "the page gives only a \(algorithm) hash",
+                              detail: "the index page gives only \(algorithm) for \(url); the store checks sha256, and a hash that is present binds, so the file is not served unverified. Ask the index to publish sha256 hashes", url: url)
+            }
+            return nil
+        }
         guard let digest = try? BlobDigest(validating: value.lowercased()) else {
             throw Problem(status: 502, code: "hash-unusable", title: "the page gives a malformed sha256",
                           detail: "the index page gives sha256 \"\(Problem.reasonPhrase(value))\" for \(url), which is not 64 hex digits; the file cannot be verified, so it is not served", url: url)
