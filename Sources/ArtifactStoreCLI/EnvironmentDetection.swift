@@ -31,6 +31,11 @@ struct EnvironmentOptions: ParsableArguments {
         guard parts.count >= 2, parts.count <= 3, parts.allSatisfy({ $0 != nil && $0! >= 0 }) else {
             throw ValidationError("--python takes a version like 3.11 or 3.11.7, got \"\(python)\"")
         }
+        // Tags are expanded for every minor version up to this one (cp3X-abi3, py3X): bound it,
+        // so that a typo cannot ask for a million of them.
+        guard (2...3).contains(parts[0]!), parts[1]! <= 99, (parts.count < 3 || parts[2]! <= 999) else {
+            throw ValidationError("--python \(python) is not a Python version this tool can target: give 2.x or 3.x with a minor version up to 99, e.g. --python 3.11")
+        }
         let version = parts.map { $0! }
         let nodot = "\(version[0])\(version[1])"
         let platforms = platform.flatMap(Platforms.expand).reduce(into: [String]()) { if !$0.contains($1) { $0.append($1) } }

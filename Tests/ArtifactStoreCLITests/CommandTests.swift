@@ -215,3 +215,16 @@ struct PutPinTests {
         #expect(try run(["cat", looseDigest], store: scratch.store).status == 1)
     }
 }
+
+@Suite("Numbers a user types are bounded")
+struct BoundedInputTests {
+    @Test("an absurd --python is refused at once, naming the flag", arguments: ["3.1000000", "4.0", "3.11.100000", "300.1"])
+    func absurdPython(_ version: String) throws {
+        let scratch = try Scratch()
+        let started = Date()
+        let result = try run(["can-install", "torch", "--index", "https://example.org/simple", "--python", version, "--platform", "manylinux_2_28_x86_64"], store: scratch.store)
+        #expect(result.status == 64)
+        #expect(result.stderr.contains("--python"), "\(result.stderr)")
+        #expect(Date().timeIntervalSince(started) < 5)
+    }
+}
