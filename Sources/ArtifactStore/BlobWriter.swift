@@ -174,47 +174,76 @@ extension Store {
         // content? One of the right size but the wrong bytes is damage that putting the original
         // again must repair, not confirm.
         let verified = Self.verifiedIdentity(of: path, digest: digest, size: size)
-        return try writeTransaction { db in
-            let row = try Row.fetchOne(db, sql: "SELECT quarantined_at FROM blob WHERE digest = ?", arguments: [digest.hex])
-            // An existing file that is not the very file just verified (truncated, altered,
-            // replaced meanwhile) is replaced.
-            let existing = try FileSystem.lstat(path)
-            var intact = false
-            if let existing, let verified {
-                intact = FileSystem.isRegularFile(existing) && Int64(existing.st_size) == size
-                    && verified == (UInt64(existing.st_dev), UInt64(existing.st_ino))
+        // Set once the file is renamed into place and its row written: if the commit itself then
+        // fails (a full disk), the file must not stay behind as an orphan.
+        var published: (UInt64, UInt64)?
+        do {
+            return try writeTransaction { db in
+                let stored = try publishInTransaction(temporaryPath: temporaryPath, digest: digest, size: size, verified: verified, now: now, db)
+                if !stored.alreadyStored, let info = try FileSystem.lstat(path) { published = (UInt64(info.st_dev), UInt64(info.st_ino)) }
+                return stored
             }
-            if let existing, !intact, FileSystem.isRegularFile(existing), Int64(existing.st_size) == size {
-                options.logger.warning("a put replaced a blob file whose content did not match its name", metadata: ["digest": "\(digest.hex)"])
-            }
-            if let row, row["quarantined_at"] as Int64? == nil, intact {
-                try? FileSystem.unlink(temporaryPath)
-                try db.execute(sql: "UPDATE blob SET last_used_at = ? WHERE digest = ?", arguments: [now, digest.hex])
-                return StoredBlob(digest: digest, size: size, alreadyStored: true)
-            }
-            let fanOut = layout.fanOutDirectory(digest)
-            if try FileSystem.makeDirectory(fanOut) {
-                try FileSystem.fsyncDirectory(layout.blobs)
-            }
-            try FileSystem.rename(temporaryPath, path)
-            do {
-                try FileSystem.fsyncDirectory(fanOut)
-                try db.execute(
-                sql: """
-                    INSERT INTO blob (digest, size, created_at, last_used_at) VALUES (?, ?, ?, ?)
-                    ON CONFLICT (digest) DO UPDATE SET
-                        size = excluded.size, last_used_at = excluded.last_used_at,
-                        quarantined_at = NULL, quarantine_reason = NULL
-                    """,
-                arguments: [digest.hex, size, now, now])
-            } catch {
-                // The transaction rolls back: unpublish the file we just published (a file that
-                // was already there stays; it had its row, or gc will judge it).
-                if existing == nil { try? FileSystem.unlink(path) }
-                throw error
-            }
-            return StoredBlob(digest: digest, size: size, alreadyStored: false)
+        } catch {
+            if let published { unpublishOrphan(digest, identity: published) }
+            throw error
         }
+    }
+
+    /// Removes a blob file this process renamed into place for a transaction that then failed to
+    /// commit: under the write lock, and only if it is still that file and still has no row (so a
+    /// concurrent put of the same content, which may have published it since, keeps it).
+    private func unpublishOrphan(_ digest: BlobDigest, identity: (UInt64, UInt64)) {
+        let path = layout.blobPath(digest)
+        try? writeTransaction { db in
+            guard try Row.fetchOne(db, sql: "SELECT 1 FROM blob WHERE digest = ?", arguments: [digest.hex]) == nil,
+                  let info = try FileSystem.lstat(path), (UInt64(info.st_dev), UInt64(info.st_ino)) == identity
+            else { return }
+            try FileSystem.unlink(path)
+            try? FileSystem.fsyncDirectory(layout.fanOutDirectory(digest))
+        }
+    }
+
+    private func publishInTransaction(temporaryPath: String, digest: BlobDigest, size: Int64, verified: (UInt64, UInt64)?, now: Int64, _ db: Database) throws -> StoredBlob {
+        let path = layout.blobPath(digest)
+        let row = try Row.fetchOne(db, sql: "SELECT quarantined_at FROM blob WHERE digest = ?", arguments: [digest.hex])
+        // An existing file that is not the very file just verified (truncated, altered,
+        // replaced meanwhile) is replaced.
+        let existing = try FileSystem.lstat(path)
+        var intact = false
+        if let existing, let verified {
+            intact = FileSystem.isRegularFile(existing) && Int64(existing.st_size) == size
+                && verified == (UInt64(existing.st_dev), UInt64(existing.st_ino))
+        }
+        if let existing, !intact, FileSystem.isRegularFile(existing), Int64(existing.st_size) == size {
+            options.logger.warning("a put replaced a blob file whose content did not match its name", metadata: ["digest": "\(digest.hex)"])
+        }
+        if let row, row["quarantined_at"] as Int64? == nil, intact {
+            try? FileSystem.unlink(temporaryPath)
+            try db.execute(sql: "UPDATE blob SET last_used_at = ? WHERE digest = ?", arguments: [now, digest.hex])
+            return StoredBlob(digest: digest, size: size, alreadyStored: true)
+        }
+        let fanOut = layout.fanOutDirectory(digest)
+        if try FileSystem.makeDirectory(fanOut) {
+            try FileSystem.fsyncDirectory(layout.blobs)
+        }
+        try FileSystem.rename(temporaryPath, path)
+        do {
+            try FileSystem.fsyncDirectory(fanOut)
+            try db.execute(
+            sql: """
+                INSERT INTO blob (digest, size, created_at, last_used_at) VALUES (?, ?, ?, ?)
+                ON CONFLICT (digest) DO UPDATE SET
+                    size = excluded.size, last_used_at = excluded.last_used_at,
+                    quarantined_at = NULL, quarantine_reason = NULL
+                """,
+            arguments: [digest.hex, size, now, now])
+        } catch {
+            // The transaction rolls back: unpublish the file we just published (a file that
+            // was already there stays; it had its row, or gc will judge it).
+            if existing == nil { try? FileSystem.unlink(path) }
+            throw error
+        }
+        return StoredBlob(digest: digest, size: size, alreadyStored: false)
     }
 
     /// The (device, inode) of the file at `path` when it is a regular file of `size` bytes whose

@@ -279,9 +279,15 @@ extension Store {
         }
         if !verified.isEmpty {
             let now = nowSeconds
-            try writeTransaction { db in
-                let statement = try db.cachedStatement(sql: "UPDATE blob SET verified_at = ? WHERE digest = ? AND quarantined_at IS NULL")
-                for digest in verified { try statement.execute(arguments: [now, digest]) }
+            // Only a note of when each blob was last found intact: on a full disk verify still
+            // reports, it just cannot write the date.
+            do {
+                try writeTransaction { db in
+                    let statement = try db.cachedStatement(sql: "UPDATE blob SET verified_at = ? WHERE digest = ? AND quarantined_at IS NULL")
+                    for digest in verified { try statement.execute(arguments: [now, digest]) }
+                }
+            } catch {
+                self.options.logger.warning("verify could not record when blobs were verified", metadata: ["error": "\(error)"])
             }
         }
     }

@@ -279,3 +279,42 @@ private final class StressState: @unchecked Sendable {
     func randomPinned() -> (String, Data)? { lock.withLock { pinned.randomElement().map { ($0.key, $0.value) } } }
     var snapshot: ([String], [String: Data], Counts) { lock.withLock { (failures, pinned, counts) } }
 }
+
+@Suite("A full disk", .serialized)
+struct FullDiskTests {
+    @Test("puts on a full disk fail with a clear error and leave the store consistent: every acknowledged put reads back, verify is clean")
+    func fullDisk() throws {
+        let scratch = try Scratch()
+        let mountPoint = scratch.path + "/small"
+        try FileManager.default.createDirectory(atPath: mountPoint, withIntermediateDirectories: true)
+        let mount = try run(["-t", "tmpfs", "-o", "size=4m", "tmpfs", mountPoint], executable: URL(fileURLWithPath: "/bin/mount"))
+        guard mount.status == 0 else {
+            print("skipped: a small tmpfs cannot be mounted here (\(mount.stderr.trimmingCharacters(in: .whitespacesAndNewlines))); CI runs as root and mounts it")
+            return
+        }
+        defer { _ = try? run([mountPoint], executable: URL(fileURLWithPath: "/bin/umount")) }
+        let store = mountPoint + "/store"
+        var acknowledged: [String] = []
+        var failures: [CommandResult] = []
+        for index in 0..<60 {
+            let file = try scratch.largeFile("f\(index)", size: 150_000, seed: UInt8(index % 250 + 1))
+            let put = try run(["put", "--json", "--pin", file], store: store)
+            if put.status == 0, let digest = (try? put.json() as? [[String: Any]])?.first?["digest"] as? String {
+                acknowledged.append(digest)
+            } else {
+                failures.append(put)
+            }
+            if failures.count >= 5 { break }
+        }
+        #expect(!failures.isEmpty, "the disk filled up")
+        for failure in failures {
+            #expect(failure.status == 74, "\(failure.stderr)")
+            #expect(failure.stderr.contains("full") || failure.stderr.contains("space"), "\(failure.stderr)")
+        }
+        let verify = try run(["verify", "--json"], store: store)
+        #expect(verify.status == 0, "no orphan, no missing file: \(verify.output) \(verify.stderr) \(failures.map(\.stderr))")
+        for digest in acknowledged {
+            #expect(try run(["cat", digest], store: store).status == 0, "acknowledged put \(digest) reads back")
+        }
+    }
+}

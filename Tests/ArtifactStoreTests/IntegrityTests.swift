@@ -1,5 +1,6 @@
 import ArtifactStore
 import Foundation
+import GRDB
 import Testing
 
 @Suite("Verification on read")
@@ -143,6 +144,25 @@ struct PublicationTests {
         #expect(try fixture.store.put(bytes: original).alreadyStored == false)
         #expect(try fixture.store.read(stored.digest) == original)
         #expect(try fixture.store.put(bytes: original).alreadyStored == true, "an intact blob is confirmed")
+    }
+
+    @Test("a put whose commit fails (as on a full disk) leaves no orphan file behind")
+    func failedCommitLeavesNoOrphan() throws {
+        let fixture = try TestStore()
+        // A deferred foreign-key violation is only reported at COMMIT: the commit of the put fails
+        // after its file was renamed into place, as SQLITE_FULL at commit would.
+        let database = try DatabaseQueue(path: fixture.root.appending(path: "store.sqlite").path(percentEncoded: false))
+        try database.write { db in
+            try db.execute(sql: """
+                CREATE TABLE failing_commit (digest TEXT REFERENCES blob (digest) DEFERRABLE INITIALLY DEFERRED);
+                CREATE TRIGGER fail_at_commit AFTER INSERT ON blob BEGIN INSERT INTO failing_commit VALUES ('not-a-blob'); END;
+                """)
+        }
+        let bytes = Array("the commit of this put fails".utf8)
+        #expect(throws: StoreError.self) { try fixture.store.put(bytes: bytes) }
+        let digest = try BlobDigest(validating: CanInstallFixture.sha256(bytes))
+        #expect(!FileManager.default.fileExists(atPath: fixture.blobPath(digest)), "the file renamed for the failed commit is gone")
+        #expect(try fixture.store.blob(digest) == nil)
     }
 
     @Test("a put waits for another process's write transaction: nothing is published before it commits")
