@@ -55,6 +55,9 @@ public struct VerifyProblem: Sendable, Hashable, Codable {
         case foreignKeyViolation = "foreign-key-violation"
         /// `PRAGMA integrity_check` found damage in the database file.
         case databaseIntegrity = "database-integrity"
+        /// A quarantined blob that a pin or a current response still needs: the store cannot
+        /// serve what it promised to keep until the original is put again.
+        case quarantinedButNeeded = "quarantined-but-needed"
     }
 
     public var kind: Kind
@@ -171,6 +174,7 @@ extension Store {
                 options.progress?(progress)
             }
             try checkResponses(&report, options: options)
+            try checkQuarantinedNeeds(&report)
             try checkDatabase(&report)
         }
         report.durationSeconds = Date().timeIntervalSince(started)
@@ -440,6 +444,26 @@ extension Store {
 
     /// Responses whose body digest has no blob row (possible only if foreign keys were off when
     /// someone edited the database).
+    /// Quarantined content is not "clean" while something needs it: a pin, or a current response.
+    private func checkQuarantinedNeeds(_ report: inout VerifyReport) throws {
+        let needed = try read { db in
+            try Row.fetchAll(db, sql: """
+                SELECT b.digest, b.quarantine_reason,
+                    EXISTS (SELECT 1 FROM pin p WHERE p.digest = b.digest) AS pinned,
+                    (SELECT r.url FROM response r WHERE r.body_digest = b.digest LIMIT 1) AS url
+                FROM blob b WHERE b.quarantined_at IS NOT NULL
+                LIMIT 10000
+                """).filter { ($0["pinned"] as Bool) || ($0["url"] as String?) != nil }
+        }
+        for row in needed {
+            let digest = BlobDigest(trusted: row["digest"])
+            let by = (row["pinned"] as Bool) ? "it is pinned" : "the response for \(row["url"] as String) names it"
+            report.problems.append(VerifyProblem(
+                kind: .quarantinedButNeeded, digest: digest,
+                message: "blob \(digest.hex) is quarantined (\((row["quarantine_reason"] as String?) ?? "failed verification")) but \(by); put the original file again (or fetch its URL) to restore it"))
+        }
+    }
+
     private func checkResponses(_ report: inout VerifyReport, options: VerifyOptions) throws {
         let dangling = try read { db in
             try Row.fetchAll(db, sql: """

@@ -90,6 +90,21 @@ struct VerifyTests {
         #expect(try fixture.store.verify().problems.isEmpty)
     }
 
+    @Test("verify is not clean while pinned or referenced content sits in quarantine; putting the original again makes it clean")
+    func quarantinedButNeeded() throws {
+        let fixture = try TestStore()
+        let original = pseudoRandomBytes(count: 4000, seed: 7)
+        let pinned = try fixture.store.put(bytes: original)
+        try fixture.store.pin(.digest(pinned.digest))
+        try fixture.tamper(pinned.digest, with: pseudoRandomBytes(count: 4000, seed: 8))
+        let repaired = try fixture.store.verify(VerifyOptions(repair: true))
+        #expect(repaired.kinds.contains(.quarantinedButNeeded))
+        #expect(!repaired.isClean, "quarantining a pinned blob is not the end of the story")
+        #expect(try fixture.store.verify().kinds == [.quarantinedButNeeded])
+        _ = try fixture.store.put(bytes: original)
+        #expect(try fixture.store.verify().isClean)
+    }
+
     @Test("a file whose size differs from its row is reported as corrupt")
     func truncatedFile() throws {
         let fixture = try TestStore()
