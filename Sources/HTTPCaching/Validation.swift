@@ -99,8 +99,24 @@ extension PrivateCache {
     ///   interoperable" and mentions `Date` as something caches "occasionally" use.
     ///
     /// Returns an empty header section when there is nothing to validate with.
-    public func conditionalHeaders(validating stored: [StoredExchange], for request: HTTPRequestHead) -> HeaderFields {
+    public func conditionalHeaders(validating candidates: [StoredExchange], for request: HTTPRequestHead) -> HeaderFields {
         var result = HeaderFields()
+        // Only a stored response that could answer this request is revalidated for it: same
+        // URL, and a method it can answer (GET for GET or HEAD, HEAD for HEAD; §4).
+        let stored = candidates.filter { exchange in
+            CacheKey.mismatches(exchange, request).allSatisfy {
+                if case .varyMismatch = $0 { return true }
+                return false
+            }
+        }
+        // §4.3.1: the conditional request carries the stored request's fields that its `Vary`
+        // selected (those the new request lacks), so that the server validates that variant.
+        if stored.count == 1, let only = stored.first {
+            let nominated = Set(ReuseSummary.nominatedFields(only.response.headers))
+            for field in only.request.headers where nominated.contains(HeaderFields.lowercasedName(field.name)) && !request.headers.contains(field.name) {
+                result.append(name: field.name, value: field.value)
+            }
+        }
         var tags: [String] = []
         for exchange in stored {
             for value in exchange.response.headers.values(for: "ETag") {

@@ -68,6 +68,27 @@ struct ValidationTests {
         #expect(result.map(\.description) == row.expected)
     }
 
+    @Test("revalidation headers only for a request the stored response can answer: same URL, a method it serves")
+    func onlyForAnswerableRequests() {
+        let cache = PrivateCache()
+        let exchange = stored(get(), response(200, [("ETag", "\"a\"")]))
+        #expect(cache.conditionalHeaders(validating: [exchange], for: get("https://example.org/simple/other/")).isEmpty)
+        #expect(cache.conditionalHeaders(validating: [exchange], for: HTTPRequestHead(method: "POST", url: "https://example.org/simple/torch/")).isEmpty)
+        #expect(cache.conditionalHeaders(validating: [exchange], for: HTTPRequestHead(method: "HEAD", url: "https://example.org/simple/torch/")).map(\.description) == ["If-None-Match: \"a\""])
+        #expect(cache.conditionalHeaders(validating: [exchange], for: get("HTTPS://EXAMPLE.org:443/simple/torch/")).map(\.description) == ["If-None-Match: \"a\""])
+    }
+
+    @Test("the conditional request carries the stored request's Vary-selected fields (§4.3.1)")
+    func varySelectedFields() {
+        let cache = PrivateCache()
+        let exchange = stored(get("https://example.org/simple/torch/", [("Accept", "application/vnd.pypi.simple.v1+json")]),
+                              response(200, [("Vary", "Accept"), ("ETag", "\"j\"")]))
+        #expect(cache.conditionalHeaders(validating: [exchange], for: get()).map(\.description)
+                == ["Accept: application/vnd.pypi.simple.v1+json", "If-None-Match: \"j\""])
+        #expect(cache.conditionalHeaders(validating: [exchange], for: get("https://example.org/simple/torch/", [("Accept", "application/vnd.pypi.simple.v1+json")])).map(\.description)
+                == ["If-None-Match: \"j\""], "a field the request has is not repeated")
+    }
+
     struct SelectionInput: Sendable {
         var notModified: [(String, String)]
         var candidates: [[(String, String)]]

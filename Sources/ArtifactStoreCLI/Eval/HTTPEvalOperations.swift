@@ -20,8 +20,8 @@ enum HTTPEvalOperations {
 ///
 /// Output: `storable`, `refusalReasons` (stable codes), `freshnessLifetime`, `age` (current age
 /// at `now`), `ttl`, `fresh`, `reusable`, `revalidationHeaders`.
-/// - `ttl` is `freshnessLifetime - age` and is NOT clamped: it is negative when the response is
-///   stale, and `-ttl` is how long it has been stale.
+/// - `ttl` is `freshnessLifetime - age`, never below zero (as in the caching libraries this
+///   contract mirrors); `staleFor` is how long a stale response has been stale (0 when fresh).
 /// - `reusable` is the strict RFC 9111 answer for a connected private cache: the response is
 ///   storable and may answer `newRequest` at `now` without contacting the origin.
 /// - `revalidationHeaders` are the conditional headers to send for `newRequest`
@@ -154,6 +154,7 @@ struct HTTPEvaluateOperation: EvalOperation {
         var freshnessLifetime: Int64
         var age: Int64
         var ttl: Int64
+        var staleFor: Int64
         var fresh: Bool
         var reusable: Bool
         var revalidationHeaders: [String: String]
@@ -172,7 +173,8 @@ struct HTTPEvaluateOperation: EvalOperation {
             refusalReasons: result.storability.refusalReasons.map(\.code),
             freshnessLifetime: result.freshness.lifetime.seconds,
             age: result.freshness.currentAge,
-            ttl: result.freshness.timeToLive,
+            ttl: max(0, result.freshness.timeToLive),
+            staleFor: result.freshness.timeToLive >= 0 ? 0 : (result.freshness.timeToLive == .min ? .max : -result.freshness.timeToLive),
             fresh: result.freshness.isFresh,
             reusable: result.isReusable,
             revalidationHeaders: conditional)
