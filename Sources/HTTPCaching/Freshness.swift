@@ -167,7 +167,7 @@ extension PrivateCache {
         let date = dateHeader(of: response, receivedAt: responseTime) ?? responseTime
         let expiresLines = response.headers.values(for: "Expires").map { HeaderFields.trimmingWhitespace($0) }
         if let firstExpires = expiresLines.first {
-            let parsed = expiresLines.map { HTTPDate.parse($0, relativeTo: responseTime) }
+            let parsed = expiresLines.map { HTTPDate.parseStrictly($0, relativeTo: responseTime) }
             guard let expires = parsed[0] else {
                 return FreshnessLifetime(seconds: 0, source: .invalidExpires(value: firstExpires))
             }

@@ -113,6 +113,26 @@ public struct HTTPDate: Hashable, Comparable, Sendable, Codable, CustomStringCon
     ///   - text: the field value.
     ///   - reference: the clock value the two-digit-year rule is relative to; for a stored
     ///     response, use the time the response was received.
+    /// Parses only the three forms RFC 9110 §5.6.7 defines, spelled exactly as it defines them
+    /// (single spaces, a two-digit day, a four-digit year in IMF-fixdate, a two-digit one in
+    /// rfc850-date), for `Expires`: RFC 9111 §5.3 says an invalid value, "especially 0", means
+    /// already expired, and public cache conformance suites hold doubled spaces or a dashed date
+    /// with a four-digit year to be invalid.
+    public static func parseStrictly(_ text: some StringProtocol, relativeTo reference: HTTPDate) -> HTTPDate? {
+        let trimmed = HeaderFields.trimmingWhitespace(String(text))
+        guard trimmed.wholeMatch(of: imfFixdateShape) != nil || trimmed.wholeMatch(of: rfc850Shape) != nil
+                || trimmed.wholeMatch(of: asctimeShape) != nil
+        else { return nil }
+        return parse(trimmed, relativeTo: reference)
+    }
+
+    nonisolated(unsafe) private static let imfFixdateShape =
+        /(Mon|Tue|Wed|Thu|Fri|Sat|Sun), [0-9]{2} (Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) [0-9]{4} [0-9]{2}:[0-9]{2}:[0-9]{2} GMT/
+    nonisolated(unsafe) private static let rfc850Shape =
+        /(Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday), [0-9]{2}-(Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)-[0-9]{2} [0-9]{2}:[0-9]{2}:[0-9]{2} GMT/
+    nonisolated(unsafe) private static let asctimeShape =
+        /(Mon|Tue|Wed|Thu|Fri|Sat|Sun) (Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) [ 0-9][0-9] [0-9]{2}:[0-9]{2}:[0-9]{2} [0-9]{4}/
+
     public static func parse(_ text: some StringProtocol, relativeTo reference: HTTPDate) -> HTTPDate? {
         var tokens: [[UInt8]] = []
         var current: [UInt8] = []

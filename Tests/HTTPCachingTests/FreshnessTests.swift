@@ -50,6 +50,8 @@ struct FreshnessTests {
         Case("Expires: -1 means already expired", Input(headers: [date0, ("Expires", "-1")]), Expected(lifetime: 0, source: "invalid-expires", age: 0, fresh: false)),
         Case("empty Expires means already expired", Input(headers: [date0, ("Expires", "")]), Expected(lifetime: 0, source: "invalid-expires", age: 0, fresh: false)),
         Case("Expires with a non-GMT zone is invalid (§4.2)", Input(headers: [date0, ("Expires", "Thu, 01 Dec 2050 16:00:00 PST")]), Expected(lifetime: 0, source: "invalid-expires", age: 0, fresh: false)),
+        Case("Expires with a doubled space is not an HTTP-date: expired (§5.3)", Input(headers: [date0, ("Expires", "Thu,  01 Dec 2050 16:00:00 GMT")]), Expected(lifetime: 0, source: "invalid-expires", age: 0, fresh: false)),
+        Case("Expires in the dashed form with a four-digit year is invalid: expired (§5.3)", Input(headers: [date0, ("Expires", "Thursday, 01-Dec-2050 16:00:00 GMT")]), Expected(lifetime: 0, source: "invalid-expires", age: 0, fresh: false)),
         Case("Expires in RFC 850 form", Input(headers: [("Date", "Tuesday, 14-Nov-23 22:13:20 GMT"), ("Expires", "Tuesday, 14-Nov-23 23:13:20 GMT")]), Expected(lifetime: 3600, source: "expires", age: 0, fresh: true)),
         Case("Expires in asctime form", Input(headers: [("Date", "Tue Nov 14 22:13:20 2023"), ("Expires", "Tue Nov 14 22:23:20 2023")]), Expected(lifetime: 600, source: "expires", age: 0, fresh: true)),
         Case("two identical Expires lines are one value", Input(headers: [date0, ("Expires", dateString(60)), ("Expires", dateString(60))]), Expected(lifetime: 60, source: "expires", age: 0, fresh: true)),
