@@ -24,19 +24,26 @@ enum HeaderBlock {
     /// that `Vary: Authorization` or `Vary: Cookie` keeps selecting variants (a response fetched
     /// with one credential is never served to a request with another, or with none).
     static func protectingCredentials(_ fields: HeaderFields, key keyBytes: [UInt8]) -> HeaderFields {
-        guard fields.contains(where: { credentialRequestFields.contains($0.name.lowercased()) }) else { return fields }
+        // On every verdict: decide without allocating in the common case (no credential field).
+        guard fields.contains(where: { isCredentialField($0.name) }) else { return fields }
         let key = SymmetricKey(data: keyBytes)
         return HeaderFields(fields.map { field in
-            guard credentialRequestFields.contains(field.name.lowercased()), !field.value.hasPrefix(keyedHashPrefix) else { return field }
+            guard isCredentialField(field.name), !field.value.hasPrefix(keyedHashPrefix) else { return field }
             let mac = HMAC<SHA256>.authenticationCode(for: Array(field.value.utf8), using: key)
             return HeaderField(name: field.name, value: keyedHashPrefix + mac.map { String(format: "%02x", $0) }.joined())
         })
     }
 
+    static func isCredentialField(_ name: String) -> Bool {
+        let length = name.utf8.count
+        guard length == 6 || length == 13 || length == 19 else { return false }
+        return credentialRequestFields.contains(name.lowercased())
+    }
+
     /// Whether a field may be written: not a secret, or a credential already replaced by its
     /// keyed hash.
     static func isWritable(_ field: HeaderField) -> Bool {
-        !isSecret(field.name) || (credentialRequestFields.contains(field.name.lowercased()) && field.value.hasPrefix(keyedHashPrefix))
+        !isSecret(field.name) || (isCredentialField(field.name) && field.value.hasPrefix(keyedHashPrefix))
     }
 
     static func encode(_ fields: HeaderFields) -> String {
