@@ -169,10 +169,7 @@ extension Store {
         return set
     }()
 
-    static func escapeHTML(_ text: String) -> String {
-        text.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;")
-            .replacingOccurrences(of: ">", with: "&gt;").replacingOccurrences(of: "\"", with: "&quot;")
-    }
+    static func escapeHTML(_ text: String) -> String { SimplePageWriter.htmlEscaped(text) }
 
     static func writeAtomically(_ text: String, to path: String) throws {
         do {

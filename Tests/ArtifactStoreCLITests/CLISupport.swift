@@ -108,6 +108,17 @@ func sha256Hex(ofFile path: String) throws -> String {
     return String(result.output.prefix(64))
 }
 
+/// The first line a child process writes to `pipe` (what it reads until then, at least).
+func firstLine(of pipe: Pipe) -> String {
+    var line = Data()
+    while !line.contains(UInt8(ascii: "\n")) {
+        let chunk = pipe.fileHandleForReading.availableData
+        if chunk.isEmpty { break }
+        line.append(chunk)
+    }
+    return String(decoding: line, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: false).first.map(String.init) ?? ""
+}
+
 /// A Python HTTP server on loopback for one test: runs `python3 ARGUMENTS…`, which must print
 /// its port on the first line of standard output.
 final class LoopbackServer {
@@ -121,13 +132,7 @@ final class LoopbackServer {
         let output = Pipe()
         process.standardOutput = output
         try process.run()
-        var line = Data()
-        while !line.contains(UInt8(ascii: "\n")) {
-            let chunk = output.fileHandleForReading.availableData
-            if chunk.isEmpty { break }
-            line.append(chunk)
-        }
-        guard let port = Int(String(decoding: line, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)) else {
+        guard let port = Int(firstLine(of: output).trimmingCharacters(in: .whitespacesAndNewlines)) else {
             kill(process.processIdentifier, SIGKILL)
             throw CocoaError(.fileReadCorruptFile, userInfo: [NSLocalizedDescriptionKey: "the loopback server \(arguments.first ?? "") did not start"])
         }

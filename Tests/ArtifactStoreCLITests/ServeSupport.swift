@@ -106,13 +106,7 @@ final class ServeProcess {
         FileManager.default.createFile(atPath: logPath, contents: nil)
         process.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: logPath))
         try process.run()
-        var line = Data()
-        while !line.contains(UInt8(ascii: "\n")) {
-            let chunk = output.fileHandleForReading.availableData
-            if chunk.isEmpty { break }
-            line.append(chunk)
-        }
-        let first = String(decoding: line, as: UTF8.self).split(separator: "\n").first.map(String.init) ?? ""
+        let first = firstLine(of: output)
         guard first.hasPrefix("http://"), first.hasSuffix("/") else {
             kill(process.processIdentifier, SIGKILL)
             let log = (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? ""

@@ -118,12 +118,8 @@ extension IndexServer {
                               detail: "\(result.url) is stored as \(digest.hex) but the page announces \(expected.hex); fetch it again while the upstream is up", url: result.url)
             }
             return try blobResponse(request, digest: digest, outcome: outcome, bindsToHash: expected != nil, fallbackReason: fallbackReason)
-        case 404, 410:
-            throw Problem(status: 404, code: "not-found-upstream", title: "the upstream has no such file",
-                          detail: "\(result.url) answered \(result.status)", url: result.url, outcome: .notFound)
         default:
-            throw Problem(status: 502, code: "upstream-status", title: "the upstream answered \(result.status)",
-                          detail: "\(result.url) answered \(result.status); only a complete 200 can stand for a file", url: result.url)
+            throw Problem(notA200: result, standingFor: "file")
         }
     }
 

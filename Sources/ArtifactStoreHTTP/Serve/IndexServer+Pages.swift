@@ -158,12 +158,8 @@ extension IndexServer {
             }
             return PageAnswer(body: PageKey(digest: digest, url: result.url), contentType: result.headers.combinedValue(for: "Content-Type"),
                               outcome: outcome, fallbackReason: fallbackReason, upstreamAnswering: upstreamAnswering)
-        case 404, 410:
-            throw Problem(status: 404, code: "not-found-upstream", title: "the upstream has no such page",
-                          detail: "\(result.url) answered \(result.status)", url: result.url, outcome: .notFound)
         default:
-            throw Problem(status: 502, code: "upstream-status", title: "the upstream answered \(result.status)",
-                          detail: "\(result.url) answered \(result.status); only a complete 200 can stand for a page", url: result.url)
+            throw Problem(notA200: result, standingFor: "page")
         }
     }
 
@@ -302,6 +298,18 @@ extension IndexServer {
 }
 
 extension Problem {
+    /// An upstream answer other than a complete 200 where a `page` or `file` was expected: its
+    /// 404 (or 410) stays a 404, so that uv goes on to its next index; anything else is a 502.
+    init(notA200 result: FetchResult, standingFor what: String) {
+        if result.status == 404 || result.status == 410 {
+            self.init(status: 404, code: "not-found-upstream", title: "the upstream has no such \(what)",
+                      detail: "\(result.url) answered \(result.status)", url: result.url, outcome: .notFound)
+        } else {
+            self.init(status: 502, code: "upstream-status", title: "the upstream answered \(result.status)",
+                      detail: "\(result.url) answered \(result.status); only a complete 200 can stand for a \(what)", url: result.url)
+        }
+    }
+
     /// A store failure (disk, database, a corrupt blob) as a problem document.
     init(_ error: StoreError, url: String?) {
         self.init(status: error.code == .blobCorrupt || error.code == .blobMissing ? 502 : 500, code: "store-\(error.code.rawValue)",
