@@ -588,6 +588,15 @@ private struct GCRun {
     /// fan-out directories. Misnamed files are left for `verify` to report.
     mutating func sweepBlobFiles() throws {
         let graceCutoff = graceCutoff
+        // The store's history says which files it may account for: only one written since this
+        // database began can be a crash leftover of it (ARCHITECTURE.md §6).
+        let databaseCreatedAt = try store.read { db in
+            try Int64.fetchOne(db, sql: "SELECT value FROM store_meta WHERE key = 'database_created_at'")
+        } ?? .max
+        func isLeftover(_ info: stat) -> Bool {
+            let modified = FileSystem.modificationTime(info)
+            return modified < graceCutoff && modified >= databaseCreatedAt
+        }
         for prefix in Maintenance.fanOuts {
             let directory = layout.blobs + "/" + prefix
             guard let entries = try Maintenance.list(directory) else { continue }
@@ -598,7 +607,7 @@ private struct GCRun {
             }
             var orphans: [(name: String, size: Int64)] = []
             for entry in entries where entry.kind == .file && Maintenance.isDigestName(entry.name) && entry.name.hasPrefix(prefix) && !rows.contains(entry.name) {
-                guard let info = try FileSystem.lstat(directory + "/" + entry.name), FileSystem.modificationTime(info) < graceCutoff else { continue }
+                guard let info = try FileSystem.lstat(directory + "/" + entry.name), isLeftover(info) else { continue }
                 orphans.append((entry.name, Int64(info.st_size)))
             }
             var index = 0
@@ -613,7 +622,7 @@ private struct GCRun {
                             // Under the lock: still no row, still old (ARCHITECTURE.md §4, I2).
                             guard try Row.fetchOne(db, sql: "SELECT 1 FROM blob WHERE digest = ?", arguments: [orphan.name]) == nil else { continue }
                             let path = directory + "/" + orphan.name
-                            guard let info = try FileSystem.lstat(path), FileSystem.isRegularFile(info), FileSystem.modificationTime(info) < graceCutoff else { continue }
+                            guard let info = try FileSystem.lstat(path), FileSystem.isRegularFile(info), isLeftover(info) else { continue }
                             try FileSystem.unlink(path)
                             gone.append(orphan)
                         }
@@ -623,7 +632,7 @@ private struct GCRun {
                 for orphan in removed {
                     tally(.orphanFile, bytes: orphan.size, digest: orphan.name) {
                         GCItem(reason: .orphanFile, digest: BlobDigest(trusted: orphan.name), path: directory + "/" + orphan.name,
-                               bytes: orphan.size, detail: "a file with no row, older than the grace period (left by a crash)")
+                               bytes: orphan.size, detail: "a file with no row, written since the database began and older than the grace period (left by a crash)")
                     }
                 }
                 reportProgress("files")

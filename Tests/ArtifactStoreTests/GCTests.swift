@@ -1,5 +1,6 @@
 import ArtifactStore
 import Foundation
+import GRDB
 import HTTPCaching
 import Testing
 
@@ -12,6 +13,15 @@ extension TestStore {
     func age(_ path: String, by seconds: TimeInterval) throws {
         let time = clock.now.addingTimeInterval(-seconds)
         try FileManager.default.setAttributes([.modificationDate: time], ofItemAtPath: path)
+    }
+
+    /// Makes the database as old as `date` (on the test clock): files written after it are the
+    /// store's own history.
+    func databaseBegan(at date: Date) throws {
+        let database = try DatabaseQueue(path: root.appending(path: "store.sqlite").path(percentEncoded: false))
+        try database.write { db in
+            try db.execute(sql: "UPDATE store_meta SET value = ? WHERE key = 'database_created_at'", arguments: [Int64(date.timeIntervalSince1970)])
+        }
     }
 
     func gc(dryRun: Bool = false, _ configure: (inout GCOptions) -> Void = { _ in }) throws -> GCReport {
@@ -94,6 +104,7 @@ struct GCTests {
     @Test("gc run twice removes nothing the second time")
     func secondRunRemovesNothing() throws {
         let fixture = try TestStore()
+        try fixture.databaseBegan(at: fixture.clock.now.addingTimeInterval(-86_400))
         for seed in 0..<50 { try fixture.store.put(bytes: pseudoRandomBytes(count: 100, seed: UInt64(seed))) }
         try fixture.record(Fixtures.get(Fixtures.torchWheel), Fixtures.response(200, cacheable), body: "wheel")
         let orphan = try fixture.plantFile("e0/" + "e" + String(repeating: "0", count: 63), Array("orphan".utf8))
@@ -221,6 +232,7 @@ struct GCTests {
     @Test("orphan files and tmp/ files are removed only once older than the grace period")
     func gracePeriod() throws {
         let fixture = try TestStore()
+        try fixture.databaseBegan(at: fixture.clock.now.addingTimeInterval(-86_400))
         let old = try fixture.plantFile("aa/" + String(repeating: "a", count: 64), Array("old".utf8))
         let young = try fixture.plantFile("bb/" + String(repeating: "b", count: 64), Array("young".utf8))
         let misnamed = try fixture.plantFile("cc/notes.txt", Array("not mine".utf8))
@@ -232,6 +244,21 @@ struct GCTests {
         #expect(!FileManager.default.fileExists(atPath: old))
         #expect(FileManager.default.fileExists(atPath: young))
         #expect(FileManager.default.fileExists(atPath: misnamed), "gc removes only what it can name; verify reports the rest")
+    }
+
+    @Test("an orphan file older than the database itself is not the store's to delete: gc keeps it, verify --repair adopts it")
+    func orphansOlderThanTheDatabaseAreKept() throws {
+        let fixture = try TestStore()
+        try fixture.databaseBegan(at: fixture.clock.now.addingTimeInterval(-3_600))
+        let content = Array("restored from a backup".utf8)
+        let name = CanInstallFixture.sha256(content)
+        let restored = try fixture.plantFile(String(name.prefix(2)) + "/" + name, content)
+        try fixture.age(restored, by: 86_400)
+        #expect(try fixture.gc().count(.orphanFile) == 0)
+        #expect(FileManager.default.fileExists(atPath: restored))
+        let repaired = try fixture.store.verify(VerifyOptions(repair: true))
+        #expect(repaired.isClean)
+        #expect(try fixture.store.read(BlobDigest(validating: name)) == content)
     }
 
     @Test("--refused-older-than deletes old refused responses and history, keeping stored ones")
