@@ -61,4 +61,6 @@ median() { printf '%s\n' "$@" | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1
 query=$(median "${times[@]}") trivial=$(median "${base[@]}")
 # The contract of every bench: one JSON line with figures, the baseline measured in the same run
 # (the same process start and store open, with a trivial query), targets and whether each is met.
-echo "{\"bench\": \"can-install\", \"figures\": {\"responses\": ${RESPONSES:-1000000}, \"pageFiles\": ${PAGE_FILES:-20000}, \"canInstallMedianMicros\": $query}, \"baseline\": {\"statsMedianMicros\": $trivial}, \"targets\": {\"canInstallMedianMicros\": 50000}, \"met\": {\"canInstallMedianMicros\": $([[ $query -le 50000 ]] && echo true || echo false)}}"
+met=$([[ $query -le 50000 ]] && echo true || echo false)
+printf '{"bench": "can-install", "figures": {"responses": %s, "pageFiles": %s, "canInstallMedianMicros": %s}, "baseline": {"statsMedianMicros": %s}, "targets": {"canInstallMedianMicros": 50000}, "met": {"canInstallMedianMicros": %s}}\n' \
+    "${RESPONSES:-1000000}" "${PAGE_FILES:-20000}" "$query" "$trivial" "$met"
