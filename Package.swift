@@ -18,11 +18,18 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log", exact: "1.16.2"),
         .package(url: "https://github.com/swift-server/async-http-client", exact: "1.37.0"),
         .package(url: "https://github.com/hummingbird-project/hummingbird", exact: "2.28.1"),
+        .package(url: "https://github.com/LebJe/TOMLKit", exact: "0.6.0"),
+        .package(url: "https://github.com/weichsel/ZIPFoundation", exact: "0.9.20"),
     ],
     targets: [
         // Pure logic: no dependencies, no I/O.
         .target(name: "HTTPCaching"),
         .target(name: "PythonPackaging"),
+        // Lock files and requirements files read into packages and files (parsing only).
+        .target(
+            name: "LockFiles",
+            dependencies: ["PythonPackaging", .product(name: "TOMLKit", package: "TOMLKit")]
+        ),
 
         // The store: blobs on disk, metadata in SQLite.
         .target(
@@ -30,11 +37,13 @@ let package = Package(
             dependencies: [
                 "HTTPCaching",
                 "PythonPackaging",
+                "LockFiles",
                 "SystemShims",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "GRDBSQLite", package: "GRDB.swift"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "ZIPFoundation", package: "ZIPFoundation"),
             ],
             plugins: ["SchemaPlugin"]
         ),
@@ -70,6 +79,7 @@ let package = Package(
 
         .testTarget(name: "HTTPCachingTests", dependencies: ["HTTPCaching"]),
         .testTarget(name: "PythonPackagingTests", dependencies: ["PythonPackaging"]),
+        .testTarget(name: "LockFilesTests", dependencies: ["LockFiles", "PythonPackaging"]),
         .testTarget(name: "ArtifactStoreTests", dependencies: ["ArtifactStore", "HTTPCaching", .product(name: "GRDB", package: "GRDB.swift")]),
         .testTarget(
             name: "ArtifactStoreHTTPTests",
