@@ -123,11 +123,21 @@ extension Store {
             outcome.reasons = [.projectNotFound(pageURL: pageURL, status: satisfied.record.status)]
             return outcome
         }
-        let (files, allVersions, fileCount) = try filesOfPage(satisfied.record, requirement: requirement)
+        var (files, allVersions, fileCount) = try filesOfPage(satisfied.record, requirement: requirement)
         outcome.fileCount = fileCount
         guard fileCount > 0 else {
             outcome.reasons = [.noFiles(pageURL: pageURL)]
             return outcome
+        }
+        if let allowed = requirement.allowedSHA256 {
+            // `--hash` binds like pip's hash-checking mode: only the listed files may be installed.
+            let matching = files.filter { $0.sha256.map(allowed.contains) ?? false }
+            if matching.isEmpty, !files.isEmpty {
+                outcome.reasons = [.noFileWithAllowedHash(pageURL: pageURL, allowed: allowed.sorted())]
+                return outcome
+            }
+            files = matching
+            allVersions = Self.distinct(files.compactMap(\.version))
         }
         let evaluation = Self.evaluate(files, allVersions: allVersions, pageURL: pageURL, requirement: requirement, environment: environment)
         outcome.reasons = evaluation.reasons
@@ -285,7 +295,7 @@ extension Store {
 
     // MARK: - Step (3): the chosen file
 
-    private func checkFile(_ candidate: InstallCandidate, policy: CachePolicy, verify: Bool, at time: Date?) throws -> (StoredFile?, [InstallReason], [String]) {
+    func checkFile(_ candidate: InstallCandidate, policy: CachePolicy, verify: Bool, at time: Date?) throws -> (StoredFile?, [InstallReason], [String]) {
         var notes: [String] = []
         let fileURL = try RecordedURL.normalize(candidate.url)
         // Only a complete 200 can stand for a file (ARCHITECTURE.md §4, I7): a recorded 404
@@ -426,6 +436,9 @@ extension Store {
             if item.yanked && !requirement.isPinned { whyNot.append("yanked (only a pin with == or === selects a yanked file)") }
             if let unusable = item.unusableHash {
                 whyNot.append("a page gives \(unusable.prefix(40)) for \(wheel.filename), which the store cannot check: it cannot be verified")
+            }
+            if let allowed = requirement.allowedSHA256, !allowed.contains(item.digest) {
+                whyNot.append("its SHA-256 \(item.digest.prefix(12))… is not one of the requirement's --hash values")
             }
             if !item.listedHashes.isEmpty && !item.listedHashes.contains(item.digest) {
                 whyNot.append("its SHA-256 \(item.digest.prefix(12))… is not the sha256 a project page lists for \(wheel.filename): it is not that file")

@@ -10,9 +10,19 @@ public enum ExportLayout: String, Sendable, Hashable, CaseIterable {
     case simple
 }
 
-/// One file written by ``Store/export(_:to:layout:)``.
+/// How exported files are made from blobs.
+public enum ExportMethod: String, Sendable, Hashable, CaseIterable {
+    /// A copy-on-write clone where the file system can (FICLONE: Btrfs, XFS, bcachefs), else a
+    /// copy: a tool that writes into the exported file never changes the stored blob.
+    case copy
+    /// A hard link to the blob (same file system only; falls back to a copy). Opt-in: writing
+    /// into the exported file would change the stored blob, which `verify` then quarantines.
+    case hardLink = "hard-link"
+}
+
+/// One file written by ``Store/export(_:to:layout:method:)``.
 public struct ExportedFile: Sendable, Hashable {
-    /// The requirement it satisfies.
+    /// The requirement or locked package it satisfies.
     public var requirement: String
     public var project: String
     public var filename: String
@@ -20,78 +30,149 @@ public struct ExportedFile: Sendable, Hashable {
     public var size: Int64
     /// Where it was written.
     public var path: String
-    /// A hard link to the blob (same file system) rather than a copy.
+    /// A hard link to the blob rather than a copy or clone.
     public var hardLinked: Bool
     /// `Requires-Python` carried into the index page, when known.
     public var requiresPython: String?
 }
 
-/// What an export wrote, and which requirements had nothing to write.
+/// Something that had nothing to export, and why.
+public struct MissingExport: Sendable, Hashable {
+    /// The requirement text or locked package (`name version`).
+    public var requirement: String
+    public var reasons: [InstallReason]
+    /// The requirement's verdict, when it came from one (its stored wheels explain more).
+    public var verdict: InstallVerdict?
+}
+
+/// What an export wrote, and what had nothing to write.
 public struct ExportResult: Sendable, Hashable {
     public var files: [ExportedFile]
-    /// Requirements with no stored, verified wheel that satisfies them (their verdicts say why).
-    public var missing: [InstallVerdict]
+    public var missing: [MissingExport]
     /// The `index.html` written at the top of the directory.
     public var indexPath: String
+    /// Files already in a find-links directory that the new index lists beside this run's.
+    public var kept: [String]
+}
+
+/// One file to export: which blob, under which name, for what.
+public struct ExportItem: Sendable, Hashable {
+    public var requirement: String
+    public var project: String
+    public var filename: String
+    public var digest: BlobDigest
+    public var size: Int64
+    public var requiresPython: String?
+
+    public init(requirement: String, project: String, filename: String, digest: BlobDigest, size: Int64, requiresPython: String? = nil) {
+        self.requirement = requirement
+        self.project = project
+        self.filename = filename
+        self.digest = digest
+        self.size = size
+        self.requiresPython = requiresPython
+    }
 }
 
 extension Store {
-    /// Writes the stored wheels that satisfy the verdicts' requirements into `directory`, each
-    /// re-hashed on the way out (a blob that does not match its digest is quarantined and not
-    /// written), as hard links when the directory is on the store's file system, else as copies;
-    /// then an `index.html` listing them with `#sha256=` fragments (and `--simple`: a PEP 503 tree).
+    /// Writes the stored wheels that satisfy the verdicts' requirements into `directory`: for
+    /// each verdict the chosen file when it is satisfiable, else its ``InstallVerdict/wayOut``
+    /// (a stored wheel whose version, tags and known `Requires-Python` satisfy the requirement).
+    /// See ``export(items:missing:to:layout:method:)`` for how files are written.
+    public func export(_ verdicts: [InstallVerdict], to directory: URL, layout: ExportLayout, method: ExportMethod = .copy) throws -> ExportResult {
+        var items: [ExportItem] = [], missing: [MissingExport] = []
+        for verdict in verdicts {
+            let requirement = verdict.requirement
+            if verdict.isSatisfiable, let chosen = verdict.chosen, let stored = chosen.stored {
+                items.append(ExportItem(requirement: requirement.text, project: requirement.project, filename: chosen.filename, digest: stored.digest, size: stored.size))
+            } else if let wayOut = verdict.wayOut {
+                items.append(ExportItem(requirement: requirement.text, project: requirement.project, filename: wayOut.filename, digest: wayOut.digest,
+                                        size: wayOut.size, requiresPython: wayOut.requiresPython))
+            } else {
+                missing.append(MissingExport(requirement: requirement.text, reasons: verdict.reasons, verdict: verdict))
+            }
+        }
+        return try export(items: items, missing: missing, to: directory, layout: layout, method: method)
+    }
+
+    /// Writes exactly the stored files of an environment's answer (a lock's files, wheels or
+    /// sdists); packages without a stored file are reported as missing.
+    public func export(_ environment: EnvironmentVerdict, to directory: URL, layout: ExportLayout, method: ExportMethod = .copy) throws -> ExportResult {
+        var items: [ExportItem] = [], missing: [MissingExport] = []
+        for package in environment.packages where package.status != .local {
+            let label = package.version.map { "\(package.name)==\($0)" } ?? package.name
+            if let stored = package.stored, let filename = package.filename, package.reasons.allSatisfy({ $0.code == "needs-build" }) {
+                items.append(ExportItem(requirement: label, project: package.project, filename: filename, digest: stored.digest, size: stored.size))
+            } else {
+                missing.append(MissingExport(requirement: label, reasons: package.reasons, verdict: nil))
+            }
+        }
+        return try export(items: items, missing: missing, to: directory, layout: layout, method: method)
+    }
+
+    /// Writes `items` into `directory`, each re-hashed on the way out (a blob that does not
+    /// match its digest is quarantined and not written), then an `index.html` listing them with
+    /// `#sha256=` fragments (and with `.simple`: a PEP 503 tree).
     ///
-    /// For each verdict, the file is the chosen one when it is satisfiable, else its
-    /// ``InstallVerdict/wayOut`` (a stored wheel whose version, tags and known `Requires-Python`
-    /// satisfy the requirement). A wheel whose bytes differ from a page's sha256 is never written.
-    public func export(_ verdicts: [InstallVerdict], to directory: URL, layout: ExportLayout) throws -> ExportResult {
+    /// A find-links directory is merged: the files an earlier export wrote there (recorded in
+    /// `.artifact-store-export.json`) and any other distribution file already in it stay listed.
+    /// A file already there under the same name with other content is never overwritten: the
+    /// export stops with an error that names both hashes.
+    public func export(items: [ExportItem], missing: [MissingExport], to directory: URL, layout: ExportLayout, method: ExportMethod = .copy) throws -> ExportResult {
         let root = directory.path(percentEncoded: false)
         do {
             try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
         } catch {
             throw StoreError(.io, "cannot create the export directory \(root); choose a writable directory", underlying: error)
         }
+        var manifest = ExportManifest.load(from: root)
         var files: [ExportedFile] = []
-        var missing: [InstallVerdict] = []
-        for verdict in verdicts {
-            let picked: (filename: String, digest: BlobDigest, size: Int64, requiresPython: String?)?
-            if verdict.isSatisfiable, let chosen = verdict.chosen, let stored = chosen.stored {
-                picked = (chosen.filename, stored.digest, stored.size, nil)
-            } else if let wayOut = verdict.wayOut {
-                picked = (wayOut.filename, wayOut.digest, wayOut.size, wayOut.requiresPython)
-            } else {
-                picked = nil
-            }
-            guard let picked else {
-                missing.append(verdict)
-                continue
-            }
-            let project = verdict.requirement.project
-            if let existing = files.first(where: { $0.digest == picked.digest }) {
-                files.append(ExportedFile(requirement: verdict.requirement.text, project: project, filename: existing.filename, digest: existing.digest,
+        for item in items {
+            if let existing = files.first(where: { $0.digest == item.digest }) {
+                files.append(ExportedFile(requirement: item.requirement, project: item.project, filename: existing.filename, digest: existing.digest,
                                           size: existing.size, path: existing.path, hardLinked: existing.hardLinked, requiresPython: existing.requiresPython))
                 continue
             }
-            guard !picked.filename.contains("/"), !picked.filename.hasPrefix(".") else {
-                throw StoreError(.invalidInput, "refusing to export a file named \"\(picked.filename)\"")
+            guard !item.filename.contains("/"), !item.filename.hasPrefix("."), !item.filename.isEmpty else {
+                throw StoreError(.invalidInput, "refusing to export a file named \"\(item.filename)\"")
             }
-            if let clash = files.first(where: { $0.filename == picked.filename && $0.digest != picked.digest }) {
+            if let clash = files.first(where: { $0.filename == item.filename && $0.digest != item.digest }) {
                 // One name, two contents: writing both would leave one file under a hash it does not have.
-                throw StoreError(.invalidInput, "two different files are both named \(picked.filename) (for \(clash.requirement): sha256 \(clash.digest.hex.prefix(12))…, for \(verdict.requirement.text): \(picked.digest.hex.prefix(12))…); nothing was written for the second. Export them into separate directories")
+                throw StoreError(.invalidInput, "two different files are both named \(item.filename) (for \(clash.requirement): sha256 \(clash.digest.hex.prefix(12))…, for \(item.requirement): \(item.digest.hex.prefix(12))…); nothing was written for the second. Export them into separate directories")
             }
-            let folder = layout == .simple ? root + "/" + project : root
+            let folder = layout == .simple ? root + "/" + item.project : root
             try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
-            let destination = folder + "/" + picked.filename
-            let linked = try writeVerified(picked.digest, to: destination)
-            files.append(ExportedFile(requirement: verdict.requirement.text, project: project, filename: picked.filename, digest: picked.digest,
-                                      size: picked.size, path: destination, hardLinked: linked, requiresPython: picked.requiresPython))
+            let destination = folder + "/" + item.filename
+            if FileManager.default.fileExists(atPath: destination) {
+                let present = try manifest.digest(of: item.filename, at: destination)
+                if present != item.digest.hex {
+                    throw StoreError(.invalidInput, "\(destination) already exists with other content (sha256 \(present.prefix(12))…, the store's file for \(item.requirement) is \(item.digest.hex.prefix(12))…); it was not overwritten. Export into an empty directory, or remove the old file")
+                }
+            }
+            let linked = try writeVerified(item.digest, to: destination, method: method)
+            files.append(ExportedFile(requirement: item.requirement, project: item.project, filename: item.filename, digest: item.digest,
+                                      size: item.size, path: destination, hardLinked: linked, requiresPython: item.requiresPython))
         }
         let indexPath = root + "/index.html"
         var unique: [ExportedFile] = []
         for file in files where !unique.contains(where: { $0.digest == file.digest }) { unique.append(file) }
+        var kept: [String] = []
         switch layout {
         case .findLinks:
-            try Self.writeAtomically(Self.linksPage(title: "Links", unique), to: indexPath)
+            for file in unique { manifest.files[file.filename] = .init(sha256: file.digest.hex, requiresPython: file.requiresPython) }
+            var listed = unique
+            // Merge with what the directory already holds.
+            for name in (try? FileManager.default.contentsOfDirectory(atPath: root)) ?? [] where !unique.contains(where: { $0.filename == name }) {
+                guard DistributionFilename.downloadSuffixes.contains(where: { name.hasSuffix($0) }), !name.hasSuffix(".metadata") else { continue }
+                let digest = try manifest.digest(of: name, at: root + "/" + name)
+                guard let blobDigest = try? BlobDigest(validating: digest) else { continue }
+                listed.append(ExportedFile(requirement: "", project: "", filename: name, digest: blobDigest, size: 0, path: root + "/" + name,
+                                           hardLinked: false, requiresPython: manifest.files[name]?.requiresPython))
+                kept.append(name)
+            }
+            manifest.files = manifest.files.filter { name, _ in listed.contains { $0.filename == name } }
+            try Self.writeAtomically(Self.linksPage(title: "Links", listed), to: indexPath)
+            try manifest.save(to: root)
         case .simple:
             let projects = Array(Set(unique.map(\.project))).sorted()
             for project in projects {
@@ -100,15 +181,16 @@ extension Store {
             let anchors = projects.map { "<a href=\"\(Self.escapeHTML($0))/\">\(Self.escapeHTML($0))</a><br/>" }
             try Self.writeAtomically(Self.page(title: "Simple index", anchors), to: indexPath)
         }
-        return ExportResult(files: files, missing: missing, indexPath: indexPath)
+        return ExportResult(files: files, missing: missing, indexPath: indexPath, kept: kept.sorted())
     }
 
-    /// Verifies a blob, then hard-links it to `destination` (replacing what is there), or copies it
-    /// (verified before the first byte is written) when linking is impossible. Returns whether it linked.
-    private func writeVerified(_ digest: BlobDigest, to destination: String) throws -> Bool {
+    /// Verifies a blob, then writes it to `destination` (replacing what is there): a hard link
+    /// when asked and possible, else a copy-on-write clone when the file system can, else a copy
+    /// verified before the first byte is written. Returns whether it hard-linked.
+    private func writeVerified(_ digest: BlobDigest, to destination: String, method: ExportMethod) throws -> Bool {
         try verifyBlob(digest)
         let temporary = destination + ".tmp-\(UInt32.random(in: 0...UInt32.max))"
-        if Glibc.link(layout.blobPath(digest), temporary) == 0 {
+        if method == .hardLink, Glibc.link(layout.blobPath(digest), temporary) == 0 {
             guard rename(temporary, destination) == 0 else {
                 let error = errno
                 unlink(temporary)
@@ -122,7 +204,9 @@ extension Store {
         }
         do {
             defer { close(descriptor) }
-            try copy(digest, to: descriptor)
+            if !(try clone(digest, to: descriptor)) {
+                try copy(digest, to: descriptor)
+            }
             guard fsync(descriptor) == 0 else { throw SystemError(errno: errno, operation: "fsync") }
         } catch {
             unlink(temporary)
@@ -134,6 +218,16 @@ extension Store {
             throw StoreError(.io, "cannot write \(destination)", underlying: SystemError(errno: error, operation: "rename"))
         }
         return false
+    }
+
+    /// A copy-on-write clone of the (just verified) blob (`ioctl(FICLONE)`); false where the file
+    /// system cannot, so the caller copies.
+    private func clone(_ digest: BlobDigest, to descriptor: Int32) throws -> Bool {
+        let source = Glibc.open(layout.blobPath(digest), O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK)
+        guard source >= 0 else { return false }
+        defer { close(source) }
+        // FICLONE = _IOW(0x94, 9, int)
+        return ioctl(descriptor, 0x4004_9409, source) == 0
     }
 
     static func linksPage(title: String, _ files: [ExportedFile]) -> String {

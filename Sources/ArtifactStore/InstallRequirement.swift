@@ -13,6 +13,8 @@ public struct InstallRequirement: Sendable, Hashable, CustomStringConvertible {
     public var specifier: SpecifierSet
     /// The marker after `;`, not evaluated.
     public var marker: String?
+    /// The SHA-256 values a file must have (`--hash` in a requirements file), nil for any.
+    public var allowedSHA256: Set<String>?
 
     public var description: String { text }
 

@@ -13,6 +13,8 @@ public struct TargetEnvironment: Sendable, Hashable {
     /// The command-line options that describe this environment (used in hints), e.g.
     /// `--python 3.11 --platform manylinux_2_28_x86_64`; empty for "this machine".
     public var commandLineOptions: String
+    /// The PEP 508 marker variables (lock files' and `Requires-Dist` markers are evaluated with them).
+    public var markerEnvironment: MarkerEnvironment
 
     /// An environment described explicitly (see ``PythonEnvironment``, ``Platforms/expand(_:)``).
     public init(_ environment: PythonEnvironment, summary: String? = nil, commandLineOptions: String = "") {
@@ -25,12 +27,14 @@ public struct TargetEnvironment: Sendable, Hashable {
         }
         self.summary = summary ?? "\(name) \(environment.pythonVersion.map(String.init).joined(separator: ".")) on \(environment.platforms.first ?? "no platform")"
         self.commandLineOptions = commandLineOptions
+        markerEnvironment = MarkerEnvironment(environment)
     }
 
     /// An environment given by its tag list (e.g. `packaging.tags.sys_tags()` of an interpreter).
-    public init(pythonVersion: [Int], tags: [Tag], summary: String, commandLineOptions: String = "") {
+    public init(pythonVersion: [Int], tags: [Tag], markerEnvironment: MarkerEnvironment, summary: String, commandLineOptions: String = "") {
         self.pythonVersion = pythonVersion
         supportedTags = SupportedTags(tags: tags)
+        self.markerEnvironment = markerEnvironment
         self.summary = summary
         self.commandLineOptions = commandLineOptions
     }
@@ -133,6 +137,11 @@ public enum InstallReason: Sendable, Hashable {
     case hashUnverifiable(url: String, hash: String)
     /// The stored blob failed verification (quarantined) or its file is gone.
     case fileUnreadable(url: String, digest: BlobDigest, message: String)
+    /// A locked package comes from a VCS checkout or a remote archive, not an index file.
+    case notAnIndexFile(package: String, source: String)
+    /// The page lists files of the requirement, but none has a hash the requirement allows
+    /// (`--hash` in a requirements file).
+    case noFileWithAllowedHash(pageURL: String, allowed: [String])
 
     /// A stable, machine-readable code.
     public var code: String {
@@ -149,6 +158,8 @@ public enum InstallReason: Sendable, Hashable {
         case .hashMismatch: "hash-mismatch"
         case .hashUnverifiable: "hash-unverifiable"
         case .fileUnreadable: "file-unreadable"
+        case .notAnIndexFile: "not-an-index-file"
+        case .noFileWithAllowedHash: "no-file-with-allowed-hash"
         }
     }
 
@@ -188,6 +199,10 @@ public enum InstallReason: Sendable, Hashable {
             return "the stored file for \(url) cannot be used: \(message)"
         case .hashUnverifiable(let url, let hash):
             return "the page gives \(hash.prefix(80)) for \(url), which the store cannot check (it verifies sha256 only): the file cannot be verified, so it is not used"
+        case .notAnIndexFile(let package, let source):
+            return "\(package) comes from a \(source) source, which is not an index file: the store does not keep it"
+        case .noFileWithAllowedHash(let url, let allowed):
+            return "\(url) lists no file of the requirement whose sha256 is one of its --hash values (\(Self.list(allowed.map { String($0.prefix(12)) + "…" })))"
         }
     }
 
@@ -219,6 +234,10 @@ public enum InstallReason: Sendable, Hashable {
             return "fetch it again while online (artifact-store fetch \(url)), or put the original file again"
         case .hashUnverifiable:
             return "ask the index to publish sha256 hashes (PEP 503 recommends them); a file without a trustworthy hash cannot be answered for offline"
+        case .notAnIndexFile:
+            return "build a wheel of it (pip wheel) and list that wheel in the lock, or keep the source reachable"
+        case .noFileWithAllowedHash:
+            return "the requirements file pins other files than the index now lists: re-compile it (uv pip compile --generate-hashes), or fetch the page again while online"
         }
     }
 

@@ -46,6 +46,7 @@ public struct ArtifactStoreCommand: AsyncParsableCommand {
             ExplainCommand.self,
             CanInstallCommand.self,
             ExportCommand.self,
+            PrefetchCommand.self,
             IndexPolicyCommand.self,
             GCCommand.self,
             VerifyCommand.self,

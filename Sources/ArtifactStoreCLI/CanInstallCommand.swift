@@ -26,6 +26,18 @@ struct CanInstallCommand: ParsableCommand {
             --json prints one object: {"satisfiable", "environment", "policy", "indexStrategy", \
             "results": [RESULT]}; see the README for RESULT.
 
+            WHOLE ENVIRONMENTS
+            --lock FILE answers for a PEP 751 pylock.toml or a uv.lock: each package the \
+            environment installs (markers evaluated) resolves to exactly one file, its best wheel \
+            or its sdist (flagged as needing a build); a file is stored when a blob has its hash, \
+            whatever URL it came from. -r FILE answers for a requirements file (pins, --hash, \
+            --index-url, -r includes). --with-deps follows each chosen wheel's Requires-Dist \
+            (not a resolver: conflicts are reported, not backtracked). These print one line per \
+            package and a summary ("41 of 43 files stored (1.2 GiB); missing: …"); --json prints \
+            {"satisfiable", "environment", "policy", "indexStrategy", "environments": [{"source", \
+            "summary", "packages": [{"name", "version", "file", "url", "digest", "size", "status", \
+            "reasons", …}], "skipped"}]}.
+
             EXIT STATUS
               0   every requirement can be installed from the store
               1   at least one cannot (the reasons and hints are printed)
@@ -35,27 +47,58 @@ struct CanInstallCommand: ParsableCommand {
             EXAMPLES
               artifact-store can-install 'torch==2.5.1' --index https://download.pytorch.org/whl/cpu --python 3.11 --platform manylinux_2_28_x86_64
               artifact-store can-install numpy 'scipy>=1.13' --index https://pypi.org/simple --json
+              artifact-store can-install --lock uv.lock --python 3.12 --platform manylinux_2_28_x86_64
+              artifact-store can-install -r requirements.txt
+              artifact-store can-install python-dateutil --with-deps --index https://pypi.org/simple
             """)
 
     @OptionGroup var storeOptions: StoreOptions
-    @Argument(help: ArgumentHelp("Requirements, e.g. 'torch==2.5.1' 'numpy>=2'.", valueName: "requirement")) var requirements: [String]
+    @Argument(help: ArgumentHelp("Requirements, e.g. 'torch==2.5.1' 'numpy>=2'.", valueName: "requirement")) var requirements: [String] = []
+    @OptionGroup var inputs: EnvironmentInputs
     @OptionGroup var resolution: ResolutionOptions
     @Flag(help: "Do not re-hash the chosen files (faster for large wheels; they are still checked when exported).") var noVerify = false
     @Flag(help: "Print the result as JSON.") var json = false
 
     func validate() throws {
-        guard !resolution.indexes.isEmpty else { throw ValidationError("give at least one --index URL, e.g. --index https://pypi.org/simple") }
-        guard !requirements.isEmpty else { throw ValidationError("give at least one requirement, e.g. 'torch==2.5.1'") }
+        guard !requirements.isEmpty || inputs.isGiven else {
+            throw ValidationError("give requirements (e.g. 'torch==2.5.1'), a lock file (--lock pylock.toml or uv.lock) or a requirements file (-r requirements.txt)")
+        }
+        guard inputs.lock == nil || (requirements.isEmpty && inputs.requirementFiles.isEmpty) else {
+            throw ValidationError("--lock answers for exactly the locked files: give it alone, without requirements or -r")
+        }
+        guard !resolution.indexes.isEmpty || inputs.isGiven else { throw ValidationError("give at least one --index URL, e.g. --index https://pypi.org/simple") }
+        guard !(inputs.withDeps && inputs.lock != nil) else { throw ValidationError("--with-deps follows requirements; a lock file already lists every package") }
     }
 
     func run() throws {
-        let (environment, verdicts) = try resolution.verdicts(for: requirements, store: { try storeOptions.openExisting() }, verifyFiles: !noVerify)
         let (policy, indexStrategy) = (resolution.policy, resolution.indexStrategy)
+        if inputs.isGiven || inputs.withDeps {
+            let (environment, verdicts) = try resolution.environmentVerdicts(requirements: requirements, inputs: inputs, store: { try storeOptions.openExisting() }, verifyFiles: !noVerify)
+            if json {
+                try Output.printJSON(InstallJSON.object([
+                    "satisfiable": .bool(verdicts.allSatisfy(\.isSatisfiable)),
+                    "environment": .string(environment.summary), "policy": .string(policy.rawValue), "indexStrategy": .string(indexStrategy.rawValue),
+                    "environments": .array(verdicts.map { EnvironmentText.json($0, policy: policy) }),
+                ]))
+            } else {
+                Output.line("environment: \(environment.summary); policy \(policy.rawValue); index strategy \(indexStrategy.rawValue)")
+                for verdict in verdicts {
+                    if verdicts.count > 1 { Output.line("\(verdict.source):") }
+                    EnvironmentText.print(verdict)
+                }
+            }
+            if !verdicts.allSatisfy(\.isSatisfiable) { throw ExitCode(ExitStatus.notFound.rawValue) }
+            return
+        }
+        let (environment, verdicts) = try resolution.verdicts(for: requirements, store: { try storeOptions.openExisting() }, verifyFiles: !noVerify)
         if json {
             try Output.printJSON(InstallReport(verdicts: verdicts, environment: environment, policy: policy, strategy: indexStrategy))
         } else {
             Output.line("environment: \(environment.summary); policy \(policy.rawValue); index strategy \(indexStrategy.rawValue)")
             for verdict in verdicts { InstallText.print(verdict) }
+            if verdicts.contains(where: \.isSatisfiable) {
+                Output.line("note: dependencies were not checked; add --with-deps to follow each wheel's Requires-Dist")
+            }
         }
         if !verdicts.allSatisfy(\.isSatisfiable) { throw ExitCode(ExitStatus.notFound.rawValue) }
     }

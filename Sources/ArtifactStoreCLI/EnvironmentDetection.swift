@@ -1,6 +1,7 @@
 import ArgumentParser
 import ArtifactStore
 import Foundation
+import LockFiles
 import PythonPackaging
 
 /// The target-environment options of `can-install` and `export`.
@@ -77,6 +78,17 @@ enum MachineEnvironment {
                 tags = None
         if tags is not None:
             out["tags"] = [str(t) for t in tags.sys_tags()]
+        # PEP 508 "Environment Markers": the values installers evaluate markers with.
+        import os
+        impl = sys.implementation
+        iv = "{0.major}.{0.minor}.{0.micro}".format(impl.version)
+        if impl.version.releaselevel != "final":
+            iv += impl.version.releaselevel[0] + str(impl.version.serial)
+        out["markers"] = {"os_name": os.name, "sys_platform": sys.platform, "platform_machine": platform.machine(),
+            "platform_python_implementation": platform.python_implementation(), "platform_release": platform.release(),
+            "platform_system": platform.system(), "platform_version": platform.version(),
+            "python_version": ".".join(platform.python_version_tuple()[:2]), "python_full_version": platform.python_version(),
+            "implementation_name": impl.name, "implementation_version": iv}
         print(json.dumps(out))
         """#
 
@@ -89,6 +101,7 @@ enum MachineEnvironment {
         var freeThreaded: Bool
         var executable: String
         var tags: [String]?
+        var markers: [String: String]?
     }
 
     static func detect() throws -> TargetEnvironment {
@@ -105,7 +118,11 @@ enum MachineEnvironment {
                 let parts = text.split(separator: "-", omittingEmptySubsequences: false)
                 return parts.count == 3 ? Tag(interpreter: String(parts[0]), abi: String(parts[1]), platform: String(parts[2])) : nil
             }
-            return TargetEnvironment(pythonVersion: facts.version, tags: parsed,
+            let platforms = parsed.map(\.platform).reduce(into: [String]()) { if !$0.contains($1) { $0.append($1) } }
+            let derived = MarkerEnvironment(PythonEnvironment(
+                implementation: facts.implementation == "pypy" ? .pypy : facts.implementation == "cpython" ? .cpython : .other,
+                interpreter: parsed.first?.interpreter ?? "", pythonVersion: facts.version, abis: [], platforms: platforms))
+            return TargetEnvironment(pythonVersion: facts.version, tags: parsed, markerEnvironment: facts.markers.flatMap(MarkerEnvironment.init(variables:)) ?? derived,
                                      summary: "\(name) \(versionText) at \(facts.executable) (\(parsed.first?.platform ?? "?"), \(parsed.count) tags)")
         }
         // No packaging module: rebuild the tags from the interpreter's facts.
@@ -117,6 +134,7 @@ enum MachineEnvironment {
             : PythonEnvironment.cpython(facts.version[0], facts.version[1], freeThreaded: facts.freeThreaded, platforms: platforms)
         var target = TargetEnvironment(environment, summary: "\(name) \(versionText) at \(facts.executable) (\(platforms.first ?? "?"))")
         target.pythonVersion = facts.version
+        if let markers = facts.markers.flatMap(MarkerEnvironment.init(variables:)) { target.markerEnvironment = markers }
         return target
     }
 
@@ -168,5 +186,72 @@ struct ResolutionOptions: ParsableArguments {
             try store.canInstall(requirement: $0, indexes: indexes, environment: environment, policy: policy, strategy: indexStrategy, verifyFiles: verifyFiles)
         }
         return (environment, verdicts)
+    }
+
+    /// Answers for whole environments: the lock file, each requirements file, and the requirement
+    /// strings (with `--with-deps`, followed through their dependencies).
+    func environmentVerdicts(requirements: [String], inputs: EnvironmentInputs, store: () throws -> Store, verifyFiles: Bool) throws -> (TargetEnvironment, [EnvironmentVerdict]) {
+        let question = try EnvironmentQuestion(requirements: requirements, inputs: inputs, indexes: indexes, policy: policy, strategy: indexStrategy)
+        let environment = try environmentOptions.resolve()
+        return (environment, try question.answer(in: try store(), for: environment, verifyFiles: verifyFiles))
+    }
+}
+
+/// What `can-install`, `export` and `prefetch` ask of a whole environment, read once: a lock,
+/// requirements files, requirement strings, and how to answer them.
+struct EnvironmentQuestion {
+    var lock: LockFile?
+    var files: [(path: String, file: RequirementsFile)]
+    var requirements: [InstallRequirement]
+    var withDeps: Bool
+    var indexes: [String]
+    var policy: CachePolicy
+    var strategy: IndexStrategy
+
+    init(requirements: [String], inputs: EnvironmentInputs, indexes: [String], policy: CachePolicy, strategy: IndexStrategy) throws {
+        lock = try inputs.loadLock()
+        files = try inputs.loadRequirements()
+        self.requirements = try requirements.map(InstallRequirement.init(parsing:))
+        withDeps = inputs.withDeps
+        self.indexes = indexes
+        self.policy = policy
+        self.strategy = strategy
+    }
+
+    /// One verdict per input (the lock, each requirements file, the requirement strings).
+    func answer(in store: Store, for environment: TargetEnvironment, verifyFiles: Bool) throws -> [EnvironmentVerdict] {
+        var verdicts: [EnvironmentVerdict] = []
+        if let lock {
+            verdicts.append(try store.canInstall(lock: lock, environment: environment, policy: policy, verifyFiles: verifyFiles))
+        }
+        for (path, file) in files {
+            if withDeps {
+                let entries = try file.entries.map { entry in
+                    do { return try InstallRequirement(parsing: entry.requirement) } catch let error as StoreError {
+                        throw StoreError(.invalidInput, "\(entry.path):\(entry.line): \(error.message)")
+                    }
+                }
+                var verdict = try store.canInstallWithDependencies(entries, indexes: indexes.isEmpty ? file.indexes : indexes, environment: environment,
+                                                                   policy: policy, strategy: strategy, verifyFiles: verifyFiles)
+                verdict.source = path
+                verdicts.append(verdict)
+            } else {
+                verdicts.append(try store.canInstall(requirements: file, source: path, indexes: indexes, environment: environment, policy: policy,
+                                                     strategy: strategy, verifyFiles: verifyFiles))
+            }
+        }
+        if !requirements.isEmpty {
+            if withDeps {
+                verdicts.append(try store.canInstallWithDependencies(requirements, indexes: indexes, environment: environment, policy: policy, strategy: strategy, verifyFiles: verifyFiles))
+            } else {
+                var verdict = EnvironmentVerdict(environment: environment.summary, source: "requirements", packages: [], skipped: [], notes: [])
+                for requirement in requirements {
+                    let answer = try store.canInstall(requirement: requirement, indexes: indexes, environment: environment, policy: policy, strategy: strategy, verifyFiles: verifyFiles)
+                    verdict.packages.append(PackageAnswer(answer, origin: "requirement"))
+                }
+                verdicts.append(verdict)
+            }
+        }
+        return verdicts
     }
 }

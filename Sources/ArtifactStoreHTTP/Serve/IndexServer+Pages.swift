@@ -60,7 +60,7 @@ extension IndexServer {
     /// What pages are requested from upstreams with, whatever the client asked: one variant in
     /// the store per page, rendered for each client in its format. JSON first (it carries PEP
     /// 700's sizes and upload times), HTML for indexes that only speak HTML.
-    static let upstreamPageHeaders: HeaderFields = [
+    public static let upstreamPageHeaders: HeaderFields = [
         "Accept": "application/vnd.pypi.simple.v1+json, application/vnd.pypi.simple.v1+html;q=0.2, text/html;q=0.01",
     ]
 
