@@ -1,6 +1,7 @@
 import Crypto
 import Foundation
 import GRDB
+import PythonPackaging
 
 /// The result of a put: which blob holds the content, and whether it was already there.
 public struct StoredBlob: Sendable, Hashable, Codable {
@@ -131,7 +132,25 @@ extension Store {
             throw StoreError(.invalidInput, "\(path) \(kind)")
         }
         _ = posix_fadvise(descriptor, 0, 0, Int32(POSIX_FADV_SEQUENTIAL))
-        return try put(readingFrom: descriptor, name: path)
+        let stored = try put(readingFrom: descriptor, name: path)
+        // A wheel keeps its name, so that can-install and export find it without any page.
+        if let wheel = WheelFilename(file.lastPathComponent) {
+            try recordName(stored.digest, wheel: wheel)
+        }
+        return stored
+    }
+
+    /// Records that blob `digest` is the wheel `wheel` (what `put` of a `.whl` file does), so
+    /// ``storedWheels(for:environment:)`` lists it by name and digest even when no recorded page
+    /// lists its hash.
+    public func recordName(_ digest: BlobDigest, wheel: WheelFilename) throws {
+        let now = nowSeconds
+        try writeTransaction { db in
+            try db.execute(sql: """
+                INSERT INTO named_wheel (digest, filename, project, named_at) VALUES (?, ?, ?, ?)
+                ON CONFLICT (digest, filename) DO UPDATE SET named_at = excluded.named_at
+                """, arguments: [digest.hex, wheel.filename, wheel.name, now])
+        }
     }
 
     /// Stores bytes held in memory.

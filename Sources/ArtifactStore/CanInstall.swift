@@ -373,8 +373,8 @@ extension Store {
     // MARK: - Step (4): stored wheels of the project
 
     /// Every wheel of the project whose blob is in the store, found through the URLs it was
-    /// fetched from and through the hashes pages list; best first (satisfying, higher version,
-    /// better tag).
+    /// fetched from, the names it was put under, and the hashes pages list; best first
+    /// (satisfying, higher version, better tag).
     public func storedWheels(for requirement: InstallRequirement, environment: TargetEnvironment) throws -> [StoredWheel] {
         struct Found {
             var filename: String; var digest: String; var size: Int64; var source: String; var requiresPython: String?
@@ -382,6 +382,20 @@ extension Store {
         }
         let found: [Found] = try read { db in
             var result: [Found] = []
+            // What the pages say of this filename binds the stored copy too: a body matching none
+            // of the listed hashes is not that file, and the way out obeys the rules of the way in
+            // (Requires-Python, yanked).
+            func found(_ filename: String, digest: String, size: Int64, source: String) throws -> Found {
+                let listed = try String.fetchAll(db, sql: "SELECT DISTINCT sha256 FROM index_file WHERE project = ? AND filename = ? AND sha256 IS NOT NULL",
+                                                 arguments: [requirement.project, filename])
+                let listing = try Row.fetchOne(db, sql: """
+                    SELECT max(yanked) AS yanked, max(requires_python) AS requires_python, max(unusable_hash) AS unusable_hash
+                    FROM index_file WHERE project = ? AND filename = ?
+                    """, arguments: [requirement.project, filename])
+                return Found(filename: filename, digest: digest, size: size, source: source, requiresPython: listing?["requires_python"],
+                             listedHashes: listed, yanked: (listing?["yanked"] as Bool?) ?? false,
+                             unusableHash: listed.isEmpty ? listing?["unusable_hash"] : nil)
+            }
             for row in try Row.fetchAll(db, sql: """
                 SELECT r.url, r.body_digest, b.size FROM wheel_response w
                 JOIN response r ON r.id = w.response_id JOIN blob b ON b.digest = r.body_digest
@@ -389,18 +403,15 @@ extension Store {
                 """, arguments: [requirement.project]) {
                 let url: String = row["url"]
                 guard let filename = (try? WheelFilename(urlSegment: Self.lastPathSegment(url)))?.filename else { continue }
-                // The hashes pages list for this filename: a body matching none of them is not that file.
-                let listed = try String.fetchAll(db, sql: "SELECT DISTINCT sha256 FROM index_file WHERE project = ? AND filename = ? AND sha256 IS NOT NULL",
-                                                 arguments: [requirement.project, filename])
-                // The way out obeys the rules of the way in: what the pages say of this filename
-                // (Requires-Python, yanked) holds for the stored copy too.
-                let listing = try Row.fetchOne(db, sql: """
-                    SELECT max(yanked) AS yanked, max(requires_python) AS requires_python, max(unusable_hash) AS unusable_hash
-                    FROM index_file WHERE project = ? AND filename = ?
-                    """, arguments: [requirement.project, filename])
-                result.append(Found(filename: filename, digest: row["body_digest"], size: row["size"], source: url,
-                                    requiresPython: listing?["requires_python"], listedHashes: listed, yanked: (listing?["yanked"] as Bool?) ?? false,
-                                    unusableHash: listed.isEmpty ? listing?["unusable_hash"] : nil))
+                result.append(try found(filename, digest: row["body_digest"], size: row["size"], source: url))
+            }
+            // Wheels put from files, known by their name only.
+            for row in try Row.fetchAll(db, sql: """
+                SELECT n.filename, n.digest, b.size FROM named_wheel n JOIN blob b ON b.digest = n.digest
+                WHERE n.project = ? AND b.quarantined_at IS NULL ORDER BY n.named_at DESC
+                """, arguments: [requirement.project]) {
+                let filename: String = row["filename"]
+                result.append(try found(filename, digest: row["digest"], size: row["size"], source: "put as \(filename)"))
             }
             for row in try Row.fetchAll(db, sql: """
                 SELECT f.filename, f.sha256, f.requires_python, f.yanked, b.size, r.url AS page_url FROM index_file f

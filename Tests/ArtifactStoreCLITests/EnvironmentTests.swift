@@ -238,4 +238,30 @@ struct EnvironmentTests {
         #expect(clash.stderr.contains("already exists with other content"))
         #expect(try String(contentsOfFile: other + "/alpha-1.0-py3-none-any.whl", encoding: .utf8) == "not the wheel")
     }
+
+    @Test("a wheel stored with put counts for export and --lock by its file name and digest, with no page listing it")
+    func putWheelCountsByNameAndDigest() throws {
+        let scratch = try Scratch()
+        let upstream = try TestUpstream(directory: scratch.path + "/upstream")
+        upstream.stop()
+        try run(["init"], store: scratch.store)
+        let wheel = upstream.directory + "/files/gamma-1.0-py3-none-any.whl"
+        #expect(try run(["put", wheel], store: scratch.store).status == 0)
+        let exported = try run(["export", "gamma==1.0", "--find-links", scratch.path + "/out"] + Self.linux, store: scratch.store)
+        #expect(exported.status == 0, "\(exported.output) \(exported.stderr)")
+        #expect(FileManager.default.fileExists(atPath: scratch.path + "/out/gamma-1.0-py3-none-any.whl"))
+
+        let gamma = try upstream.file("gamma", "gamma-1.0-py3-none-any.whl")
+        let lock = try scratch.file("pylock.toml", Data("""
+            lock-version = "1.0"
+            created-by = "hand"
+            [[packages]]
+            name = "gamma"
+            version = "1.0"
+            wheels = [{ url = "https://elsewhere.invalid/gamma-1.0-py3-none-any.whl", hashes = { sha256 = "\(gamma.sha256.uppercased())" } }]
+            """.utf8))
+        let check = try run(["can-install", "--lock", lock] + Self.linux, store: scratch.store)
+        #expect(check.status == 0, "a blob with the lock's hash is the file, whatever URL it came from: \(check.output)")
+        #expect(check.output.contains("1 of 1 files stored"))
+    }
 }
