@@ -67,6 +67,8 @@ let package = Package(
                 "ArtifactStoreHTTP",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "TOMLKit", package: "TOMLKit"),
+                "LockFiles",
                 "HTTPCaching",
                 "PythonPackaging",
             ]

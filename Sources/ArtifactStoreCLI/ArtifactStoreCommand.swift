@@ -47,6 +47,7 @@ public struct ArtifactStoreCommand: AsyncParsableCommand {
             CanInstallCommand.self,
             ExportCommand.self,
             PrefetchCommand.self,
+            ConfigCommand.self,
             IndexPolicyCommand.self,
             GCCommand.self,
             VerifyCommand.self,
@@ -63,6 +64,7 @@ public struct ArtifactStoreCommand: AsyncParsableCommand {
     public static func main(_ arguments: [String]? = nil) async {
         bootstrapLogging()
         do {
+            ConfigFile.active = try ConfigFile.load(arguments: arguments ?? Array(CommandLine.arguments.dropFirst()))
             var command = try parseAsRoot(arguments)
             if var asyncCommand = command as? any AsyncParsableCommand {
                 try await asyncCommand.run()

@@ -174,7 +174,9 @@ struct ResolutionOptions: ParsableArguments {
     @Option(name: .customLong("index"), help: ArgumentHelp("A simple-repository base URL, in priority order (repeatable).", valueName: "url"))
     var indexes: [String] = []
     @OptionGroup var environmentOptions: EnvironmentOptions
-    @Option(help: "The policy: online, offline (default) or archive.") var policy: CachePolicy = .offline
+    @Option(name: .customLong("policy"), help: "The policy: online, offline (default, or the config file's) or archive.") var policyOption: CachePolicy?
+    /// `--policy`, else the config file's, else `offline`.
+    var policy: CachePolicy { policyOption ?? ConfigFile.active?.policy ?? .offline }
     @Option(help: "How several indexes combine: first-index (default) or unsafe-best-match.") var indexStrategy: IndexStrategy = .firstIndex
 
     /// Answers each requirement: the environment, then one verdict per requirement.

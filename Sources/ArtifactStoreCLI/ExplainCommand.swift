@@ -30,7 +30,8 @@ struct ExplainCommand: ParsableCommand {
     @Argument(help: "The URL to explain.") var url: String
     @Option(help: "The Accept header of the request to judge (as an installer would send it).") var accept: String?
     @Option(name: .customLong("header"), help: ArgumentHelp("Another request header, as 'Name: value' (repeatable).", valueName: "header")) var headers: [String] = []
-    @Option(help: "The policy that decides the exit status: online, offline or archive.") var policy: CachePolicy = .offline
+    @Option(name: .customLong("policy"), help: "The policy that decides the exit status: online, offline (default, or the config file's) or archive.") var policyOption: CachePolicy?
+    var policy: CachePolicy { policyOption ?? ConfigFile.active?.policy ?? .offline }
     @Flag(help: "Print the result as JSON.") var json = false
 
     func run() throws {

@@ -38,23 +38,30 @@ struct ServeCommand: AsyncParsableCommand {
 
     @OptionGroup var storeOptions: StoreOptions
     @Option(name: .customLong("index"), help: ArgumentHelp(
-        "An upstream simple API as NAME=URL (repeatable; order matters). Default: pypi=https://pypi.org/simple.",
+        "An upstream simple API as NAME=URL (repeatable; order matters). Default: the config file's serve.indexes, else pypi=https://pypi.org/simple.",
         valueName: "name=url"))
-    var indexes: [String] = []
-    @Option(help: ArgumentHelp("The address to listen on. Anything but loopback exposes the store to the network.", valueName: "host"))
-    var host = "127.0.0.1"
-    @Option(help: ArgumentHelp("The port to listen on; 0 picks a free one.", valueName: "port"))
-    var port = 3141
-    @Flag(help: "Never contact an upstream: answer from the store, or say why not.")
-    var offline = false
-    @Flag(help: "Strict RFC 9111: do not keep no-store pages to fall back on.")
-    var strictHTTP = false
+    var indexOptions: [String] = []
+    @Option(name: .customLong("host"), help: ArgumentHelp("The address to listen on (default 127.0.0.1). Anything but loopback exposes the store to the network.", valueName: "host"))
+    var hostOption: String?
+    @Option(name: .customLong("port"), help: ArgumentHelp("The port to listen on (default 3141); 0 picks a free one.", valueName: "port"))
+    var portOption: Int?
+    @Flag(name: .customLong("offline"), help: "Never contact an upstream: answer from the store, or say why not.")
+    var offlineFlag = false
+    @Flag(name: .customLong("strict-http"), help: "Strict RFC 9111: do not keep no-store pages to fall back on.")
+    var strictHTTPFlag = false
     @Option(help: ArgumentHelp("The access log's format on standard error: text or json.", valueName: "format"))
     var logFormat: String = "text"
     @Flag(help: "Write no access log.")
     var noAccessLog = false
     @Option(help: ArgumentHelp("Seconds to wait for an upstream connection.", valueName: "seconds")) var connectTimeout: Double = 10
     @Option(help: ArgumentHelp("Seconds to wait for the next bytes from an upstream.", valueName: "seconds")) var readTimeout: Double = 30
+
+    // Flags override the config file (`[serve]`), which overrides the defaults.
+    var indexes: [String] { indexOptions.isEmpty ? ConfigFile.active?.serveIndexes ?? [] : indexOptions }
+    var host: String { hostOption ?? ConfigFile.active?.serveHost ?? "127.0.0.1" }
+    var port: Int { portOption ?? ConfigFile.active?.servePort ?? 3141 }
+    var offline: Bool { offlineFlag || ConfigFile.active?.serveOffline == true }
+    var strictHTTP: Bool { strictHTTPFlag || ConfigFile.active?.serveStrictHTTP == true }
 
     func validate() throws {
         guard (0...65_535).contains(port) else { throw ValidationError("--port must be 0 to 65535 (0 picks a free port); got \(port)") }
@@ -84,6 +91,8 @@ struct ServeCommand: AsyncParsableCommand {
 
     func run() async throws {
         let store = try storeOptions.open()
+        // The config file's index policies hold from the start (they apply to what is recorded next).
+        for policy in ConfigFile.active?.indexPolicies ?? [] { try store.setIndexPolicy(policy) }
         var configuration = IndexServerConfiguration()
         configuration.indexes = try upstreams()
         configuration.offline = offline
