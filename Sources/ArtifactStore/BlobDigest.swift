@@ -6,19 +6,24 @@ public struct BlobDigest: Hashable, Comparable, Sendable, Codable, CustomStringC
     /// The 64 lowercase hex characters.
     public let hex: String
 
-    /// Validates a user-supplied digest: 64 lowercase hex characters, optionally prefixed by
-    /// `sha256:`.
+    /// Validates a user-supplied digest: 64 hex characters in any case, optionally prefixed by
+    /// `sha256:` (a hash is the same hash in upper case).
     public init(validating text: String) throws {
-        let hex = text.hasPrefix("sha256:") ? String(text.dropFirst("sha256:".count)) : text
+        let hex = Self.hexPart(of: text)
         guard hex.utf8.count == 64, hex.utf8.allSatisfy(Self.isHexDigit) else {
-            var hint = "a digest is 64 hexadecimal characters (SHA-256), e.g. the first column of `artifact-store ls`"
-            if hex.utf8.count == 64, hex.lowercased().utf8.allSatisfy(Self.isHexDigit) {
-                hint = "digests are lowercase; did you mean \(hex.lowercased())?"
-            }
-            throw StoreError(.invalidInput, "not a blob digest: \(Self.quoted(text)); \(hint)")
+            throw StoreError(.invalidInput, "not a blob digest: \(Self.quoted(text)); a digest is 64 hexadecimal characters (SHA-256), e.g. the first column of `artifact-store ls`, or a unique prefix of at least 8")
         }
         self.hex = hex
     }
+
+    /// The lowercased hex of a user-supplied digest or prefix, without `sha256:`.
+    static func hexPart(of text: String) -> String {
+        let lowered = text.lowercased()
+        return lowered.hasPrefix("sha256:") ? String(lowered.dropFirst("sha256:".count)) : lowered
+    }
+
+    /// Shortest prefix accepted for a digest (as git accepts abbreviated object names).
+    public static let minimumPrefixLength = 8
 
     /// A digest from the 32 raw bytes of a SHA-256.
     init(rawBytes: some Sequence<UInt8>) {
@@ -54,7 +59,7 @@ public struct BlobDigest: Hashable, Comparable, Sendable, Codable, CustomStringC
     /// The fan-out directory name: the first two hex characters.
     var fanOut: String { String(hex.prefix(2)) }
 
-    private static func isHexDigit(_ byte: UInt8) -> Bool {
+    static func isHexDigit(_ byte: UInt8) -> Bool {
         (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte) || (UInt8(ascii: "a")...UInt8(ascii: "f")).contains(byte)
     }
 

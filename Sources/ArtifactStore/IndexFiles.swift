@@ -215,7 +215,7 @@ extension Store {
             .map(IndexedPage.init(row:)), previous.contentFingerprint == fingerprint, previous.project == project {
             try db.cachedStatement(sql: "UPDATE index_page SET body_digest = ?, parsed_at = ? WHERE response_id = ?")
                 .execute(arguments: [digest.hex, now, record.id])
-            return "page unchanged: same \(previous.fileCount) files"
+            return "page unchanged: same \(previous.fileCount) file\(previous.fileCount == 1 ? "" : "s")"
         }
         try dropIndexedPage(record.id, db)
         let insert = try db.cachedStatement(sql: """
@@ -235,7 +235,7 @@ extension Store {
             INSERT INTO index_page (response_id, project, body_digest, content_fingerprint, file_count, parsed_at, changed_at)
             VALUES (?, ?, ?, ?, ?, ?, ?)
             """).execute(arguments: [record.id, project, digest.hex, fingerprint, files.count, now, now])
-        return "page parsed: \(files.count) files"
+        return "page parsed: \(files.count) file\(files.count == 1 ? "" : "s")"
     }
 
     private func dropIndexedPage(_ responseID: Int64, _ db: Database) throws {

@@ -122,3 +122,31 @@ extension Store {
         try database.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA wal_checkpoint(TRUNCATE)") }
     }
 }
+
+extension Store {
+    /// The blob a user means: a full digest, or a unique prefix of at least
+    /// ``BlobDigest/minimumPrefixLength`` hex characters, in any case, with or without `sha256:`.
+    ///
+    /// - Throws: ``StoreError`` `invalidInput` for something that is not hex or too short, or a
+    ///   prefix that several blobs share (they are listed); `notFound` when no blob has it.
+    public func resolveDigest(_ text: String) throws -> BlobDigest {
+        let hex = BlobDigest.hexPart(of: text)
+        if hex.utf8.count == 64 { return try BlobDigest(validating: hex) }
+        guard hex.utf8.count >= BlobDigest.minimumPrefixLength, hex.utf8.count < 64, hex.utf8.allSatisfy(BlobDigest.isHexDigit) else {
+            return try BlobDigest(validating: text)
+        }
+        // Every digest character sorts below "g": [prefix, prefix + "g") is exactly the prefix's range.
+        let matches = try read { db in
+            try String.fetchAll(db, sql: "SELECT digest FROM blob WHERE digest >= ? AND digest < ? ORDER BY digest LIMIT 6", arguments: [hex, hex + "g"])
+        }
+        switch matches.count {
+        case 0:
+            throw StoreError(.notFound, "no blob's digest starts with \(hex); `artifact-store ls` lists them")
+        case 1:
+            return BlobDigest(trusted: matches[0])
+        default:
+            let shown = matches.prefix(5).map { "  " + $0 }.joined(separator: "\n")
+            throw StoreError(.invalidInput, "\(hex) is ambiguous: it starts \(matches.count > 5 ? "more than 5" : String(matches.count)) digests; give more characters:\n\(shown)")
+        }
+    }
+}

@@ -102,7 +102,9 @@ public enum VerdictReason: Sendable, Hashable {
         case .bodyCorrupt(let digest, let at):
             return "the body blob \(digest.hex) failed verification\(at.map { " on \(Timestamp.iso8601($0))" } ?? "") and is quarantined"
         case .staleNotAllowed(let by, let reasons, let policy):
-            return "the stored response is stale by \(Self.duration(by)) and policy \(policy.rawValue) does not serve it: \(reasons.joined(separator: "; "))"
+            // "the response is stale by N s" would only repeat the first clause.
+            let why = reasons.filter { !$0.hasPrefix("the response is stale by") }
+            return "the stored response is stale by \(Self.duration(by)) and policy \(policy.rawValue) does not serve it" + (why.isEmpty ? "" : ": " + why.joined(separator: "; "))
         case .archivedNeedsArchivePolicy(let at):
             return "the body of the response refused on \(Timestamp.iso8601(at)) was archived, but only policy archive serves archived bodies"
         case .evicted(let at, let by):

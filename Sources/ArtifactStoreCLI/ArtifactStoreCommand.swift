@@ -63,9 +63,16 @@ public struct ArtifactStoreCommand: AsyncParsableCommand {
     /// Runs the command line, mapping store errors to the documented exit codes.
     public static func main(_ arguments: [String]? = nil) async {
         bootstrapLogging()
+        let given = arguments ?? Array(CommandLine.arguments.dropFirst())
+        if let suggestion = unknownSubcommand(given) {
+            FileHandle.standardError.write(Data("artifact-store: \(suggestion)\n".utf8))
+            Foundation.exit(ExitStatus.usage.rawValue)
+        }
+        var parsed: (any ParsableCommand)?
         do {
-            ConfigFile.active = try ConfigFile.load(arguments: arguments ?? Array(CommandLine.arguments.dropFirst()))
+            ConfigFile.active = try ConfigFile.load(arguments: given)
             var command = try parseAsRoot(arguments)
+            parsed = command
             if var asyncCommand = command as? any AsyncParsableCommand {
                 try await asyncCommand.run()
             } else {
@@ -73,9 +80,39 @@ public struct ArtifactStoreCommand: AsyncParsableCommand {
             }
         } catch let error as StoreError {
             reportAndExit(error)
+        } catch let error as ValidationError where parsed != nil {
+            // Thrown while running (a bad duration, a bad size): name the command, not the root's usage.
+            let name = type(of: parsed!).configuration.commandName ?? "artifact-store"
+            FileHandle.standardError.write(Data("artifact-store \(name): \(error.message)\n  See 'artifact-store \(name) --help'.\n".utf8))
+            Foundation.exit(ExitStatus.usage.rawValue)
         } catch {
             exit(withError: error)
         }
+    }
+
+    /// "unknown command …; did you mean …?" when the first word is not a command (nil otherwise).
+    static func unknownSubcommand(_ arguments: [String]) -> String? {
+        guard let first = arguments.first, !first.hasPrefix("-") else { return nil }
+        let names = configuration.subcommands.compactMap { $0.configuration.commandName } + ["help"]
+        guard !names.contains(first) else { return nil }
+        let ranked = names.map { ($0, editDistance(first, $0)) }.sorted { $0.1 < $1.1 }
+        let close = ranked.filter { $0.1 <= max(2, first.count / 3) }.map(\.0)
+        let hint = close.isEmpty ? "" : "; did you mean \(close.prefix(3).map { "'\($0)'" }.joined(separator: " or "))?"
+        return "unknown command '\(first)'\(hint) ('artifact-store --help' lists them)"
+    }
+
+    /// Levenshtein distance (small strings: command names).
+    static func editDistance(_ a: String, _ b: String) -> Int {
+        let a = Array(a), b = Array(b)
+        var previous = Array(0...b.count)
+        for i in 1...max(a.count, 1) where !a.isEmpty {
+            var current = [i] + Array(repeating: 0, count: b.count)
+            for j in 1...max(b.count, 1) where !b.isEmpty {
+                current[j] = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1))
+            }
+            previous = current
+        }
+        return a.isEmpty ? b.count : previous[b.count]
     }
 
     /// Log lines go to standard error at the level of `ARTIFACT_STORE_LOG` (trace … critical);

@@ -79,22 +79,36 @@ struct ExplainCommand: ParsableCommand {
             Output.line(line)
             if let server = record.responseHeaders.combinedValue(for: "Cache-Control") { Output.line("    server sent Cache-Control: \(server)") }
         }
+        // Policies that agree are said once, with the policies they cover.
+        var groups: [(policies: [CachePolicy], lines: [String])] = []
         for policy in CachePolicy.allCases {
+            var lines: [String] = []
             switch verdicts[policy]! {
             case .satisfiable(let satisfied):
                 let freshness = switch satisfied.freshness {
                 case .fresh(let until): "fresh until \(Timestamp.iso8601(until))"
                 case .stale(let by, let because): "stale by \(VerdictReason.duration(by)), served because \(because)"
                 }
-                Output.line("\(policy.rawValue):".padding(toLength: 9, withPad: " ", startingAt: 0) + "✔ satisfiable, \(freshness)")
-                for note in satisfied.notes { Output.line("         note: \(note)") }
+                lines.append("✔ satisfiable, \(freshness)")
+                lines += satisfied.notes.map { "note: \($0)" }
             case .unsatisfiable(let reasons):
-                Output.line("\(policy.rawValue):".padding(toLength: 9, withPad: " ", startingAt: 0) + "✘ not satisfiable")
+                lines.append("✘ not satisfiable")
                 for reason in reasons {
-                    Output.line("         because [\(reason.code)] \(reason.message)")
-                    Output.line("         hint: \(reason.hint)")
+                    lines.append("because [\(reason.code)] \(reason.message)")
+                    lines.append("hint: \(reason.hint)")
                 }
             }
+            if let index = groups.firstIndex(where: { $0.lines == lines }) {
+                groups[index].policies.append(policy)
+            } else {
+                groups.append(([policy], lines))
+            }
+        }
+        for group in groups {
+            let label = group.policies.map(\.rawValue).joined(separator: ", ") + ":"
+            let indent = String(repeating: " ", count: max(9, label.count + 1))
+            Output.line(label.padding(toLength: indent.count, withPad: " ", startingAt: 0) + group.lines[0])
+            for line in group.lines.dropFirst() { Output.line(indent + line) }
         }
     }
 }

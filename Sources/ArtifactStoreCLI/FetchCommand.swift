@@ -105,8 +105,8 @@ struct FetchCommand: AsyncParsableCommand {
 
         var written: String?
         if let destination, result.isSuccess || (300..<400).contains(result.status) {
-            if output == nil, isatty(STDOUT_FILENO) == 1, (result.body.size ?? 0) > 1 << 20 {
-                Output.error("artifact-store: not writing a \(Output.humanSize(result.body.size ?? 0)) body to the terminal; use -o FILE")
+            if output == nil, Output.standardOutputIsTerminal, try isBinary(result.body, of: store) {
+                Output.error("artifact-store: not writing a binary body (\(Output.humanSize(result.body.size ?? 0))) to the terminal; it is stored all the same. Write it to a file with -o FILE, or pipe it")
             } else {
                 try write(result.body, of: store, to: destination)
                 written = destination
@@ -150,6 +150,18 @@ struct FetchCommand: AsyncParsableCommand {
 
     /// Writes the body to `path` through a temporary file renamed into place, so that a failure
     /// leaves no half-written file; `-` writes to standard output.
+    /// A NUL in the first 8 KiB, as curl decides (a large body counts as binary too).
+    private func isBinary(_ body: FetchedBody, of store: Store) throws -> Bool {
+        switch body {
+        case .none: return false
+        case .stored(let digest, let size): return try size > 1 << 20 || Output.looksBinary(Output.prefix(of: digest, in: store))
+        case .temporaryFile(let path, let size):
+            guard size <= 1 << 20, let handle = FileHandle(forReadingAtPath: path) else { return true }
+            defer { try? handle.close() }
+            return Output.looksBinary((try handle.read(upToCount: 8192)) ?? Data())
+        }
+    }
+
     private func write(_ body: FetchedBody, of store: Store, to path: String) throws {
         if path == "-" {
             try copy(body, of: store, to: FileHandle.standardOutput.fileDescriptor)

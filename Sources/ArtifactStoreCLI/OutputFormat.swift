@@ -3,10 +3,19 @@ import Foundation
 
 /// Human and JSON output helpers shared by the commands.
 enum Output {
-    /// Writes one line to standard output.
+    /// Writes one line to standard output (✔ and ✘ in colour on a terminal, see ``usesColor``).
     static func line(_ text: String) {
-        FileHandle.standardOutput.write(Data((text + "\n").utf8))
+        let shown = usesColor ? text.replacingOccurrences(of: "✔", with: "\u{1B}[32m✔\u{1B}[0m").replacingOccurrences(of: "✘", with: "\u{1B}[31m✘\u{1B}[0m") : text
+        FileHandle.standardOutput.write(Data((shown + "\n").utf8))
     }
+
+    /// Colour only on a terminal, and never with `NO_COLOR` set (no-color.org) or `TERM=dumb`.
+    static let usesColor: Bool = {
+        let environment = ProcessInfo.processInfo.environment
+        if let value = environment["NO_COLOR"], !value.isEmpty { return false }
+        if environment["TERM"] == "dumb" { return false }
+        return isatty(STDOUT_FILENO) == 1
+    }()
 
     /// Writes one line to standard error.
     static func error(_ text: String) {
@@ -84,4 +93,29 @@ struct BlobJSON: Encodable {
     enum CodingKeys: String, CodingKey {
         case digest, size, createdAt, lastUsedAt, verifiedAt, quarantinedAt, quarantineReason, path
     }
+}
+
+extension Output {
+    /// Whether bytes look binary, as curl and git decide: a NUL byte in the first 8 KiB.
+    static func looksBinary(_ prefix: some Sequence<UInt8>) -> Bool {
+        prefix.contains(0)
+    }
+
+    /// The first 8 KiB of a stored blob (not verified: only for deciding how to show it).
+    static func prefix(of digest: BlobDigest, in store: Store) throws -> [UInt8] {
+        let reader = try store.open(digest)
+        defer { reader.close() }
+        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 8192, alignment: 16)
+        defer { buffer.deallocate() }
+        var total = 0
+        while total < buffer.count {
+            let count = try reader.read(into: UnsafeMutableRawBufferPointer(rebasing: buffer[total...]))
+            if count == 0 { break }
+            total += count
+        }
+        return Array(buffer[..<total])
+    }
+
+    /// Standard output is a terminal.
+    static var standardOutputIsTerminal: Bool { isatty(STDOUT_FILENO) == 1 }
 }

@@ -2,10 +2,11 @@ import ArgumentParser
 import ArtifactStore
 import Foundation
 
-/// `DIGEST` (64 hex, optionally `sha256:`) or a URL pattern (anything with `://`).
-private func pinTarget(_ text: String) throws -> PinTarget {
+/// `DIGEST` (64 hex, optionally `sha256:`, or a unique prefix of a stored blob's) or a URL
+/// pattern (anything with `://`).
+private func pinTarget(_ text: String, in store: Store) throws -> PinTarget {
     if text.contains("://") { return .urlPattern(text) }
-    return .digest(try BlobDigest(validating: text))
+    return .digest(try store.resolveDigest(text))
 }
 
 struct PinCommand: ParsableCommand {
@@ -24,8 +25,8 @@ struct PinCommand: ParsableCommand {
     @Argument(help: ArgumentHelp("A blob digest, or a URL pattern.", valueName: "digest-or-url-pattern")) var target: String
 
     func run() throws {
-        let target = try pinTarget(target)
-        let pin = try storeOptions.open().pin(target, note: note)
+        let store = try storeOptions.open()
+        let pin = try store.pin(try pinTarget(target, in: store), note: note)
         Output.line("pinned \(PinsCommand.describe(pin.target))")
     }
 }
@@ -39,8 +40,9 @@ struct UnpinCommand: ParsableCommand {
     @Argument(help: ArgumentHelp("The pinned digest or URL pattern, as given to `pin`.", valueName: "digest-or-url-pattern")) var target: String
 
     func run() throws {
-        let target = try pinTarget(target)
-        guard try storeOptions.openExisting().unpin(target) else {
+        let store = try storeOptions.openExisting()
+        let target = try pinTarget(target, in: store)
+        guard try store.unpin(target) else {
             throw StoreError(.notFound, "\(PinsCommand.describe(target)) is not pinned; `artifact-store pins` lists the pins")
         }
         Output.line("unpinned \(PinsCommand.describe(target))")

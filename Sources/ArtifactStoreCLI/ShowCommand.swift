@@ -22,8 +22,8 @@ struct ShowCommand: ParsableCommand {
 
     func run() throws {
         if digest.contains("://") { return try showURL(digest) }
-        let digest = try BlobDigest(validating: digest)
         let store = try storeOptions.openExisting()
+        let digest = try store.resolveDigest(digest)
         guard let info = try store.blob(digest) else {
             throw StoreError(.notFound, "no blob \(digest.hex) in the store at \(store.layout.rootPath); `artifact-store ls` lists what is stored")
         }
