@@ -75,13 +75,15 @@ public struct UndefinedMarkerComparison: Error, Sendable, Hashable, CustomString
 ///   up as a variable name (a `KeyError` for anything but a variable's name);
 /// - two variables (`os_name == sys_platform`), or `extras` / `dependency_groups` on the left of
 ///   a comparison, are undefined comparisons; packaging compares against the variable's *name*,
-///   or fails an assertion.
+///   or fails an assertion;
+/// - the canonical form always means the same marker (see ``description``).
 public struct Marker: Sendable, Hashable, CustomStringConvertible {
     /// The deepest nesting of parentheses accepted.
     public static let maximumDepth = 100
     /// The longest marker text accepted, in Unicode scalars.
     public static let maximumLength = 100_000
 
+    /// The syntax tree; two markers are equal when their canonical forms (``description``) are.
     let expression: MarkerExpression
 
     /// Parses a marker (the text after `;` in a requirement, or a lock file's `marker` value).
@@ -101,7 +103,9 @@ public struct Marker: Sendable, Hashable, CustomStringConvertible {
     /// double-quoted, `extra` names normalized, and parentheses kept where written except around
     /// a lone clause or group. A string is single-quoted when it contains `"`; a backslash, a
     /// line break, a NUL, or both kinds of quote are written as escapes, so the canonical form
-    /// always parses back to an equal marker.
+    /// always parses back to an equal marker. (packaging writes such strings as they are, and drops
+    /// the parentheses of a group written inside two pairs of them, so that its
+    /// `a and ((b or c))` reads back as `a and b or c`; here it is `a and (b or c)`.)
     public var description: String { expression.format(top: true) }
 
     /// Whether the marker holds in `environment`.
@@ -270,7 +274,8 @@ indirect enum MarkerAtom: Sendable, Hashable {
 }
 
 /// `atoms[0] connectives[0] atoms[1] …` (one connective fewer than atoms), as written: `and`
-/// binds tighter than `or` when it is evaluated.
+/// binds tighter than `or` when it is evaluated. The parser never produces a group of one atom,
+/// nor an expression that is one group.
 struct MarkerExpression: Sendable, Hashable {
     var atoms: [MarkerAtom]
     var connectives: [MarkerConnective]
@@ -331,6 +336,8 @@ struct MarkerParser {
         guard position == scalars.count || (position == scalars.count - 1 && scalars[position] == "\n") else {
             throw error("expected 'and', 'or' or the end of the marker", at: position)
         }
+        // `(a or b)` is `a or b` (see `parseAtom`).
+        if expression.atoms.count == 1, case .group(let inner) = expression.atoms[0] { return inner }
         return expression
     }
 
@@ -376,7 +383,9 @@ struct MarkerParser {
         position += 1
         depth -= 1
         skipWhitespace()
-        return .group(inner)
+        // Parentheses around a single clause or group change nothing: dropping them here makes
+        // equal markers exactly those with equal canonical forms (packaging compares `str()`).
+        return inner.atoms.count == 1 ? inner.atoms[0] : .group(inner)
     }
 
     /// `item = operand WS? op WS? operand`, with an `extra` name normalized (PEP 685).
