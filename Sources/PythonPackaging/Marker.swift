@@ -12,6 +12,7 @@ public struct MarkerError: Error, Sendable, Hashable, CustomStringConvertible {
     /// was found: the first character that could not be read.
     public let column: Int
 
+    /// An error with its message and 1-based column.
     public init(message: String, column: Int) {
         self.message = message
         self.column = column
@@ -88,6 +89,15 @@ public struct Marker: Sendable, Hashable, CustomStringConvertible {
 
     /// Parses a marker (the text after `;` in a requirement, or a lock file's `marker` value).
     public init(parsing text: String) throws(MarkerError) {
+        // Counted before anything is copied, so that a huge input costs no memory.
+        var length = 0
+        for _ in text.unicodeScalars {
+            length += 1
+            if length > Marker.maximumLength {
+                throw MarkerError(
+                    message: "the marker is longer than \(Marker.maximumLength) characters", column: Marker.maximumLength + 1)
+            }
+        }
         var parser = MarkerParser(text)
         expression = try parser.parseAll()
     }
@@ -328,9 +338,6 @@ struct MarkerParser {
     }
 
     mutating func parseAll() throws(MarkerError) -> MarkerExpression {
-        guard scalars.count <= Marker.maximumLength else {
-            throw error("the marker is longer than \(Marker.maximumLength) characters", at: Marker.maximumLength)
-        }
         let expression = try parseMarker()
         // packaging's END is `$`, which also matches before one final newline.
         guard position == scalars.count || (position == scalars.count - 1 && scalars[position] == "\n") else {
@@ -505,8 +512,7 @@ struct MarkerParser {
                 value.append(escaped)
                 index += 2
             case "a", "b", "f", "n", "r", "t", "v":
-                let codes: [Unicode.Scalar: UInt8] = ["a": 7, "b": 8, "f": 12, "n": 10, "r": 13, "t": 9, "v": 11]
-                value.append(Unicode.Scalar(codes[escaped]!))
+                value.append(MarkerParser.controlEscapes[escaped]!)
                 index += 2
             case "0"..."7":
                 var number: UInt32 = 0
@@ -538,6 +544,11 @@ struct MarkerParser {
         }
         return String(value)
     }
+
+    /// Python's single-letter escapes for control characters.
+    static let controlEscapes: [Unicode.Scalar: Unicode.Scalar] = [
+        "a": "\u{07}", "b": "\u{08}", "f": "\u{0C}", "n": "\n", "r": "\r", "t": "\t", "v": "\u{0B}",
+    ]
 
     private func hexValue(_ scalar: Unicode.Scalar) -> UInt32? {
         switch scalar.value {
