@@ -2,8 +2,9 @@
 """Differential test of the PythonPackaging module against PyPA `packaging` (26.2).
 
 Generates many inputs from a fixed seed (names, versions in odd spellings, specifiers and specifier
-sets, wheel file names, platform tags, interpreter environments), sends them as JSON lines to
-`debug eval` (see --eval-cmd), computes packaging's answer for each, and compares.
+sets, wheel file names, platform tags, interpreter environments, environment markers valid and
+malformed), sends them as JSON lines to `debug eval` (see --eval-cmd; --ops runs only some ops),
+computes packaging's answer for each, and compares.
 
 Prints `differential: N compared, M differences`, then the first differences; exits 1 on any
 difference (2 when the eval command itself fails).
@@ -23,6 +24,28 @@ Deliberately not generated (documented divergences, each also in the Swift doc c
   Unicode IGNORECASE (so `~=1.0.po\u017ft1` passes validation) and then fails an assertion when
   the clause is used; Swift rejects the clause as invalid;
 - empty platform lists in environments: packaging then uses the *running* system's platforms.
+
+Markers (`marker.evaluate`): packaging's `Marker(text)` and, for each requested extra (or `""`),
+`Marker.evaluate(env | {"extra": e, "extras": frozenset(extras), "dependency_groups": …})`; the
+result is true when one evaluation is (pip's rule), and `UndefinedComparison` (or the assertion a
+set variable on the left trips) is `"undefined": true`. A rejected marker's column is compared for
+`InvalidMarker` (`span[1] + 1`); a quoted string `ast.literal_eval` refuses is only "not valid".
+Documented divergences (see `Marker` in Sources/PythonPackaging/Marker.swift), checked as Swift
+behaves or not compared:
+- `\\N{…}` escapes and escapes that yield surrogates: packaging decodes them, Swift rejects the
+  marker (expected: not valid);
+- more than 100 nested parentheses: Swift rejects (expected: not valid);
+- `extra == "Name"` inside parentheses: packaging does not normalize the name there (PEP 685 says
+  it must), Swift does: the result and canonical form are not compared when such a name is not
+  already normalized;
+- two quoted strings (`"a" == "b"`: packaging looks the right one up as a variable) and two
+  variables (`os_name == sys_platform`: packaging compares with the variable's name; Swift calls
+  it undefined): results not compared, and the canonical form not for two variables;
+- canonical forms of strings containing `"`, `\\`, a line break or NUL: Swift quotes and escapes
+  them so they parse back (packaging writes `"{value}"` as is): not compared;
+- canonical forms with a group inside two pairs of parentheses within a longer expression:
+  packaging's `str()` drops both pairs (`a and ((b or c))` becomes `a and b or c`, another
+  marker), Swift keeps one: not compared.
 """
 
 from __future__ import annotations
@@ -37,6 +60,8 @@ import urllib.parse
 
 import packaging
 from packaging import _manylinux, _musllinux, tags
+from packaging.markers import InvalidMarker, Marker, UndefinedComparison
+from packaging._parser import Value, Variable, parse_marker
 from packaging.specifiers import InvalidSpecifier, Specifier, SpecifierSet
 from packaging.utils import (
     InvalidWheelFilename,
@@ -263,6 +288,242 @@ class Gen:
 
 
 # ---------------------------------------------------------------------------------------------
+# Markers
+
+MARKER_ENVIRONMENTS = [
+    {"implementation_name": "cpython", "implementation_version": "3.11.4", "os_name": "posix",
+     "platform_machine": "x86_64", "platform_release": "6.1.0-13-amd64", "platform_system": "Linux",
+     "platform_version": "#1 SMP PREEMPT_DYNAMIC Debian 6.1.55-1 (2023-09-29)", "python_full_version": "3.11.4",
+     "platform_python_implementation": "CPython", "python_version": "3.11", "sys_platform": "linux"},
+    {"implementation_name": "cpython", "implementation_version": "3.13.0rc1", "os_name": "posix",
+     "platform_machine": "arm64", "platform_release": "23.1.0", "platform_system": "Darwin",
+     "platform_version": "Darwin Kernel Version 23.1.0: Mon Oct  9 21:27:24 PDT 2023", "python_full_version": "3.13.0rc1",
+     "platform_python_implementation": "CPython", "python_version": "3.13", "sys_platform": "darwin"},
+    {"implementation_name": "cpython", "implementation_version": "3.8.10", "os_name": "nt",
+     "platform_machine": "AMD64", "platform_release": "10", "platform_system": "Windows",
+     "platform_version": "10.0.22631", "python_full_version": "3.8.10",
+     "platform_python_implementation": "CPython", "python_version": "3.8", "sys_platform": "win32"},
+    {"implementation_name": "pypy", "implementation_version": "7.3.16", "os_name": "posix",
+     "platform_machine": "aarch64", "platform_release": "5.15.0", "platform_system": "Linux",
+     "platform_version": "#1 SMP", "python_full_version": "3.10.14",
+     "platform_python_implementation": "PyPy", "python_version": "3.10", "sys_platform": "linux"},
+    {"implementation_name": "cpython", "implementation_version": "3.12.1+", "os_name": "posix",
+     "platform_machine": "x86_64", "platform_release": "", "platform_system": "Linux",
+     "platform_version": "", "python_full_version": "3.12.1+",
+     "platform_python_implementation": "CPython", "python_version": "3.12", "sys_platform": "linux"},
+    {"implementation_name": "", "implementation_version": "", "os_name": "", "platform_machine": "",
+     "platform_release": "", "platform_system": "", "platform_version": "", "python_full_version": "",
+     "platform_python_implementation": "", "python_version": "", "sys_platform": ""},
+]
+
+MARKER_VALUES = {
+    "os_name": ["posix", "nt", "java", "Posix", ""],
+    "sys_platform": ["linux", "darwin", "win32", "cygwin", "emscripten", "Linux", "linux darwin", "lin"],
+    "platform_machine": ["x86_64", "aarch64", "arm64", "AMD64", "i686", "armv7l", "ppc64le", "x86_64 aarch64", "64"],
+    "platform_python_implementation": ["CPython", "PyPy", "cpython", "Jython", "GraalVM", "Py"],
+    "platform_release": ["6.1.0-13-amd64", "5.15.0", "5.15", "23.1.0", "23", "10", "", "6", "6.1.*", "4.19.0-21-cloud-amd64"],
+    "platform_system": ["Linux", "Darwin", "Windows", "Java", "linux", "FreeBSD", "Linux Darwin"],
+    "platform_version": ["#1 SMP", "10.0.22631", "Darwin", "", "SMP"],
+    "python_version": ["3.8", "3.9", "3.10", "3.11", "3.12", "3.13", "2.7", "3", "3.1", "4.0", "3.*", "3.1*", "3.11.*",
+                       " 3.8", "3.8 ", "3.8.0+local", "foo", "3.8 3.9 3.10", "3.13.0rc1", "3.1a", "3.11.0", "3.11a1"],
+    "python_full_version": ["3.11.4", "3.13.0rc1", "3.12.0", "3.8.10", "3.14.0a1", "3.12.1+", "3.12.1", "2.7.18",
+                            "3.12.1+local", "3.12.*", "3.11", "3.13.0", "3.13.0rc1.*", "foo", "3.10.14"],
+    "implementation_name": ["cpython", "pypy", "graalpy", "CPython", "jython", "py"],
+    "implementation_version": ["3.11.4", "7.3.16", "7.3", "3.13.0rc1", "24.1.0", "3.12.0", "3.12.1+", "7.*"],
+}
+MARKER_LEGACY = {"os_name": ["os.name"], "sys_platform": ["sys.platform"], "platform_version": ["platform.version"],
+                 "platform_machine": ["platform.machine"],
+                 "platform_python_implementation": ["platform.python_implementation", "python_implementation"]}
+MARKER_OPS = ["==", "!=", "<", "<=", ">", ">=", "~=", "===", "in", "not in"]
+MARKER_OP_WEIGHTS = [8, 4, 3, 3, 3, 4, 2, 1, 3, 2]
+EXTRA_NAMES = ["foo", "Foo_Bar", "foo-bar", "bar.baz", "test", "TEST", "dev", "a__b", "security", "socks", "\u00e9"]
+GROUP_NAMES = ["dev", "Test", "test", "lint", "docs", "typing_extensions", "typing-extensions"]
+MARKER_JUNK = ["(", ")", "\"", "'", "=", "<", ">", "~", "!", " ", "\t", "\n", "\r", "and", "or", "not", "in", "\u00e9",
+               "\\", "x", "\x00", "\u00a0", "extra", ".", "_", "\u0661"]
+
+
+class MarkerGen:
+    def __init__(self, g: Gen) -> None:
+        self.g = g
+
+    def ws(self) -> str:
+        return self.g.r.choices(["", " ", "  ", "\t"], [1, 12, 1, 1])[0]
+
+    def quote(self, body: str) -> str:
+        q = self.g.pick(["'", '"'])
+        if q in body:
+            q = "'" if q == '"' else '"'
+        return q + body + q
+
+    def body(self, value: str) -> str:
+        """A string literal body for `value`, sometimes with Python escapes."""
+        if self.g.chance(0.06) and value:
+            i = self.g.r.randrange(len(value))
+            c = value[i]
+            esc = self.g.pick([f"\\x{ord(c):02x}", f"\\u{ord(c):04x}", f"\\{ord(c):o}" if ord(c) < 256 else c])
+            value = value[:i] + esc + value[i + 1:]
+        if self.g.chance(0.02):
+            value += self.g.pick(["\\n", "\\\\", "\\q", "\\t", '\\"', "\\'", "\\\n", "\u00e9", "\u0130", "\\U0001F600",
+                                  "\\x4", "\\u00e", "\\777", "\\1234"])
+        return value
+
+    def value_for(self, var: str, env: dict) -> str:
+        g = self.g
+        x = g.r.random()
+        if x < 0.35:
+            return env[var]
+        if x < 0.8:
+            v = g.pick(MARKER_VALUES[var])
+        elif var in ("python_version", "python_full_version", "implementation_version", "platform_release"):
+            v = g.version(valid_bias=0.9)
+        else:
+            v = g.word()
+        if g.chance(0.05):
+            v = g.case(v)
+        return v
+
+    def variable(self, var: str) -> str:
+        return self.g.pick([var] + MARKER_LEGACY.get(var, [])) if self.g.chance(0.3) else var
+
+    def clause(self, env: dict, nested: bool) -> str:
+        g = self.g
+        op = g.r.choices(MARKER_OPS, MARKER_OP_WEIGHTS)[0]
+        kind = g.r.random()
+        if kind < 0.1:
+            name = g.pick(EXTRA_NAMES)
+            if nested:
+                name = canonicalize_name(name)  # divergence: packaging does not normalize inside parentheses
+            op = g.pick(["==", "==", "!=", "in", "not in", "<", "~="])
+            lhs, rhs = "extra", self.quote(self.body(name))
+            return self.arrange(lhs, op, rhs, g.chance(0.25))
+        if kind < 0.18:
+            name = g.pick(GROUP_NAMES + EXTRA_NAMES)
+            var = g.pick(["extras", "dependency_groups"])
+            op = g.pick(["in", "in", "not in", "==", "!=", "<=", "~="])
+            return self.quote(self.body(name)) + self.sep() + op + self.sep() + var
+        var = g.pick(list(MARKER_VALUES))
+        value = self.value_for(var, env)
+        if op in ("in", "not in") and g.chance(0.5):
+            value = " ".join(self.value_for(var, env) for _ in range(g.r.randint(1, 3)))
+        return self.arrange(self.variable(var), op, self.quote(self.body(value)), g.chance(0.3))
+
+    def sep(self) -> str:
+        return self.g.r.choices([" ", "", "  ", "\t"], [20, 1, 1, 1])[0]
+
+    def arrange(self, var: str, op: str, value: str, reverse: bool) -> str:
+        lhs, rhs = (value, var) if reverse else (var, value)
+        return lhs + self.sep() + op + self.sep() + rhs
+
+    def expression(self, env: dict, depth: int = 0) -> str:
+        g = self.g
+        n = g.r.choices([1, 2, 3, 4], [5, 4, 2, 1])[0]
+        parts = []
+        for i in range(n):
+            if i:
+                parts.append(self.sep() + g.pick(["and", "or"]) + self.sep())
+            if depth < 3 and g.chance(0.2):
+                parts.append("(" + self.ws() + self.expression(env, depth + 1) + self.ws() + ")")
+            else:
+                parts.append(self.clause(env, nested=depth > 0))
+        return self.ws() + "".join(parts) + self.ws()
+
+    def environment(self) -> dict:
+        g = self.g
+        env = dict(g.pick(MARKER_ENVIRONMENTS))
+        if g.chance(0.3):
+            minor = g.r.randint(6, 14)
+            env["python_version"] = f"3.{minor}"
+            env["python_full_version"] = f"3.{minor}.{g.r.randint(0, 12)}" + g.pick(["", "", "", "rc1", "a2", "+"])
+        return env
+
+    def mutate(self, text: str) -> str:
+        g = self.g
+        for _ in range(g.r.randint(1, 2)):
+            x = g.r.random()
+            if x < 0.35 and text:
+                i = g.r.randrange(len(text))
+                text = text[:i] + text[i + 1:]
+            elif x < 0.75:
+                i = g.r.randint(0, len(text))
+                text = text[:i] + g.pick(MARKER_JUNK) + text[i:]
+            elif x < 0.9:
+                text = text[: g.r.randint(0, len(text))]
+            else:
+                i = g.r.randint(0, len(text))
+                text = text[:i] + " " + g.pick(["and", "or", "==", "in", "not", "extra", "os_name"]) + " " + text[i:]
+        return text
+
+    def case(self, malformed: bool) -> dict:
+        g = self.g
+        env = self.environment()
+        text = self.expression(env)
+        if malformed:
+            text = self.mutate(text)
+        extras = [g.pick(EXTRA_NAMES) for _ in range(g.r.choices([0, 1, 2, 3], [4, 3, 2, 1])[0])]
+        groups = [g.pick(GROUP_NAMES) for _ in range(g.r.choices([0, 1, 2], [3, 3, 1])[0])]
+        return {"op": "marker.evaluate", "marker": text, "environment": env, "extras": extras, "dependencyGroups": groups}
+
+
+FIXED_MARKERS = [
+    'os_name == "posix"', 'os_name=="posix"and"a"==extra', 'os_name == "posix"\n', 'os_name == "posix"\n\n',
+    'os_name == "posix" \n', 'os_name == "posix"\r', '', ' ', '()', '(', ')', 'os_name', 'os_name ==', 'os_name == "a',
+    'os_name == "a" and', 'os_name == "a" and (', 'os_name == "a" (os_name == "b")', '(os_name == "a"', 'os_name == "a")',
+    'os_name not  in "a"', 'os_name not\tin "a"', 'os_name notin "a"', 'os_name not"in" "a"', 'os_name not', 'os_name = "a"',
+    'os_name == x', 'os_nameé == "a"', 'os_name ==é"a"', 'os_name == "a" andé', 'os_name\u00a0== "a"', 'python_versions == "3"',
+    'platform.release == "x"', 'platform.python_implementation == "CPython"', 'python_implementation == "CPython"',
+    'os.name == "posix" or sys.platform == "linux" or platform.machine == "x86_64" or platform.version == ""',
+    '"3.8" < python_version', '"3.8" ~= python_version', 'python_version ~= "3"', 'python_version ~= "3.8"',
+    'python_version === "3.11"', 'platform_release != "5.15"', 'platform_release == "6.1.0-13-amd64"',
+    'os_name < "z"', 'os_name <= "posix"', 'os_name >= "posix"', 'os_name > "a"', 'os_name ~= "posix"', 'os_name === "posix"',
+    'os_name in "xposixy"', '"" in os_name', '"pos" in os_name', 'os_name not in "posix nt"',
+    '"a" in extras', '"A_b" in extras', '"x" == extras', '"x" != extras', '"x" < extras', '"x" ~= extras',
+    '"dev" in dependency_groups', '"Typing.Extensions" in dependency_groups', 'extras == "a"', 'extras in "a"',
+    'extra == "Foo_Bar"', 'extra != "foo-bar"', '"Foo.Bar" == extra', 'extra in "foo-bar security"', 'extra ~= "foo"',
+    'python_full_version < "3.12.2"', 'python_full_version == "3.12.1+local"', 'implementation_version >= "3.12.1"',
+    'python_version > "3.1a"', 'python_version <= "foo"', 'python_version == "3.*"', 'python_version != "3.11.*"',
+    'python_version in "3.10 3.11"', 'python_version not in "3.1"',
+    'os_name == "a" or os_name == "posix" and python_version < "3"', '(os_name == "a" or os_name == "posix") and python_version < "3"',
+    '(((os_name == "posix"))) and (os_name == "b" or (os_name == "posix"))', 'os_name == "posix" or (extra == "foo-bar")',
+    "os_name == '\\x70osix'", 'os_name == "\\u0070osix"', "os_name == '\\160osix'", 'os_name == "\\q"', 'os_name == "\\"',
+    'os_name == "\\x4"', 'os_name == "\\u00e"', 'os_name == "\\U00110000"', 'os_name == "\\U0001F600"', 'os_name == "\\777"',
+    'os_name == "a\x00"', 'os_name == "a\nb"', 'os_name == "a\rb"', 'os_name == "a\x0cb"', 'os_name == "\\\n"',
+    'os_name == "\\\r\n"', "os_name == 'a\"b'", 'os_name == "\\N{DIGIT ONE}"', 'os_name == "\\ud800"',
+    '"a" == "b"', '"a" == "os_name"', 'os_name == sys_platform', 'extra == os_name', '"a" ~= "b"',
+    "(" * 100 + 'os_name == "posix"' + ")" * 100, "(" * 101 + 'os_name == "posix"' + ")" * 101,
+    "(" * 5000 + 'os_name == "posix"' + ")" * 5000,
+]
+
+
+def marker_value_nodes(markers, depth=0):
+    """(depth, clause) for every clause of packaging's parsed marker, and the deepest nesting."""
+    for item in markers:
+        if isinstance(item, list):
+            yield from marker_value_nodes(item, depth + 1)
+        elif isinstance(item, tuple):
+            yield depth, item
+
+
+def marker_str_loses_parentheses(markers) -> bool:
+    """packaging's `str(Marker)` drops the parentheses of a group written inside two pairs of them
+    within a longer expression: `a and ((b or c))` becomes `a and b or c`, another marker."""
+    for item in markers:
+        if isinstance(item, list):
+            if len(markers) > 1 and len(item) == 1 and isinstance(item[0], list):
+                inner = item
+                while isinstance(inner, list) and len(inner) == 1 and isinstance(inner[0], list):
+                    inner = inner[0]
+                if len(inner) > 1:
+                    return True
+            if marker_str_loses_parentheses(item):
+                return True
+    return False
+
+
+def marker_depth(markers) -> int:
+    return max([marker_depth(m) + 1 for m in markers if isinstance(m, list)] + [0])
+
+
+# ---------------------------------------------------------------------------------------------
 # Expected answers from packaging
 
 
@@ -425,6 +686,54 @@ def expected_select(inp):
     return {"ranked": list(selector(things)), "results": results}
 
 
+def expected_marker(inp):
+    text = inp["marker"]
+    try:
+        m = Marker(text)
+    except InvalidMarker as e:
+        return {"valid": False, "errorColumn": e.__cause__.span[1] + 1}
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return {"valid": False}  # ast.literal_eval refused a quoted string, or too deep
+    # Divergences are judged on the tree as written: packaging's own normalization of top-level
+    # `extra` clauses turns `extra == os_name` into `extra == "os-name"`.
+    clauses = list(marker_value_nodes(parse_marker(text)))
+    values = [n.value for _, c in clauses for n in (c[0], c[2]) if isinstance(n, Value)]
+    # Divergences where Swift rejects what packaging accepts.
+    if "\\N{" in text or any(0xD800 <= ord(ch) <= 0xDFFF for v in values for ch in v):
+        return {"valid": False}
+    if marker_depth(m._markers) > 100:
+        return {"valid": False}
+    compare_result = compare_canonical = True
+    for depth, (lhs, _op, rhs) in clauses:
+        if isinstance(lhs, Variable) == isinstance(rhs, Variable):
+            compare_result = False
+            compare_canonical = compare_canonical and isinstance(lhs, Value)
+        for a, b in ((lhs, rhs), (rhs, lhs)):
+            if (depth > 0 and isinstance(a, Variable) and a.value == "extra" and isinstance(b, Value)
+                    and b.value != canonicalize_name(b.value)):
+                compare_result = compare_canonical = False
+    if any(ch in v for v in values for ch in '"\\\n\r\x00') or marker_str_loses_parentheses(m._markers):
+        compare_canonical = False
+    out = {"valid": True}
+    if compare_canonical:
+        out["canonical"] = str(m)
+    if compare_result:
+        extras = inp.get("extras") or []
+        base = dict(inp.get("environment") or {})
+        base["extras"] = frozenset(extras)
+        base["dependency_groups"] = frozenset(inp.get("dependencyGroups") or [])
+        results, undefined = [], False
+        for extra in extras or [""]:
+            try:
+                results.append(m.evaluate(dict(base, extra=extra)))
+            except (UndefinedComparison, AssertionError):
+                undefined = True
+        out["undefined"] = undefined
+        if not undefined:
+            out["result"] = any(results)
+    return out
+
+
 EXPECTED = {
     "name.normalize": expected_name,
     "version.parse": expected_version_parse,
@@ -437,6 +746,7 @@ EXPECTED = {
     "platforms.expand": expected_platforms_op,
     "tags.supported": expected_tags,
     "wheel.select": expected_select,
+    "marker.evaluate": expected_marker,
 }
 
 
@@ -560,6 +870,16 @@ def make_cases(g: Gen, scale: int) -> list[dict]:
             else:
                 files.append(g.wheel_filename())
         add({"op": "wheel.select", "environment": env, "files": files})
+    mg = MarkerGen(g)
+    for text in FIXED_MARKERS:
+        for env in MARKER_ENVIRONMENTS[:3]:
+            for extras in ([], ["Foo_Bar"], ["foo", "security"]):
+                add({"op": "marker.evaluate", "marker": text, "environment": env, "extras": extras,
+                     "dependencyGroups": ["Dev", "typing.extensions"]})
+    for _ in range(scale * 2):
+        add(mg.case(malformed=False))
+    for _ in range(scale):
+        add(mg.case(malformed=True))
     return cases
 
 
@@ -632,6 +952,7 @@ def main() -> int:
     parser.add_argument("--seed", type=int, default=20260303)
     parser.add_argument("--scale", type=int, default=2000, help="base number of cases per kind")
     parser.add_argument("--show", type=int, default=20, help="differences to print")
+    parser.add_argument("--ops", help="comma-separated ops to run (default: all)")
     parser.add_argument("--emit-swift-golden", metavar="PATH",
                         help="write the golden fixture for the Swift tests to PATH and exit")
     args = parser.parse_args()
@@ -644,6 +965,8 @@ def main() -> int:
 
     g = Gen(args.seed)
     cases = make_cases(g, args.scale)
+    if args.ops:
+        cases = [c for c in cases if c["op"] in args.ops.split(",")]
     for i, case in enumerate(cases):
         case["id"] = i
     payload = "".join(json.dumps(c) + "\n" for c in cases)
@@ -660,6 +983,7 @@ def main() -> int:
 
     differences = []
     per_op: dict[str, int] = {}
+    marker_stats = dict.fromkeys(["cases", "valid", "invalid", "errorColumn", "canonical", "true", "false", "undefined"], 0)
     for case in cases:
         op = case["op"]
         per_op[op] = per_op.get(op, 0) + 1
@@ -668,6 +992,14 @@ def main() -> int:
             expected = EXPECTED[op](inp)
         except Exception as e:  # noqa: BLE001 - the reference itself failing is worth reporting
             expected = {"reference-exception": f"{type(e).__name__}: {e}"}
+        if op == "marker.evaluate":
+            marker_stats["cases"] += 1
+            marker_stats["valid" if expected.get("valid") else "invalid"] += 1
+            marker_stats["errorColumn"] += "errorColumn" in expected
+            marker_stats["canonical"] += "canonical" in expected
+            marker_stats["undefined"] += expected.get("undefined") is True
+            marker_stats["true"] += expected.get("result") is True
+            marker_stats["false"] += expected.get("result") is False
         actual = outputs.get(case["id"])
         if actual is None:
             differences.append((case, expected, "<no output line>"))
@@ -679,6 +1011,8 @@ def main() -> int:
 
     print(f"differential: {len(cases)} compared, {len(differences)} differences")
     print("  per op: " + ", ".join(f"{k}={v}" for k, v in sorted(per_op.items())))
+    if marker_stats["cases"]:
+        print("  markers: " + ", ".join(f"{k}={v}" for k, v in marker_stats.items()))
     for case, expected, actual in differences[: args.show]:
         print("-" * 72)
         print("input:    " + json.dumps(case, ensure_ascii=False))

@@ -2,9 +2,9 @@
 # Coverage-guided fuzzing (libFuzzer) of the parsers that read what servers and users send:
 # URLs and link resolution, HTTP header fields as the cache reads them, Cache-Control, HTTP-dates,
 # PEP 503 HTML and PEP 691 JSON pages (and project lists), PEP 440 versions and specifiers (with
-# wheel filenames and Accept negotiation), PEP 508 requirements. Each target runs for SECONDS;
-# any crash, trap, hang (TIMEOUT seconds on one input) or memory blow-up fails the run, and the
-# input that did it is kept in .build-fuzz/findings/.
+# wheel filenames and Accept negotiation), PEP 508 requirements and environment markers. Each
+# target runs for SECONDS; any crash, trap, hang (TIMEOUT seconds on one input) or memory blow-up
+# fails the run, and the input that did it is kept in .build-fuzz/findings/.
 #
 #   scripts/fuzz.sh [SECONDS] [TARGET…]     default: 25 seconds each, every target
 #   RUNS=10000000 scripts/fuzz.sh 3600      each target stops at RUNS executions (or SECONDS)
@@ -18,7 +18,7 @@ cd "$(dirname "$0")/.."
 
 seconds=${1:-25}
 shift || true
-all=(url headers cache-control http-date page-html page-json pep440 pep508)
+all=(url headers cache-control http-date page-html page-json pep440 pep508 marker)
 targets=("${@:-${all[@]}}")
 [[ ${#targets[@]} -gt 0 && -n "${targets[0]}" ]] || targets=("${all[@]}")
 timeout_per_input=${TIMEOUT:-10}

@@ -12,6 +12,7 @@ public struct MarkerError: Error, Sendable, Hashable, CustomStringConvertible {
     /// was found: the first character that could not be read.
     public let column: Int
 
+    /// An error with its message and 1-based column.
     public init(message: String, column: Int) {
         self.message = message
         self.column = column
@@ -75,17 +76,28 @@ public struct UndefinedMarkerComparison: Error, Sendable, Hashable, CustomString
 ///   up as a variable name (a `KeyError` for anything but a variable's name);
 /// - two variables (`os_name == sys_platform`), or `extras` / `dependency_groups` on the left of
 ///   a comparison, are undefined comparisons; packaging compares against the variable's *name*,
-///   or fails an assertion.
+///   or fails an assertion;
+/// - the canonical form always means the same marker (see ``description``).
 public struct Marker: Sendable, Hashable, CustomStringConvertible {
     /// The deepest nesting of parentheses accepted.
     public static let maximumDepth = 100
     /// The longest marker text accepted, in Unicode scalars.
     public static let maximumLength = 100_000
 
+    /// The syntax tree; two markers are equal when their canonical forms (``description``) are.
     let expression: MarkerExpression
 
     /// Parses a marker (the text after `;` in a requirement, or a lock file's `marker` value).
     public init(parsing text: String) throws(MarkerError) {
+        // Counted before anything is copied, so that a huge input costs no memory.
+        var length = 0
+        for _ in text.unicodeScalars {
+            length += 1
+            if length > Marker.maximumLength {
+                throw MarkerError(
+                    message: "the marker is longer than \(Marker.maximumLength) characters", column: Marker.maximumLength + 1)
+            }
+        }
         var parser = MarkerParser(text)
         expression = try parser.parseAll()
     }
@@ -101,7 +113,9 @@ public struct Marker: Sendable, Hashable, CustomStringConvertible {
     /// double-quoted, `extra` names normalized, and parentheses kept where written except around
     /// a lone clause or group. A string is single-quoted when it contains `"`; a backslash, a
     /// line break, a NUL, or both kinds of quote are written as escapes, so the canonical form
-    /// always parses back to an equal marker.
+    /// always parses back to an equal marker. (packaging writes such strings as they are, and drops
+    /// the parentheses of a group written inside two pairs of them, so that its
+    /// `a and ((b or c))` reads back as `a and b or c`; here it is `a and (b or c)`.)
     public var description: String { expression.format(top: true) }
 
     /// Whether the marker holds in `environment`.
@@ -270,7 +284,8 @@ indirect enum MarkerAtom: Sendable, Hashable {
 }
 
 /// `atoms[0] connectives[0] atoms[1] …` (one connective fewer than atoms), as written: `and`
-/// binds tighter than `or` when it is evaluated.
+/// binds tighter than `or` when it is evaluated. The parser never produces a group of one atom,
+/// nor an expression that is one group.
 struct MarkerExpression: Sendable, Hashable {
     var atoms: [MarkerAtom]
     var connectives: [MarkerConnective]
@@ -323,14 +338,13 @@ struct MarkerParser {
     }
 
     mutating func parseAll() throws(MarkerError) -> MarkerExpression {
-        guard scalars.count <= Marker.maximumLength else {
-            throw error("the marker is longer than \(Marker.maximumLength) characters", at: Marker.maximumLength)
-        }
         let expression = try parseMarker()
         // packaging's END is `$`, which also matches before one final newline.
         guard position == scalars.count || (position == scalars.count - 1 && scalars[position] == "\n") else {
             throw error("expected 'and', 'or' or the end of the marker", at: position)
         }
+        // `(a or b)` is `a or b` (see `parseAtom`).
+        if expression.atoms.count == 1, case .group(let inner) = expression.atoms[0] { return inner }
         return expression
     }
 
@@ -376,7 +390,9 @@ struct MarkerParser {
         position += 1
         depth -= 1
         skipWhitespace()
-        return .group(inner)
+        // Parentheses around a single clause or group change nothing: dropping them here makes
+        // equal markers exactly those with equal canonical forms (packaging compares `str()`).
+        return inner.atoms.count == 1 ? inner.atoms[0] : .group(inner)
     }
 
     /// `item = operand WS? op WS? operand`, with an `extra` name normalized (PEP 685).
@@ -496,8 +512,7 @@ struct MarkerParser {
                 value.append(escaped)
                 index += 2
             case "a", "b", "f", "n", "r", "t", "v":
-                let codes: [Unicode.Scalar: UInt8] = ["a": 7, "b": 8, "f": 12, "n": 10, "r": 13, "t": 9, "v": 11]
-                value.append(Unicode.Scalar(codes[escaped]!))
+                value.append(MarkerParser.controlEscapes[escaped]!)
                 index += 2
             case "0"..."7":
                 var number: UInt32 = 0
@@ -529,6 +544,11 @@ struct MarkerParser {
         }
         return String(value)
     }
+
+    /// Python's single-letter escapes for control characters.
+    static let controlEscapes: [Unicode.Scalar: Unicode.Scalar] = [
+        "a": "\u{07}", "b": "\u{08}", "f": "\u{0C}", "n": "\n", "r": "\r", "t": "\t", "v": "\u{0B}",
+    ]
 
     private func hexValue(_ scalar: Unicode.Scalar) -> UInt32? {
         switch scalar.value {

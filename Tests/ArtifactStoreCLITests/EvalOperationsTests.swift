@@ -70,4 +70,20 @@ struct EvalOperationsTests {
         #expect(tags.last == "py30-none-any")
         #expect(tags.contains("cp311-abi3-linux_x86_64"))
     }
+
+    @Test("marker.evaluate: a result with the canonical form, a parse error with its column, an unknown variable refused")
+    func markerEvaluate() throws {
+        let output = try evaluate([
+            #"{"op":"marker.evaluate","marker":"python_version>='3.9' and extra == 'Socks'","environment":{"python_version":"3.11"},"extras":["socks"]}"#,
+            #"{"op":"marker.evaluate","marker":"os_name = 'nt'"}"#,
+            #"{"op":"marker.evaluate","marker":"os_name ~= 'nt'","environment":{"os_name":"nt"}}"#,
+            #"{"op":"marker.evaluate","marker":"os_name == 'nt'","environment":{"extra":"x"}}"#,
+        ])
+        #expect(output.count == 4)
+        #expect(output[0]["valid"] as? Bool == true && output[0]["result"] as? Bool == true)
+        #expect(output[0]["canonical"] as? String == #"python_version >= "3.9" and extra == "socks""#)
+        #expect(output[1]["valid"] as? Bool == false && output[1]["errorColumn"] as? Int == 9)
+        #expect(output[2]["result"] as? Bool == false && output[2]["undefined"] as? Bool == true)
+        #expect((output[3]["error"] as? [String: Any])?["code"] as? String == "invalid-input")
+    }
 }

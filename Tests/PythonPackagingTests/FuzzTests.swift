@@ -48,6 +48,10 @@ struct FuzzTests {
         _ = try? WheelFilename(urlSegment: text)
         _ = Platforms.expand(text)
         _ = Tag.parseCompressed(text)
+        if let marker = Marker(text) {
+            _ = marker.evaluate(MarkerEnvironment(.cpython(3, 11, platforms: ["manylinux_2_28_x86_64"])), extras: ["a"])
+            #expect(Marker(marker.description) == marker, "canonical form must reparse: \(text.debugDescription)")
+        }
     }
 
     @Test("seeded random strings from the grammar's alphabet", arguments: 0..<8)

@@ -62,6 +62,18 @@ let targets: [String: @Sendable ([UInt8]) -> Void] = [
     "pep508": { bytes in
         _ = try? InstallRequirement(parsing: String(decoding: bytes, as: UTF8.self))
     },
+    // PEP 508 environment markers: parse, evaluate both ways, and the canonical form parses back.
+    "marker": { bytes in
+        guard let marker = Marker(String(decoding: bytes, as: UTF8.self)) else { return }
+        let environment = MarkerEnvironment(.cpython(3, 11, platforms: ["manylinux_2_28_x86_64"]))
+        _ = marker.evaluate(environment, extras: ["test", "Foo_Bar"], dependencyGroups: ["dev"])
+        _ = try? marker.evaluateStrictly(environment)
+        let canonical = marker.description
+        // Escapes can make the canonical form longer than the length bound; below it, it must reparse.
+        if canonical.unicodeScalars.count <= Marker.maximumLength, Marker(canonical) != marker {
+            fatalError("the canonical form of a marker does not parse back to it: \(canonical.debugDescription)")
+        }
+    },
 ]
 
 /// libFuzzer's callback: one input.

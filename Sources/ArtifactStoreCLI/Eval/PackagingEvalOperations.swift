@@ -1,6 +1,7 @@
 import PythonPackaging
 
-/// `debug eval` operations over the PythonPackaging module (names, versions, specifiers, wheels, tags).
+/// `debug eval` operations over the PythonPackaging module (names, versions, specifiers, wheels, tags,
+/// markers).
 ///
 /// Conventions shared by all of them:
 /// - numbers from versions and build tags are JSON numbers when they fit in a 64-bit signed
@@ -22,6 +23,7 @@ enum PackagingEvalOperations {
         PlatformsExpandOperation.self,
         TagsSupportedOperation.self,
         WheelSelectOperation.self,
+        MarkerEvaluateOperation.self,
     ]
 
     static func number(_ value: VersionNumber) -> JSONValue {
@@ -296,5 +298,54 @@ struct WheelSelectOperation: EvalOperation {
         }
         ranked.sort { ($0.rank, $0.offset) < ($1.rank, $1.offset) }
         return .object(["ranked": .array(ranked.map { .string($0.file) }), "results": .array(results)])
+    }
+}
+
+/// `marker.evaluate {marker, environment?:{os_name: …, …}, extras?:[…], dependencyGroups?:[…]}` →
+/// `{valid, canonical, result, undefined, errorMessage, errorColumn}`:
+/// - valid: `canonical` is the marker's canonical form, `result` what
+///   `Marker.evaluate` answers (an undefined comparison counting as false) and `undefined` whether
+///   `Marker.evaluateStrictly` refuses it (packaging raises `UndefinedComparison`); the error
+///   fields are `null`;
+/// - invalid: `errorMessage` and the 1-based `errorColumn`; the others are `null`.
+///
+/// The environment is keyed by PEP 508 variable name (missing ones are `""`); an unknown key is an
+/// error. `extra` is bound to each of `extras` in turn (`""` when there are none).
+struct MarkerEvaluateOperation: EvalOperation {
+    struct Input: Decodable {
+        var marker: String
+        var environment: [String: String]?
+        var extras: [String]?
+        var dependencyGroups: [String]?
+    }
+    static let name = "marker.evaluate"
+    static func evaluate(_ input: Input) throws -> JSONValue {
+        guard let environment = MarkerEnvironment(variables: input.environment ?? [:]) else {
+            let unknown = (input.environment ?? [:]).keys.filter { !MarkerEnvironment.variableNames.contains($0) }.sorted()
+            throw EvalError.invalidInput("environment: not PEP 508 environment variables: \(unknown.joined(separator: ", "))")
+        }
+        let marker: Marker
+        do {
+            marker = try Marker(parsing: input.marker)
+        } catch {
+            return .object([
+                "valid": .bool(false), "canonical": .null, "result": .null, "undefined": .null,
+                "errorMessage": .string(error.message), "errorColumn": .int(error.column),
+            ])
+        }
+        let extras = Set(input.extras ?? [])
+        let groups = Set(input.dependencyGroups ?? [])
+        let undefined: Bool
+        do {
+            _ = try marker.evaluateStrictly(environment, extras: extras, dependencyGroups: groups)
+            undefined = false
+        } catch {
+            undefined = true
+        }
+        return .object([
+            "valid": .bool(true), "canonical": .string(marker.description),
+            "result": .bool(marker.evaluate(environment, extras: extras, dependencyGroups: groups)),
+            "undefined": .bool(undefined), "errorMessage": .null, "errorColumn": .null,
+        ])
     }
 }
