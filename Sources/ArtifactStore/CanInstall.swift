@@ -34,7 +34,14 @@ extension Store {
             requirement: requirement, environment: environment.summary, policy: policy, strategy: strategy,
             isSatisfiable: false, chosen: nil, indexes: [], reasons: [], notes: [], storedWheels: [], wayOut: nil, wayOutCommand: nil)
         if let marker = requirement.marker {
-            verdict.notes.append("the environment marker \"\(marker)\" was not evaluated: the requirement is answered as if it applies")
+            switch Result(catching: { try Marker(parsing: marker) }) {
+            case .success(let parsed) where !parsed.evaluate(environment.markerEnvironment, extras: Set(requirement.extras)):
+                verdict.notes.append("the marker \"\(marker)\" does not hold for \(environment.summary): an installer would skip this requirement; it is answered as if it applied")
+            case .success:
+                break
+            case .failure(let error):
+                verdict.notes.append("the marker \"\(marker)\" is not valid (\(error)); the requirement is answered as if it applies")
+            }
         }
         if !requirement.extras.isEmpty {
             verdict.notes.append("extras [\(requirement.extras.joined(separator: ","))] are carried, not resolved: their dependencies are separate requirements")

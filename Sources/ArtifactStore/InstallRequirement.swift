@@ -1,7 +1,8 @@
 import PythonPackaging
 
 /// A PEP 508 requirement as `can-install` answers it: a name, extras (carried, not resolved),
-/// a specifier set; environment markers are kept as text and not evaluated.
+/// a specifier set, and the marker as text (evaluated by the walks that need it, with
+/// ``PythonPackaging/Marker``).
 public struct InstallRequirement: Sendable, Hashable, CustomStringConvertible {
     /// As written (trimmed).
     public var text: String
@@ -11,7 +12,7 @@ public struct InstallRequirement: Sendable, Hashable, CustomStringConvertible {
     /// Extras in brackets, normalized, in order.
     public var extras: [String]
     public var specifier: SpecifierSet
-    /// The marker after `;`, not evaluated.
+    /// The marker after `;`, as written.
     public var marker: String?
     /// The SHA-256 values a file must have (`--hash` in a requirements file), nil for any.
     public var allowedSHA256: Set<String>?

@@ -10,7 +10,7 @@ struct CanInstallCommand: ParsableCommand {
         commandName: "can-install",
         abstract: "Answer whether requirements can be installed from the store alone, and exactly why not.",
         discussion: """
-            For each requirement (PEP 508: name, extras, specifiers; markers are not evaluated), \
+            For each requirement (PEP 508: name, extras, specifiers; a marker that excludes the environment gets a note), \
             walks what an installer does per --index, in order: is the project page \
             <index>/<name>/ usable under --policy (else every reason: never fetched, refused \
             no-store on a date, stale, Vary mismatch…); which files match (PEP 440 specifiers and \
