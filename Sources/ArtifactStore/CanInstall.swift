@@ -123,6 +123,12 @@ extension Store {
             outcome.reasons = [.projectNotFound(pageURL: pageURL, status: satisfied.record.status)]
             return outcome
         }
+        // A page over the cap was recorded unparsed (I8); reading it here would be the same
+        // unbounded work, only outside the lock.
+        if let size = satisfied.record.bodySize, size > Self.maximumIndexedPageSize {
+            outcome.reasons = [.pageTooLarge(pageURL: pageURL, size: size, limit: Self.maximumIndexedPageSize)]
+            return outcome
+        }
         let (files, allVersions, fileCount) = try filesOfPage(satisfied.record, requirement: requirement)
         outcome.fileCount = fileCount
         guard fileCount > 0 else {
