@@ -86,6 +86,15 @@ extension Store {
 
         if !verdict.isSatisfiable {
             verdict.storedWheels = try storedWheels(for: requirement, environment: environment)
+            // The way out obeys the way in: a blob just found unreadable (not a regular file,
+            // corrupt) is no way out either.
+            for case .fileUnreadable(_, let digest, _) in verdict.reasons {
+                for index in verdict.storedWheels.indices where verdict.storedWheels[index].digest == digest {
+                    verdict.storedWheels[index].satisfies = false
+                    verdict.storedWheels[index].whyNot = [verdict.storedWheels[index].whyNot, "its stored file cannot be read (file-unreadable)"]
+                        .compactMap { $0 }.joined(separator: "; ")
+                }
+            }
             if let best = verdict.storedWheels.first(where: \.satisfies) {
                 verdict.wayOut = best
                 let options = environment.commandLineOptions.isEmpty ? "" : " " + environment.commandLineOptions
