@@ -93,6 +93,15 @@ extension Store {
 
         if !verdict.isSatisfiable {
             verdict.storedWheels = try storedWheels(for: requirement, environment: environment)
+            // The way out obeys the way in: a blob just found unreadable (not a regular file,
+            // corrupt) is no way out either.
+            for case .fileUnreadable(_, let digest, _) in verdict.reasons {
+                for index in verdict.storedWheels.indices where verdict.storedWheels[index].digest == digest {
+                    verdict.storedWheels[index].satisfies = false
+                    verdict.storedWheels[index].whyNot = [verdict.storedWheels[index].whyNot, "its stored file cannot be read (file-unreadable)"]
+                        .compactMap { $0 }.joined(separator: "; ")
+                }
+            }
             if let best = verdict.storedWheels.first(where: \.satisfies) {
                 verdict.wayOut = best
                 let options = environment.commandLineOptions.isEmpty ? "" : " " + environment.commandLineOptions
@@ -128,6 +137,12 @@ extension Store {
         }
         guard satisfied.record.status == 200 else {
             outcome.reasons = [.projectNotFound(pageURL: pageURL, status: satisfied.record.status)]
+            return outcome
+        }
+        // A page over the cap was recorded unparsed (I8); reading it here would be the same
+        // unbounded work, only outside the lock.
+        if let size = satisfied.record.bodySize, size > Self.maximumIndexedPageSize {
+            outcome.reasons = [.pageTooLarge(pageURL: pageURL, size: size, limit: Self.maximumIndexedPageSize)]
             return outcome
         }
         var (files, allVersions, fileCount) = try filesOfPage(satisfied.record, requirement: requirement)

@@ -118,6 +118,9 @@ public enum InstallReason: Sendable, Hashable {
     case projectNotFound(pageURL: String, status: Int)
     /// The page is usable but lists no distribution of the project.
     case noFiles(pageURL: String)
+    /// The page is larger than the store parses (``Store/maximumIndexedPageSize``): it was
+    /// recorded unparsed, and it is not read now either.
+    case pageTooLarge(pageURL: String, size: Int64, limit: Int64)
     /// No version on the page matches the specifier.
     case noMatchingVersion(pageURL: String, specifier: String, available: [String], prereleasesWouldMatch: [String])
     /// The matching versions are yanked, and the requirement is not pinned with `==`.
@@ -149,6 +152,7 @@ public enum InstallReason: Sendable, Hashable {
         case .page(_, let reason): "page-" + reason.code
         case .projectNotFound: "project-not-found"
         case .noFiles: "no-files"
+        case .pageTooLarge: "page-too-large"
         case .noMatchingVersion: "no-matching-version"
         case .yanked: "yanked"
         case .requiresPython: "requires-python"
@@ -172,6 +176,8 @@ public enum InstallReason: Sendable, Hashable {
             return "the index answered \(url) with status \(status): the project is not on this index"
         case .noFiles(let url):
             return "the project page \(url) lists no wheel or sdist of the project"
+        case .pageTooLarge(let url, let size, let limit):
+            return "the project page \(url) has \(size) bytes, more than the \(limit >> 20) MiB the store parses: its files are not known"
         case .noMatchingVersion(let url, let specifier, let available, let pre):
             var text = "no version on \(url) matches \(specifier.isEmpty ? "the requirement" : specifier)"
             text += available.isEmpty ? "" : " (it offers \(Self.list(available)))"
@@ -215,6 +221,8 @@ public enum InstallReason: Sendable, Hashable {
             return "check the project name and the --index URL; another index may have it"
         case .noFiles:
             return "check the --index URL: it should be a simple-repository base (e.g. https://pypi.org/simple)"
+        case .pageTooLarge:
+            return "such a page is not a project page an installer can use; check the --index URL, or export the wheels you stored without --index"
         case .noMatchingVersion(_, _, _, let pre):
             return pre.isEmpty ? "relax the version specifier, or fetch the page again while online if it is out of date"
                 : "ask for the pre-release explicitly (e.g. ==\(pre[0])) or relax the specifier"

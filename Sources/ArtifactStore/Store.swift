@@ -219,7 +219,11 @@ extension Store {
     private static func refuseLostDatabase(_ layout: StoreLayout) throws {
         let size = (try? FileSystem.lstat(layout.database))??.st_size ?? 0
         guard size == 0, hasBlobFiles(layout) else { return }
-        throw StoreError(.unusableStore, "the store at \(layout.rootPath) holds blob files but its database \(layout.database) is missing or empty; nothing was changed. Run `artifact-store verify --repair --store \(layout.rootPath)` to rebuild the database and adopt the blobs by their content, or restore store.sqlite from a backup")
+        throw lostDatabase(layout)
+    }
+
+    private static func lostDatabase(_ layout: StoreLayout) -> StoreError {
+        StoreError(.unusableStore, "the store at \(layout.rootPath) holds blob files but its database \(layout.database) is missing or empty; nothing was changed. Run `artifact-store verify --repair --store \(layout.rootPath)` to rebuild the database and adopt the blobs by their content, or restore store.sqlite from a backup")
     }
 
     /// Whether any file sits in a fan-out directory of `blobs/sha256` (stops at the first).
@@ -311,7 +315,7 @@ extension Store {
             defer { close(lock) }
             try FileSystem.check("flock \(layout.rootPath)") { flock(lock, LOCK_EX) }
             let pool = try DatabasePool(path: layout.database, configuration: configuration)
-            try migrate(pool, layout: layout, logger: options.logger)
+            try migrate(pool, layout: layout, options: options)
             return (pool, try LookupConnection(path: layout.database, busyTimeout: options.busyTimeout))
         } catch let error as StoreError {
             throw error
@@ -333,7 +337,7 @@ extension Store {
         return migrator
     }
 
-    private static func migrate(_ pool: DatabasePool, layout: StoreLayout, logger: Logger) throws {
+    private static func migrate(_ pool: DatabasePool, layout: StoreLayout, options: Options) throws {
         let migrator = migrator
         let superseded = try pool.read { db in try migrator.hasBeenSuperseded(db) }
         if superseded {
@@ -344,8 +348,15 @@ extension Store {
         }
         let pending = try pool.read { db in try !migrator.hasCompletedMigrations(db) }
         if pending {
+            // A database with no migration at all is new, or it is a lost one that something
+            // recreated empty (a valid SQLite file of no tables): beside blob files it is the
+            // latter, refused as a missing one is, before a fresh schema makes every blob look
+            // like garbage.
+            if !options.recreatesMissingDatabase, try pool.read({ db in try migrator.appliedIdentifiers(db).isEmpty }), hasBlobFiles(layout) {
+                throw lostDatabase(layout)
+            }
             try migrator.migrate(pool)
-            logger.debug("store schema migrated", metadata: ["store": "\(layout.rootPath)"])
+            options.logger.debug("store schema migrated", metadata: ["store": "\(layout.rootPath)"])
         }
     }
 }

@@ -22,13 +22,13 @@ struct FetchCommand: AsyncParsableCommand {
             The body is written to standard output, or with -o FILE to FILE (a regular file is \
             replaced atomically; a device such as /dev/null is written into), also when the store \
             refused to keep it; with --json and no -o it is not written. Nothing is written for an HTTP error status (4xx, 5xx), which \
-            exits with status 74 after being recorded.
+            exits with status 74 after being recorded, nor for a 206 Partial Content to a request without a Range header.
 
             EXIT STATUS
               0   the response was fetched or answered from the store
               1   --offline and the store cannot answer (the reasons and hints are printed)
               64  bad input: not an http(s) URL, a malformed --header
-              74  network or store failure, or an HTTP error status
+              74  network or store failure, an HTTP error status, or a 206 to a request without Range
             """)
 
     @OptionGroup var storeOptions: StoreOptions
@@ -102,6 +102,13 @@ struct FetchCommand: AsyncParsableCommand {
             throw error
         }
         defer { if case .temporaryFile(let path, _) = result.body { unlink(path) } }
+
+        // A 206 answers a Range request. To a request for the whole body it is a piece of the
+        // file, never the file (ARCHITECTURE.md §4, I7): nothing is written, and it is a failure.
+        if result.status == 206, !request.headers.contains("Range") {
+            Output.error("artifact-store: \(result.url) answered 206 Partial Content to a request for the whole body; nothing was written (only a complete 200 is the file)")
+            throw ExitCode(ExitStatus.storeFailure.rawValue)
+        }
 
         var written: String?
         if let destination, result.isSuccess || (300..<400).contains(result.status) {

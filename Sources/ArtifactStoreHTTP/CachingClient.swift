@@ -144,9 +144,7 @@ public final class CachingClient: Sendable {
             guard redirects.count < configuration.maximumRedirects else {
                 throw FetchError.tooManyRedirects(url: RecordedURL.redacted(request.url), limit: configuration.maximumRedirects)
             }
-            guard let next = target.following(location) else {
-                throw FetchError.badRedirect(url: target.recordedURL, location: location)
-            }
+            let next = try target.following(location)
             if hop.record.status == 303 && method != "HEAD" { method = "GET" }
             if !next.sameOrigin(as: target) {
                 // Credentials, and anything not known to be safe, stay with the origin they were
@@ -500,7 +498,12 @@ struct Target: Sendable {
             throw FetchError.invalidURL("not a valid http(s) URL: \(shown)")
         }
         // A port out of range would reach the network library as something else (wrapped modulo
-        // 65536, or a trap): refuse it here, before anything connects.
+        // 65536, or a trap): refuse it here, before anything connects. It is read from the text:
+        // URLComponents answers nil for a port too large for an Int, which would silently become
+        // the scheme's default port.
+        if let text = Self.portText(trimmed), !text.isEmpty, !(Int(text).map { (1...65_535).contains($0) } ?? false) {
+            throw FetchError.invalidURL("the port \(text.prefix(24)) in \(shown) is out of range; a port is 1 to 65535")
+        }
         if let port = components.port, !(1...65_535).contains(port) {
             throw FetchError.invalidURL("the port \(port) in \(shown) is out of range; a port is 1 to 65535")
         }
@@ -524,11 +527,37 @@ struct Target: Sendable {
         port = components.port ?? (scheme == "https" ? 443 : 80)
     }
 
-    /// The target a `Location` points to, resolved against this one; nil when it is not a
-    /// usable http(s) URL. Credentials carry over only to the same origin.
-    func following(_ location: String) -> Target? {
-        guard let base = URL(string: wireURL), let resolved = URL(string: location, relativeTo: base)?.absoluteURL else { return nil }
-        guard var next = try? Target(resolved.absoluteString) else { return nil }
+    /// The port of an absolute URL as it is written (digits or not, whatever their value); nil
+    /// when the authority names none.
+    static func portText(_ url: String) -> Substring? {
+        guard let schemeEnd = url.range(of: "://") else { return nil }
+        let rest = url[schemeEnd.upperBound...]
+        let authority = rest[..<(rest.firstIndex { "/?#".contains($0) } ?? rest.endIndex)]
+        let hostAndPort = authority[(authority.lastIndex(of: "@").map(authority.index(after:)) ?? authority.startIndex)...]
+        let afterHost: Substring
+        if hostAndPort.hasPrefix("[") {
+            guard let close = hostAndPort.firstIndex(of: "]") else { return nil }
+            afterHost = hostAndPort[hostAndPort.index(after: close)...]
+        } else {
+            afterHost = hostAndPort[(hostAndPort.firstIndex(of: ":") ?? hostAndPort.endIndex)...]
+        }
+        return afterHost.hasPrefix(":") ? afterHost.dropFirst() : nil
+    }
+
+    /// The target a `Location` points to, resolved against this one. Credentials carry over
+    /// only to the same origin.
+    ///
+    /// - Throws: ``FetchError/badRedirect(url:location:reason:)`` when it is not a usable http(s) URL.
+    func following(_ location: String) throws -> Target {
+        guard let base = URL(string: wireURL), let resolved = URL(string: location, relativeTo: base)?.absoluteURL else {
+            throw FetchError.badRedirect(url: recordedURL, location: location)
+        }
+        var next: Target
+        do {
+            next = try Target(resolved.absoluteString)
+        } catch {
+            throw FetchError.badRedirect(url: recordedURL, location: location, reason: "\(error)")
+        }
         if next.basicCredentials == nil, next.sameOrigin(as: self) { next.basicCredentials = basicCredentials }
         return next
     }

@@ -138,8 +138,9 @@ public enum FetchError: Error, Sendable, CustomStringConvertible {
     case headersTooLarge(url: String, limit: Int)
     /// More redirects than ``CachingClient/Configuration/maximumRedirects``.
     case tooManyRedirects(url: String, limit: Int)
-    /// A redirect without a usable `Location`, or to a non-HTTP(S) URL.
-    case badRedirect(url: String, location: String?)
+    /// A redirect without a usable `Location`, or to a URL that is not a valid http(s) URL
+    /// (`reason` says what is wrong with it, when known).
+    case badRedirect(url: String, location: String?, reason: String? = nil)
     /// The store failed (disk full, database error); the message says what to do.
     case store(StoreError)
     /// The body does not have the SHA-256 the request expected; nothing was stored.
@@ -171,8 +172,9 @@ public enum FetchError: Error, Sendable, CustomStringConvertible {
             return "the response from \(url) has a header section larger than \(limit) bytes; it was rejected"
         case .tooManyRedirects(let url, let limit):
             return "fetching \(url) was redirected more than \(limit) times; stopped"
-        case .badRedirect(let url, let location):
-            if let location { return "\(url) redirects to \(RecordedURL.redacted(location)), which cannot be followed (only http and https)" }
+        case .badRedirect(let url, let location, let reason):
+            if let location, let reason { return "\(url) redirects to \(RecordedURL.redacted(location)), which cannot be followed: \(reason)" }
+            if let location { return "\(url) redirects to \(RecordedURL.redacted(location)), which cannot be followed (not an http or https URL)" }
             return "\(url) answered with a redirect but no Location"
         case .store(let error):
             return error.message

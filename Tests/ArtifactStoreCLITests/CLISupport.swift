@@ -20,16 +20,22 @@ struct CommandResult {
     var status: Int32
     var stdout: Data
     var stderr: String
+    /// Whether it was ended by a signal (then `status` is the signal's number).
+    var signaled = false
+    /// Whether the `timeout` given to ``run(_:store:stdin:executable:environment:timeout:)``
+    /// elapsed, and the command was killed for it.
+    var timedOut = false
     var output: String { String(decoding: stdout, as: UTF8.self) }
 
     func json() throws -> Any { try JSONSerialization.jsonObject(with: stdout) }
 }
 
-/// Runs `artifact-store` (or another executable) to completion.
+/// Runs `artifact-store` (or another executable) to completion; with a `timeout`, a command
+/// still running after that many seconds is killed (SIGKILL) and reported as `timedOut`.
 @discardableResult
 func run(
     _ arguments: [String], store: String? = nil, stdin: Data? = nil,
-    executable: URL = artifactStoreExecutable, environment: [String: String] = [:]
+    executable: URL = artifactStoreExecutable, environment: [String: String] = [:], timeout: TimeInterval? = nil
 ) throws -> CommandResult {
     let process = Process()
     process.executableURL = executable
@@ -43,6 +49,19 @@ func run(
     process.standardError = errors
     process.standardInput = input
     try process.run()
+    let killed = KilledFlag()
+    let watchdog = timeout.map { seconds in
+        let timer = DispatchSource.makeTimerSource(queue: .global())
+        timer.schedule(deadline: .now() + seconds)
+        timer.setEventHandler {
+            guard process.isRunning else { return }
+            killed.set()
+            kill(process.processIdentifier, SIGKILL)
+        }
+        timer.resume()
+        return timer
+    }
+    defer { watchdog?.cancel() }
     if let stdin { input.fileHandleForWriting.write(stdin) }
     try input.fileHandleForWriting.close()
     // Drain both pipes concurrently so a chatty child cannot block on a full pipe.
@@ -55,7 +74,16 @@ func run(
     let outputData = output.fileHandleForReading.readDataToEndOfFile()
     drained.wait()
     process.waitUntilExit()
-    return CommandResult(status: process.terminationStatus, stdout: outputData, stderr: String(decoding: errorData, as: UTF8.self))
+    return CommandResult(status: process.terminationStatus, stdout: outputData, stderr: String(decoding: errorData, as: UTF8.self),
+                         signaled: process.terminationReason == .uncaughtSignal, timedOut: killed.isSet)
+}
+
+/// Set once by a watchdog thread, read after the process ended.
+private final class KilledFlag: @unchecked Sendable {
+    private let lock = NSLock()
+    private var value = false
+    func set() { lock.withLock { value = true } }
+    var isSet: Bool { lock.withLock { value } }
 }
 
 /// A temporary directory removed at the end of the test.

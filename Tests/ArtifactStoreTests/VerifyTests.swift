@@ -199,7 +199,7 @@ struct VerifyTests {
         for digest in digests { #expect(try reopened.read(digest).count == 500) }
     }
 
-    @Test("a crash image whose -wal was lost leaves orphan files; --repair adopts them")
+    @Test("a crash image whose -wal was lost is refused as a lost database; opened as verify --repair opens it, it has orphan files that --repair adopts")
     func lostWALLeavesOrphans() throws {
         let fixture = try TestStore()
         let image = fixture.directory.url.appending(path: "image")
@@ -209,7 +209,11 @@ struct VerifyTests {
         for suffix in ["-wal", "-shm"] {
             try? FileManager.default.removeItem(at: image.appending(path: "store.sqlite" + suffix))
         }
-        let reopened = try Store.open(at: image)
+        // Nothing was checkpointed: store.sqlite holds no schema at all, beside ten blob files.
+        expectStoreError(.unusableStore) { _ = try Store.open(at: image) }
+        var options = Store.Options()
+        options.recreatesMissingDatabase = true
+        let reopened = try Store.open(at: image, options: options)
         let found = try reopened.verify()
         #expect(!found.isClean)
         #expect(found.problems.allSatisfy { $0.kind == .orphanFile })
