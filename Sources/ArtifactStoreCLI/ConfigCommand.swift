@@ -54,11 +54,7 @@ struct ConfigCommand: ParsableCommand {
                  source(config?.serveIndexes != nil)),
             ]
             for policy in config?.indexPolicies ?? [] {
-                var parts: [String] = []
-                if let files = policy.fileCacheControl { parts.append("files: \(files)") }
-                if let pages = policy.pageCacheControl { parts.append("pages: \(pages)") }
-                if policy.archiveRefused { parts.append("archive") }
-                settings.append(("index-policy \(RecordedURL.redacted(policy.urlPrefix, replacement: ""))", parts.joined(separator: "; "), file ?? ""))
+                settings.append(("index-policy \(RecordedURL.redacted(policy.urlPrefix, replacement: ""))", IndexPolicyCommand.List.describe(policy), file ?? ""))
             }
             if json {
                 try Output.printJSON(InstallJSON.object([

@@ -54,13 +54,18 @@ struct IndexPolicyCommand: ParsableCommand {
             let policies = try storeOptions.openExisting().indexPolicies()
             if json { return try Output.printJSON(policies) }
             for policy in policies {
-                var parts: [String] = []
-                if let files = policy.fileCacheControl { parts.append("files: \(files)") }
-                if let pages = policy.pageCacheControl { parts.append("pages: \(pages)") }
-                if policy.archiveRefused { parts.append("archive refused bodies") }
-                if !policy.note.isEmpty { parts.append("note: \(policy.note)") }
-                Output.line("\(policy.urlPrefix.isEmpty ? "(every URL)" : policy.urlPrefix)  \(parts.joined(separator: "; "))")
+                Output.line("\(policy.urlPrefix.isEmpty ? "(every URL)" : policy.urlPrefix)  \(Self.describe(policy))")
             }
+        }
+
+        /// `files: …; pages: …; archive refused bodies; note: …`.
+        static func describe(_ policy: IndexPolicy) -> String {
+            var parts: [String] = []
+            if let files = policy.fileCacheControl { parts.append("files: \(files)") }
+            if let pages = policy.pageCacheControl { parts.append("pages: \(pages)") }
+            if policy.archiveRefused { parts.append("archive refused bodies") }
+            if !policy.note.isEmpty { parts.append("note: \(policy.note)") }
+            return parts.joined(separator: "; ")
         }
     }
 
