@@ -90,7 +90,7 @@ extension Store {
         }
         guard filename.hasSuffix(".whl") else { return nil }
         try verifyBlob(digest)
-        guard let archive = try? Archive(url: URL(fileURLWithPath: layout.blobPath(digest)), accessMode: .read) else { return nil }
+        guard let archive = try? Archive(url: URL(fileURLWithPath: layout.blobPath(digest)), accessMode: .read, pathEncoding: nil) else { return nil }
         // PEP 427: the .dist-info directory at the root of the archive holds METADATA.
         guard let entry = archive.first(where: { entry in
             let parts = entry.path.split(separator: "/")

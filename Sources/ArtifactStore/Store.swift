@@ -331,10 +331,24 @@ extension Store {
         var migrator = DatabaseMigrator()
         for migration in schemaMigrations {
             migrator.registerMigration(migration.identifier) { db in
+                db.add(function: recordedURLFunction)
+                db.add(function: recordedURLKeyFunction)
                 try db.execute(sql: migration.sql)
             }
         }
         return migrator
+    }
+
+    /// `recorded_url(TEXT)`: ``RecordedURL/normalize(_:)`` for a migration that changes how URLs
+    /// are recorded (a URL it cannot normalize is returned as it is).
+    private static let recordedURLFunction = DatabaseFunction("recorded_url", argumentCount: 1, pure: true) { values in
+        guard let url = String.fromDatabaseValue(values[0]) else { return nil }
+        return (try? RecordedURL.normalize(url)) ?? url
+    }
+
+    /// `recorded_url_key(TEXT)`: the `url_key` of a recorded URL (``RecordedURL/lookupKey(_:)``).
+    private static let recordedURLKeyFunction = DatabaseFunction("recorded_url_key", argumentCount: 1, pure: true) { values in
+        String.fromDatabaseValue(values[0]).map(RecordedURL.lookupKey)
     }
 
     private static func migrate(_ pool: DatabasePool, layout: StoreLayout, options: Options) throws {

@@ -105,6 +105,19 @@ struct RoughEdgesTests {
         #expect(explained.output.components(separatedBy: "[never-fetched]").count == 2, "the reason appears once")
     }
 
+    @Test("a + in a path and its %2B spelling are one URL: fetched as one, explained as the other", arguments: [("%2B", "+"), ("+", "%2B")])
+    func plusAndItsQuotedSpellingAreOneURL(fetched: String, explained: String) throws {
+        let scratch = try Scratch()
+        let upstream = try TestUpstream(directory: scratch.path + "/upstream")
+        let wheel = "torch-2.0.1\(fetched)cpu-py3-none-any.whl"
+        let fetch = try run(["fetch", upstream.base + "/files/" + wheel, "-o", scratch.path + "/torch.whl"], store: scratch.store)
+        try #require(fetch.status == 0, "\(fetch.output)")
+        let explain = try run(["explain", upstream.base + "/files/torch-2.0.1\(explained)cpu-py3-none-any.whl", "--json"], store: scratch.store)
+        #expect(!explain.output.contains("never-fetched"), "\(explain.output)")
+        #expect(explain.output.contains("torch-2.0.1%2Bcpu-py3-none-any.whl"), "the URL is recorded in pip's spelling: \(explain.output)")
+        #expect(try upstream.requests()["/files/torch-2.0.1+cpu-py3-none-any.whl"] == 1)
+    }
+
     @Test("✔ and ✘ are coloured on a terminal, never with NO_COLOR or into a pipe")
     func colourOnlyOnATerminal() throws {
         let scratch = try Scratch()

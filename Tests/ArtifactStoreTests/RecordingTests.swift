@@ -293,9 +293,29 @@ struct RecordingTests {
         ("https://pypi.org/simple/torch/#frag", "https://pypi.org/simple/torch/"),
         ("http://h:80/a%2fb", "http://h/a%2Fb"),
         ("https://u:p@h/x", "https://h/x"),
+        ("https://h/whl/torch-2.0.1+cpu-cp311-none-any.whl", "https://h/whl/torch-2.0.1%2Bcpu-cp311-none-any.whl"),
+        ("https://h/whl/torch-2.0.1%2bcpu-cp311-none-any.whl", "https://h/whl/torch-2.0.1%2Bcpu-cp311-none-any.whl"),
+        ("https://h/a+b/c?q=x+y", "https://h/a%2Bb/c?q=x+y"),
+        ("https://u:p@h/a+b", "https://h/a%2Bb"),
     ])
     func normalization(input: String, expected: String) throws {
         #expect(try RecordedURL.normalize(input) == expected)
+    }
+
+    @Test("a store recorded before + and %2B were one URL is migrated: the + rows answer under either spelling")
+    func plusRowsAreMigrated() throws {
+        let fixture = try TestStore()
+        try fixture.record(Fixtures.get(Fixtures.torchWheel), Fixtures.response(200, ["Cache-Control": "max-age=31536000, immutable"]), body: "wheel bytes")
+        // As an older build recorded it: the + spelling, its url_key, and migration 0011 not yet run.
+        let database = fixture.root.path(percentEncoded: false) + "/store.sqlite"
+        let plus = Fixtures.torchWheel.replacingOccurrences(of: "%2B", with: "+")
+        #expect(try runSQLite(database, "UPDATE response SET url = '\(plus)', url_key = NULL; UPDATE observation SET url = '\(plus)'; DELETE FROM grdb_migrations WHERE identifier LIKE '0011%'") == 0)
+
+        let reopened = try Store.open(at: fixture.root)
+        for spelling in [plus, Fixtures.torchWheel] {
+            let verdict = try reopened.verdict(for: Fixtures.get(spelling), policy: .offline, at: Fixtures.seen)
+            #expect(verdict.isSatisfiable, "\(spelling): \(verdict.reasons)")
+        }
     }
 
     @Test("non-HTTP URLs are refused with a clear error", arguments: ["file:///etc/passwd", "ftp://h/x", "torch", "https:///nohost"])
