@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
-# Builds artifact-store (release) and walks through a store: create it, put files (one of them
+# Builds artifact-store (debug, the configuration `swift test` uses, so that the tests reuse this
+# build) and walks through a store: create it, put files (one of them
 # twice), list, show, read back verified, catch a corrupted blob, and print the stats.
 # Usage: scripts/demo.sh [STORE_DIR]      (default: a new temporary directory)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-swift build -c release --product artifact-store >&2
-bin="$(swift build -c release --show-bin-path)/artifact-store"
+swift build --product artifact-store >&2
+bin="$(swift build --show-bin-path)/artifact-store"
 work=$(mktemp -d "${TMPDIR:-/tmp}/artifact-store-demo.XXXXXX")
 store=${1:-$work/store}
 export ARTIFACT_STORE_DIR=$store
@@ -35,8 +36,10 @@ echo "# Now corrupt that blob on disk, as a failing disk would:"
 blob="$store/blobs/sha256/${digest:0:2}/$digest"
 chmod u+w "$blob" && printf 'garbage' >> "$blob"
 set +e
-step artifact-store cat "$digest" > /dev/null
-echo "(exit status $?: nothing was served, the blob is in quarantine/)"
+printf '\n$ artifact-store cat %s > /dev/null\n' "$digest"
+artifact-store cat "$digest" > /dev/null
+echo "(exit status $?: nothing was served; the file is in quarantine/ as <digest>.<Unix time>.<random>)"
+ls "$store/quarantine"
 set -e
 step artifact-store put "$work/demo-1.0-py3-none-any.whl"
 step artifact-store stats

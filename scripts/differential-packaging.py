@@ -1018,6 +1018,8 @@ def main() -> int:
         print("input:    " + json.dumps(case, ensure_ascii=False))
         print("expected: " + json.dumps(expected, ensure_ascii=False))
         print("actual:   " + (json.dumps(actual, ensure_ascii=False) if not isinstance(actual, str) else actual))
+    print(f"differential-packaging: {'FAIL' if differences else 'PASS'}: {len(cases)} cases against packaging "
+          f"{packaging.__version__}, {len(differences)} differences")
     return 1 if differences else 0
 
 

@@ -118,6 +118,24 @@ struct RoughEdgesTests {
         #expect(try upstream.requests()["/files/torch-2.0.1+cpu-py3-none-any.whl"] == 1)
     }
 
+    @Test("fetch --json prints the keys the README documents, online and when offline cannot answer")
+    func fetchJSONKeysAreTheDocumentedOnes() throws {
+        let scratch = try Scratch()
+        let upstream = try TestUpstream(directory: scratch.path + "/upstream")
+        let fetched = try run(["fetch", upstream.base + "/files/beta-1.0-py3-none-any.whl", "-o", scratch.path + "/beta.whl", "--json"], store: scratch.store)
+        let object = try #require(try fetched.json() as? [String: Any], "\(fetched.output)")
+        #expect(Set(object.keys) == ["url", "status", "source", "fresh", "freshness", "storage", "digest", "size", "output", "redirects"])
+        #expect(object["source"] as? String == "network")
+        #expect(object["storage"] as? String == "stored")
+        #expect(object["output"] as? String == scratch.path + "/beta.whl")
+
+        let offline = try run(["fetch", "--offline", upstream.base + "/files/never-1.0-py3-none-any.whl", "--json"], store: scratch.store)
+        #expect(offline.status == 1)
+        let unsatisfiable = try #require(try offline.json() as? [String: Any], "\(offline.output)")
+        #expect(Set(unsatisfiable.keys) == ["url", "satisfiable", "reasons"])
+        #expect((unsatisfiable["reasons"] as? [[String: Any]])?.first?["code"] as? String == "never-fetched")
+    }
+
     @Test("✔ and ✘ are coloured on a terminal, never with NO_COLOR or into a pipe")
     func colourOnlyOnATerminal() throws {
         let scratch = try Scratch()
