@@ -82,7 +82,10 @@ let package = Package(
         .testTarget(name: "HTTPCachingTests", dependencies: ["HTTPCaching"]),
         .testTarget(name: "PythonPackagingTests", dependencies: ["PythonPackaging"]),
         .testTarget(name: "LockFilesTests", dependencies: ["LockFiles", "PythonPackaging"]),
-        .testTarget(name: "ArtifactStoreTests", dependencies: ["ArtifactStore", "HTTPCaching", .product(name: "GRDB", package: "GRDB.swift")]),
+        .testTarget(
+            name: "ArtifactStoreTests",
+            dependencies: ["ArtifactStore", "HTTPCaching", .product(name: "GRDB", package: "GRDB.swift"), .product(name: "Logging", package: "swift-log")]
+        ),
         .testTarget(
             name: "ArtifactStoreHTTPTests",
             dependencies: [
@@ -90,6 +93,7 @@ let package = Package(
                 "ArtifactStore",
                 "HTTPCaching",
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
             ]
         ),
         .testTarget(name: "ArtifactStoreCLITests", dependencies: ["ArtifactStoreCLI", "artifact-store"]),

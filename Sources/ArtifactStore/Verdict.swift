@@ -43,8 +43,9 @@ public struct Satisfied: Sendable, Hashable {
 /// One reason a request cannot be answered from the store, with a stable code, a sentence and
 /// a hint for what to do.
 public enum VerdictReason: Sendable, Hashable {
-    /// Nothing was ever recorded for this URL (the last failed attempt, if any).
-    case neverFetched(lastFailure: Observation?)
+    /// Nothing was ever recorded for this URL (as recorded: normalized, without credentials),
+    /// with the last failed attempt, if any.
+    case neverFetched(url: String, lastFailure: Observation?)
     /// The response was refused by HTTP rules: the refusal codes, when it was seen, its status.
     case refused(reasons: [String], at: Int64, status: Int)
     /// The stored response was selected by other request headers (`Vary`).
@@ -83,7 +84,7 @@ public enum VerdictReason: Sendable, Hashable {
     /// What happened, in one sentence.
     public var message: String {
         switch self {
-        case .neverFetched(let failure):
+        case .neverFetched(_, let failure):
             if let failure {
                 return "never fetched successfully; the last attempt failed on \(Timestamp.iso8601(failure.at)): \(failure.detail)"
             }
@@ -115,8 +116,8 @@ public enum VerdictReason: Sendable, Hashable {
     /// What to do about it.
     public var hint: String {
         switch self {
-        case .neverFetched:
-            "fetch it once while online: artifact-store fetch URL"
+        case .neverFetched(let url, _):
+            "fetch it once while online: artifact-store fetch '\(url)'"
         case .refused(let reasons, _, _) where reasons.contains("no-store-response"):
             "the index sends no-store; override it for this index (an index policy with a page/file Cache-Control, e.g. max-age=600) or keep refused bodies with an archive policy, then fetch again while online"
         case .refused:
@@ -196,7 +197,7 @@ extension Store {
             }
             return (rows.map { (ResponseRecord(row: $0), $0) }, failure)
         }
-        if candidates.isEmpty { return .unsatisfiable([.neverFetched(lastFailure: lastFailure)]) }
+        if candidates.isEmpty { return .unsatisfiable([.neverFetched(url: url, lastFailure: lastFailure)]) }
 
         var reasons: [VerdictReason] = []
         for (record, row) in candidates {

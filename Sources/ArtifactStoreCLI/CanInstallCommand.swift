@@ -35,8 +35,8 @@ struct CanInstallCommand: ParsableCommand {
             (not a resolver: conflicts are reported, not backtracked). These print one line per \
             package and a summary ("41 of 43 files stored (1.2 GiB); missing: …"); --json prints \
             {"satisfiable", "environment", "policy", "indexStrategy", "environments": [{"source", \
-            "summary", "packages": [{"name", "version", "file", "url", "digest", "size", "status", \
-            "reasons", …}], "skipped"}]}.
+            "summary", "packages": [PACKAGE], "skipped"}]}, where PACKAGE is {"name", "version", \
+            "file", "url", "digest", "size", "status", "reasons", …} (README, "JSON output").
 
             EXIT STATUS
               0   every requirement can be installed from the store

@@ -206,7 +206,7 @@ struct CanInstallTests {
         let other = try CanInstallFixture()
         try other.recordPage(torchPage, torchWheels)
         try other.recordWheel("https://mirror.example/torch/torch-2.0.1+cpu-cp311-cp311-linux_x86_64.whl", bytes: cpuWheel.bytes)
-        #expect(try other.canInstall("torch>=2").chosen?.stored?.source == .sameContent(fromURL: "https://mirror.example/torch/torch-2.0.1+cpu-cp311-cp311-linux_x86_64.whl"))
+        #expect(try other.canInstall("torch>=2").chosen?.stored?.source == .sameContent(fromURL: "https://mirror.example/torch/torch-2.0.1%2Bcpu-cp311-cp311-linux_x86_64.whl"))
     }
 
     @Test("the chosen file not stored: file-not-stored with the URL's own reason")

@@ -30,6 +30,8 @@ struct IntegrityTests {
         // Later reads keep failing with the same explanation, and nothing is served.
         let again = expectStoreError(.blobCorrupt) { try fixture.store.read(stored.digest) }
         #expect(again?.message.contains("failed verification") == true)
+        // One error in the log, naming what happened (not one per failed read).
+        #expect(fixture.log.messages.filter { $0.level == .error }.map(\.message) == ["blob failed verification and was quarantined"])
     }
 
     @Test("putting the original content again restores a quarantined blob")

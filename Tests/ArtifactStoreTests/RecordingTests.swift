@@ -169,10 +169,12 @@ struct RecordingTests {
         #expect(plan == .discardBody(refusalReasons: ["no-store-response"]))
     }
 
-    @Test("a URL never fetched says so, and names the last failed attempt")
+    @Test("a URL never fetched says so, names the last failed attempt, and its hint is the command to run")
     func neverFetched() throws {
         let fixture = try TestStore()
         #expect(try fixture.verdict(Fixtures.get(Fixtures.pypiPage), .offline).reasons.map(\.code) == ["never-fetched"])
+        let hint = try #require(try fixture.verdict(Fixtures.get("https://u:pw@pypi.org/simple/torch/"), .offline).reasons.first?.hint)
+        #expect(hint == "fetch it once while online: artifact-store fetch 'https://pypi.org/simple/torch/'", "no placeholder, no credentials")
         try fixture.store.recordFailure(request: Fixtures.get(Fixtures.pypiPage), error: "connection refused by https://u:pw@pypi.org/", at: Fixtures.seen)
         let reason = try #require(try fixture.verdict(Fixtures.get(Fixtures.pypiPage), .offline).reasons.first)
         #expect(reason.code == "never-fetched")

@@ -1,5 +1,6 @@
 import ArtifactStore
 import Foundation
+import Logging
 import Testing
 
 /// A fresh directory under the system temporary directory, removed when the test ends.
@@ -30,6 +31,8 @@ final class TestStore {
     let directory: TemporaryDirectory
     let store: Store
     let clock: TestClock
+    /// What the store logged.
+    let log = CapturedLog()
     var root: URL { directory.url.appending(path: "store") }
 
     init() throws {
@@ -38,6 +41,7 @@ final class TestStore {
         var options = Store.Options()
         let clock = clock
         options.now = { clock.now }
+        options.logger = log.logger
         store = try Store.open(at: directory.url.appending(path: "store"), options: options)
     }
 
@@ -51,6 +55,34 @@ final class TestStore {
         let path = blobPath(digest)
         chmod(path, 0o644)
         try Data(contents).write(to: URL(fileURLWithPath: path))
+    }
+}
+
+/// A log that keeps what it is given instead of printing it: stores in tests log here, so a test
+/// that provokes an error can look at the error, and a passing run prints no error line.
+final class CapturedLog: @unchecked Sendable {
+    private let lock = NSLock()
+    private var entries: [(level: Logger.Level, message: String)] = []
+
+    /// A logger that writes into this log.
+    var logger: Logger { Logger(label: "artifact-store-test") { _ in Handler(log: self) } }
+
+    /// What was logged, in order.
+    var messages: [(level: Logger.Level, message: String)] { lock.withLock { entries } }
+
+    private func append(_ level: Logger.Level, _ message: String) { lock.withLock { entries.append((level, message)) } }
+
+    private struct Handler: LogHandler {
+        let log: CapturedLog
+        var metadata: Logger.Metadata = [:]
+        var logLevel: Logger.Level = .trace
+        subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+            get { metadata[key] }
+            set { metadata[key] = newValue }
+        }
+        func log(event: LogEvent) {
+            log.append(event.level, "\(event.message)")
+        }
     }
 }
 
