@@ -48,4 +48,20 @@ struct ServeRouteTests {
         #expect(!index.displayURL.contains("s3cret"))
         #expect(index.projectPageURL("alpha") == "https://user:s3cret@pkgs.example.com/simple/alpha/")
     }
+
+    @Test("an index's credentials go with the files on its own origin only", arguments: [
+        ("https://pkgs.example.com/files/a-1.0-py3-none-any.whl", "https://user:s3cret@pkgs.example.com/files/a-1.0-py3-none-any.whl"),
+        ("https://PKGS.example.com:443/files/a.whl", "https://user:s3cret@PKGS.example.com:443/files/a.whl"),
+        ("https://files.example.com/a.whl", "https://files.example.com/a.whl"),
+        ("http://pkgs.example.com/a.whl", "http://pkgs.example.com/a.whl"),
+        ("https://pkgs.example.com:8443/a.whl", "https://pkgs.example.com:8443/a.whl"),
+        ("https://other:pw@pkgs.example.com/a.whl", "https://other:pw@pkgs.example.com/a.whl"),
+        ("https://pkgs.example.com.evil.org/a.whl", "https://pkgs.example.com.evil.org/a.whl"),
+    ])
+    func credentialsForSameOriginFiles(_ linked: String, _ fetched: String) throws {
+        let index = try UpstreamIndex(argument: "private=https://user:s3cret@pkgs.example.com/simple/")
+        #expect(index.fetchURL(forLinked: linked) == fetched)
+        let public_ = try UpstreamIndex(argument: "pypi=https://pypi.org/simple")
+        #expect(public_.fetchURL(forLinked: "https://pypi.org/files/a.whl") == "https://pypi.org/files/a.whl")
+    }
 }

@@ -31,7 +31,7 @@ extension IndexServer {
         if let expected, blobIsServable(expected) {
             return try blobResponse(request, digest: expected, outcome: .hit, bindsToHash: true, fallbackReason: nil)
         }
-        let fetch = FetchRequest(url: url, expectedDigest: expected)
+        let fetch = FetchRequest(url: index.fetchURL(forLinked: url), expectedDigest: expected)
         var failure: String
         if configuration.offline {
             failure = "the server runs --offline"

@@ -46,6 +46,26 @@ public struct UpstreamIndex: Sendable, Hashable {
     func projectPageURL(_ normalizedProject: String) -> String {
         url + "/" + normalizedProject + "/"
     }
+
+    /// A URL a page of this index links to, as it is fetched: with the index's `user:password@`
+    /// when it is on the index's own origin (scheme, host and port) and has none of its own, as
+    /// pip and uv send an index's credentials to the files it hosts. Another origin never gets
+    /// them. The result is for the wire only: the store records URLs without userinfo.
+    func fetchURL(forLinked linked: String) -> String {
+        guard let index = URLComponents(string: url), let user = index.percentEncodedUser,
+              var file = URLComponents(string: linked), file.percentEncodedUser == nil,
+              file.scheme?.lowercased() == index.scheme?.lowercased(),
+              file.host?.lowercased() == index.host?.lowercased(),
+              Self.port(of: file) == Self.port(of: index)
+        else { return linked }
+        file.percentEncodedUser = user
+        file.percentEncodedPassword = index.percentEncodedPassword
+        return file.string ?? linked
+    }
+
+    private static func port(of components: URLComponents) -> Int? {
+        components.port ?? (components.scheme?.lowercased() == "https" ? 443 : 80)
+    }
 }
 
 /// Why an `--index` value was not accepted.
