@@ -76,13 +76,14 @@ extension Store {
     }
 
     /// A URL pattern as the recorded URLs it is matched against are written: without
-    /// `user:password@` (which must never reach the disk), scheme and host in lowercase.
+    /// `user:password@` (which must never reach the disk), scheme and host in lowercase, a `+` in
+    /// the path as `%2B` (``RecordedURL``).
     static func normalizedPattern(_ pattern: String) -> String {
         let stripped = RecordedURL.redacted(pattern, replacement: "")
         guard let schemeEnd = stripped.range(of: "://") else { return stripped }
         let rest = stripped[schemeEnd.upperBound...]
         let authorityEnd = rest.firstIndex { "/?#".contains($0) } ?? rest.endIndex
-        return stripped[..<schemeEnd.upperBound].lowercased() + rest[..<authorityEnd].lowercased() + rest[authorityEnd...]
+        return RecordedURL.quotingPlusInPath(stripped[..<schemeEnd.upperBound].lowercased() + rest[..<authorityEnd].lowercased() + rest[authorityEnd...])
     }
 
     /// Runs `body` holding a lease: every digest added to it is kept by `gc` until `body`

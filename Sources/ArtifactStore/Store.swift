@@ -333,6 +333,7 @@ extension Store {
             migrator.registerMigration(migration.identifier) { db in
                 db.add(function: recordedURLFunction)
                 db.add(function: recordedURLKeyFunction)
+                db.add(function: recordedURLPatternFunction)
                 try db.execute(sql: migration.sql)
             }
         }
@@ -349,6 +350,11 @@ extension Store {
     /// `recorded_url_key(TEXT)`: the `url_key` of a recorded URL (``RecordedURL/lookupKey(_:)``).
     private static let recordedURLKeyFunction = DatabaseFunction("recorded_url_key", argumentCount: 1, pure: true) { values in
         String.fromDatabaseValue(values[0]).map(RecordedURL.lookupKey)
+    }
+
+    /// `recorded_url_pattern(TEXT)`: a pin's URL pattern as ``normalizedPattern(_:)`` writes it.
+    private static let recordedURLPatternFunction = DatabaseFunction("recorded_url_pattern", argumentCount: 1, pure: true) { values in
+        String.fromDatabaseValue(values[0]).map(normalizedPattern)
     }
 
     private static func migrate(_ pool: DatabasePool, layout: StoreLayout, options: Options) throws {

@@ -21,6 +21,9 @@ struct CredentialTests {
             return
         }
         #expect(pattern == "https://download.pytorch.org/whl/*")
+        // A + in the path is written as the URLs it must match are recorded.
+        let plus = try fixture.store.pin(.urlPattern("https://download.pytorch.org/whl/torch-2.0.1+cpu*"))
+        #expect(plus.target == .urlPattern("https://download.pytorch.org/whl/torch-2.0.1%2Bcpu*"))
         #expect(try fixture.store.unpin(.urlPattern("https://Download.pytorch.org/whl/*")))
         #expect(!Self.everyFile(fixture).contains("hunter2"))
     }

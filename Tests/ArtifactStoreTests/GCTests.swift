@@ -82,7 +82,7 @@ struct GCTests {
         let stale = try fixture.directory.file("x", contents: [])
         _ = stale
         let tmpFile = fixture.root.appending(path: "tmp/ingest-1-dead").path(percentEncoded: false)
-        FileManager.default.createFile(atPath: tmpFile, contents: Data("partial".utf8))
+        #expect(FileManager.default.createFile(atPath: tmpFile, contents: Data("partial".utf8)))
         try fixture.age(tmpFile, by: 7200)
         fixture.clock.advance(by: 3600)
 
@@ -105,7 +105,7 @@ struct GCTests {
     func secondRunRemovesNothing() throws {
         let fixture = try TestStore()
         try fixture.databaseBegan(at: fixture.clock.now.addingTimeInterval(-86_400))
-        for seed in 0..<50 { try fixture.store.put(bytes: pseudoRandomBytes(count: 100, seed: UInt64(seed))) }
+        for seed in 0..<50 { _ = try fixture.store.put(bytes: pseudoRandomBytes(count: 100, seed: UInt64(seed))) }
         try fixture.record(Fixtures.get(Fixtures.torchWheel), Fixtures.response(200, cacheable), body: "wheel")
         let orphan = try fixture.plantFile("e0/" + "e" + String(repeating: "0", count: 63), Array("orphan".utf8))
         try fixture.age(orphan, by: 7200)
@@ -123,7 +123,7 @@ struct GCTests {
     @Test("the lock-hold limit splits deletions into more, shorter transactions and loses none")
     func lockHoldLimit() throws {
         let fixture = try TestStore()
-        for seed in 0..<300 { try fixture.store.put(bytes: pseudoRandomBytes(count: 50, seed: UInt64(seed))) }
+        for seed in 0..<300 { _ = try fixture.store.put(bytes: pseudoRandomBytes(count: 50, seed: UInt64(seed))) }
         fixture.clock.advance(by: 3600)
         let report = try fixture.gc { $0.maxLockHold = 0 }
         #expect(report.count(.unreferenced) == 300)

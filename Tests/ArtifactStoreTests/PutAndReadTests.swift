@@ -99,7 +99,7 @@ struct PutAndReadTests {
         let bytes = pseudoRandomBytes(count: 1_500_000, seed: 11)
         let stored = try fixture.store.put(bytes: bytes)
         let output = fixture.directory.url.appending(path: "out")
-        FileManager.default.createFile(atPath: output.path(percentEncoded: false), contents: nil)
+        #expect(FileManager.default.createFile(atPath: output.path(percentEncoded: false), contents: nil))
         let handle = try FileHandle(forWritingTo: output)
         try fixture.store.copy(stored.digest, to: handle.fileDescriptor)
         try handle.close()

@@ -311,13 +311,14 @@ struct RecordingTests {
         // As an older build recorded it: the + spelling, its url_key, and migration 0011 not yet run.
         let database = fixture.root.path(percentEncoded: false) + "/store.sqlite"
         let plus = Fixtures.torchWheel.replacingOccurrences(of: "%2B", with: "+")
-        #expect(try runSQLite(database, "UPDATE response SET url = '\(plus)', url_key = NULL; UPDATE observation SET url = '\(plus)'; DELETE FROM grdb_migrations WHERE identifier LIKE '0011%'") == 0)
+        #expect(try runSQLite(database, "UPDATE response SET url = '\(plus)', url_key = NULL; UPDATE observation SET url = '\(plus)'; INSERT INTO pin (url_pattern, created_at) VALUES ('https://download.pytorch.org/whl/cpu/torch-2.0.1+cpu*', 0); DELETE FROM grdb_migrations WHERE identifier LIKE '0011%'") == 0)
 
         let reopened = try Store.open(at: fixture.root)
         for spelling in [plus, Fixtures.torchWheel] {
             let verdict = try reopened.verdict(for: Fixtures.get(spelling), policy: .offline, at: Fixtures.seen)
             #expect(verdict.isSatisfiable, "\(spelling): \(verdict.reasons)")
         }
+        #expect(try reopened.pins().map(\.target) == [.urlPattern("https://download.pytorch.org/whl/cpu/torch-2.0.1%2Bcpu*")])
     }
 
     @Test("non-HTTP URLs are refused with a clear error", arguments: ["file:///etc/passwd", "ftp://h/x", "torch", "https:///nohost"])

@@ -32,7 +32,7 @@ struct VerifyTests {
     @Test("a healthy store is clean: every blob re-hashed, rows and files agree, database ok")
     func healthyStoreIsClean() throws {
         let fixture = try TestStore()
-        for seed in 0..<40 { try fixture.store.put(bytes: pseudoRandomBytes(count: 1000 + Int(seed) * 100, seed: UInt64(seed))) }
+        for seed in 0..<40 { _ = try fixture.store.put(bytes: pseudoRandomBytes(count: 1000 + Int(seed) * 100, seed: UInt64(seed))) }
         let report = try fixture.store.verify()
         #expect(report.isClean)
         #expect(report.problems.isEmpty)
@@ -63,7 +63,7 @@ struct VerifyTests {
         #expect(try fixture.store.verify().problems.isEmpty, "after the repair the store verifies clean")
         expectStoreError(.blobCorrupt) { try fixture.store.read(stored.digest) }
 
-        try fixture.store.put(bytes: bytes)
+        _ = try fixture.store.put(bytes: bytes)
         #expect(try fixture.store.read(stored.digest) == bytes)
         #expect(try fixture.store.verify().problems.isEmpty)
     }
@@ -118,7 +118,7 @@ struct VerifyTests {
     @Test("extra unknown files and directories in blobs/ are reported and moved to quarantine/ by --repair")
     func unknownFiles() throws {
         let fixture = try TestStore()
-        try fixture.store.put(bytes: Array("kept".utf8))
+        _ = try fixture.store.put(bytes: Array("kept".utf8))
         try fixture.plantFile("ab/notes.txt", Array("hello".utf8))
         try fixture.plantFile("README", Array("hello".utf8))
         try fixture.plantFile("zz/" + String(repeating: "a", count: 64), Array("x".utf8))
