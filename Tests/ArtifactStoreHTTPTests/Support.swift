@@ -95,14 +95,61 @@ func withHarness(
     configure: (inout CachingClient.Configuration) -> Void = { _ in },
     _ body: (Harness) async throws -> Void
 ) async throws {
-    let harness = try await Harness(configure: configure)
-    do {
-        try await body(harness)
-    } catch {
+    // The whole test, server and client, on threads of their own (see DedicatedThreads).
+    try await withTaskExecutorPreference(DedicatedThreads.shared) {
+        let harness = try await Harness(configure: configure)
+        do {
+            try await body(harness)
+        } catch {
+            await harness.close()
+            throw error
+        }
         await harness.close()
-        throw error
     }
-    await harness.close()
+}
+
+/// A task executor on threads of its own, outside Swift's cooperative pool. That pool has one
+/// thread per core (two here), and the command-line tests running beside these ones block theirs
+/// while they wait for a process; the loopback server's handlers and the client's continuations
+/// must still run, or a fetch times out because the test machine is busy, not because of a bug.
+final class DedicatedThreads: TaskExecutor, @unchecked Sendable {
+    static let shared = DedicatedThreads(count: 4)
+
+    private let condition = NSCondition()
+    private var jobs: [UnownedJob] = []
+    private var next = 0
+
+    private init(count: Int) {
+        for index in 0..<count {
+            let thread = Thread { [unowned self] in self.work() }
+            thread.name = "test-executor-\(index)"
+            thread.start()
+        }
+    }
+
+    func enqueue(_ job: consuming ExecutorJob) {
+        let job = UnownedJob(job)
+        condition.withLock {
+            jobs.append(job)
+            condition.signal()
+        }
+    }
+
+    private func work() {
+        while true {
+            let job = condition.withLock { () -> UnownedJob in
+                while next == jobs.count { condition.wait() }
+                let job = jobs[next]
+                next += 1
+                if next > 1024 && next * 2 > jobs.count {
+                    jobs.removeFirst(next)
+                    next = 0
+                }
+                return job
+            }
+            job.runSynchronously(on: asUnownedTaskExecutor())
+        }
+    }
 }
 
 /// The error a throwing async expression threw, if it was a ``FetchError``.

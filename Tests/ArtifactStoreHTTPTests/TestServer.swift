@@ -73,7 +73,7 @@ final class TestServer: Sendable {
             },
             logger: { var logger = Logger(label: "test-server"); logger.logLevel = .critical; return logger }()
         )
-        let task = Task { try await app.runService(gracefulShutdownSignals: []) }
+        let task = Task(executorPreference: DedicatedThreads.shared) { try await app.runService(gracefulShutdownSignals: []) }
         var port = 0
         for await value in portStream { port = value }
         let server = TestServer(port: port, task: task)
