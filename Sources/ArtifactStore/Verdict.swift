@@ -117,7 +117,8 @@ public enum VerdictReason: Sendable, Hashable {
     public var hint: String {
         switch self {
         case .neverFetched(let url, _):
-            "fetch it once while online: artifact-store fetch '\(url)'"
+            // Quoted for a POSIX shell, so that the command can be pasted as it is.
+            "fetch it once while online: artifact-store fetch '\(url.replacingOccurrences(of: "'", with: #"'\''"#))'"
         case .refused(let reasons, _, _) where reasons.contains("no-store-response"):
             "the index sends no-store; override it for this index (an index policy with a page/file Cache-Control, e.g. max-age=600) or keep refused bodies with an archive policy, then fetch again while online"
         case .refused:

@@ -175,6 +175,8 @@ struct RecordingTests {
         #expect(try fixture.verdict(Fixtures.get(Fixtures.pypiPage), .offline).reasons.map(\.code) == ["never-fetched"])
         let hint = try #require(try fixture.verdict(Fixtures.get("https://u:pw@pypi.org/simple/torch/"), .offline).reasons.first?.hint)
         #expect(hint == "fetch it once while online: artifact-store fetch 'https://pypi.org/simple/torch/'", "no placeholder, no credentials")
+        let quoted = try #require(try fixture.verdict(Fixtures.get("https://h/simple/it's/"), .offline).reasons.first?.hint)
+        #expect(quoted.hasSuffix(#"artifact-store fetch 'https://h/simple/it'\''s/'"#), "pasteable into a shell: \(quoted)")
         try fixture.store.recordFailure(request: Fixtures.get(Fixtures.pypiPage), error: "connection refused by https://u:pw@pypi.org/", at: Fixtures.seen)
         let reason = try #require(try fixture.verdict(Fixtures.get(Fixtures.pypiPage), .offline).reasons.first)
         #expect(reason.code == "never-fetched")
