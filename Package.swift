@@ -90,6 +90,7 @@ let package = Package(
                 "ArtifactStore",
                 "HTTPCaching",
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
             ]
         ),
         .testTarget(name: "ArtifactStoreCLITests", dependencies: ["ArtifactStoreCLI", "artifact-store"]),

@@ -55,6 +55,9 @@ struct ServeCommand: AsyncParsableCommand {
     var noAccessLog = false
     @Option(help: ArgumentHelp("Seconds to wait for an upstream connection.", valueName: "seconds")) var connectTimeout: Double = 10
     @Option(help: ArgumentHelp("Seconds to wait for the next bytes from an upstream.", valueName: "seconds")) var readTimeout: Double = 30
+    @Option(help: ArgumentHelp("The gc size budget the web pages measure the store against (as gc --max-size, e.g. 20GiB); serve never runs gc.", valueName: "size")) var gcMaxSize: String?
+    @Option(help: ArgumentHelp("For the web pages' gc preview: evict bodies unused this long (as gc --unused-for, e.g. 30d).", valueName: "duration")) var gcUnusedFor: String?
+    @Option(help: ArgumentHelp("For the web pages' gc preview: keep the N newest versions' wheels (as gc --keep-latest).", valueName: "N")) var gcKeepLatest: Int?
 
     // Flags override the config file (`[serve]`), which overrides the defaults.
     var indexes: [String] { indexOptions.isEmpty ? ConfigFile.active?.serveIndexes ?? [] : indexOptions }
@@ -70,6 +73,7 @@ struct ServeCommand: AsyncParsableCommand {
             throw ValidationError("timeouts are positive numbers of seconds, at most 86400")
         }
         _ = try upstreams()
+        _ = try gcPolicy()
     }
 
     func upstreams() throws -> [UpstreamIndex] {
@@ -101,6 +105,7 @@ struct ServeCommand: AsyncParsableCommand {
         configuration.client.connectTimeout = connectTimeout
         configuration.client.readTimeout = readTimeout
         configuration.client.netrc = Netrc.load()
+        configuration.gcPolicy = try gcPolicy()
         if !Self.isLoopback(host) {
             Output.error("artifact-store serve: warning: listening on \(host), not loopback: anyone who can reach this address can read the store's packages")
         }
@@ -117,6 +122,16 @@ struct ServeCommand: AsyncParsableCommand {
             throw StoreError(.io, "cannot serve on \(host):\(port): \(error); is the port in use? Try another with --port, or --port 0 for a free one")
         }
         try? await server.shutdown()
+    }
+
+    /// The gc policy the web pages preview (`--gc-*`), with gc's own defaults otherwise.
+    func gcPolicy() throws -> GCOptions {
+        var options = GCOptions()
+        options.maxSize = try gcMaxSize.map { try GCCommand.size($0) }
+        options.unusedFor = try gcUnusedFor.map { try GCCommand.duration($0, option: "--gc-unused-for") }
+        if let gcKeepLatest, gcKeepLatest < 0 { throw ValidationError("--gc-keep-latest must be 0 or more") }
+        options.keepLatest = gcKeepLatest
+        return options
     }
 
     static func isLoopback(_ host: String) -> Bool {
