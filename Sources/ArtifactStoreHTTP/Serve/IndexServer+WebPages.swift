@@ -27,6 +27,7 @@ extension IndexServer {
         th,td{border-bottom:1px solid #e3e3e3;padding:.25rem .4rem;text-align:left;vertical-align:top;font-size:.92rem}
         th{background:#f4f4f4}
         code{font-size:.88rem;word-break:break-all}
+        table.verdicts td:first-child code,table.files code{word-break:normal;white-space:nowrap}
         .ok{color:#17692f}.no{color:#a11}.muted{color:#666}
         .stored{color:#17692f;font-weight:600}.refused{color:#a11;font-weight:600}.archived{color:#8a5a00;font-weight:600}
         dl{display:grid;grid-template-columns:max-content 1fr;gap:.2rem 1rem}dt{font-weight:600}dd{margin:0}
