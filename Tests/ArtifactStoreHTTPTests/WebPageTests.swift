@@ -178,6 +178,41 @@ struct WebPageTests {
         }
     }
 
+    @Test("the pages never write to the store")
+    func readOnly() async throws {
+        try await withFixture { fixture in
+            let database = fixture.directory.appending(path: "store/store.sqlite").path(percentEncoded: false)
+            func files() -> [String: [FileAttributeKey: Any]] {
+                Dictionary(uniqueKeysWithValues: ["", "-wal"].map { ($0, (try? FileManager.default.attributesOfItem(atPath: database + $0)) ?? [:]) })
+            }
+            func fingerprint(_ attributes: [String: [FileAttributeKey: Any]]) -> [String] {
+                attributes.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value[.size] ?? "-") \($0.value[.modificationDate] ?? "-")" }
+            }
+            let before = fingerprint(files())
+            for path in ["/-/", "/-/up/evil", "/-/up/torch", "/-/url?u=https%3A%2F%2Fupstream.example%2Fsimple%2Fevil%2F",
+                         "/-/blob/" + fixture.wheel.digest.hex, "/-/search?q=evil", "/-/search?q=" + fixture.wheel.digest.hex.prefix(8), "/-/gc"] {
+                let status = try await fixture.get(path).status
+                #expect(status == 200, "\(path)")
+            }
+            #expect(fingerprint(files()) == before, "the database and its WAL are untouched")
+        }
+    }
+
+    @Test("a HEAD of a page has its headers and no body")
+    func head() async throws {
+        try await withFixture { fixture in
+            let server = fixture.server
+            let app = Application(responder: CallbackResponder<BasicRequestContext> { request, _ in await server.respond(to: request) })
+            try await app.test(.router) { client in
+                try await client.execute(uri: "/-/", method: .head) { response in
+                    #expect(response.status == .ok)
+                    #expect(response.headers[.contentType] == "text/html; charset=utf-8")
+                    #expect(response.body.readableBytes == 0)
+                }
+            }
+        }
+    }
+
     @Test("failures are HTML pages with the right status", arguments: [
         ("/-/nope/evil", 404, "No index named nope"),
         ("/-/blob/" + String(repeating: "0", count: 64), 404, "No such blob"),
