@@ -25,6 +25,11 @@ struct ServeCommand: AsyncParsableCommand {
             (application/problem+json) carrying the store's reason code, sentence and hint; uv \
             prints it as "Server message: ...".
 
+            Web pages for a person are under /-/ on the same port: an overview of the store and \
+            the indexes, a page per project (/-/NAME/PROJECT), a URL's history, blobs, search, \
+            and a preview of what gc would remove under --gc-max-size/--gc-unused-for/\
+            --gc-keep-latest. They are read-only and run no scripts.
+
             Once listening, the base URL is printed alone on the first line of standard output, \
             followed by ready-to-paste settings for pip and uv. One access-log line per request \
             goes to standard error. SIGINT or SIGTERM stops the server cleanly.
