@@ -61,6 +61,7 @@ def main():
     parser.add_argument("--hostile", help="a string an upstream header carried")
     parser.add_argument("--hostile-url", help="the upstream URL whose response carried --hostile")
     parser.add_argument("--out", required=True)
+    parser.add_argument("--window", default="1200,1000", help="the browser window's WIDTH,HEIGHT (what a screenshot shows)")
     parser.add_argument("--chromium", default=os.environ.get("CHROMIUM", "/usr/bin/chromium"))
     parser.add_argument("--chromedriver", default=os.environ.get("CHROMEDRIVER", "/usr/bin/chromedriver"))
     args = parser.parse_args()
@@ -68,7 +69,7 @@ def main():
 
     options = webdriver.ChromeOptions()
     options.binary_location = args.chromium
-    for flag in ["--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu", "--window-size=1200,1000"]:
+    for flag in ["--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu", "--window-size=" + args.window]:
         options.add_argument(flag)
     driver = webdriver.Chrome(service=Service(args.chromedriver), options=options)
     try:

@@ -114,8 +114,8 @@ outcomes
 
 step "3. Restart serve with --offline: install again, empty uv cache"
 kill "$serve_pid"; wait "$serve_pid" 2>/dev/null || true; serve_pid=
-show "artifact-store serve --index up=$upstream/simple --port 0 --offline"
-start_serve --offline
+show "artifact-store serve --index up=$upstream/simple --port 0 --offline --gc-max-size 1MiB"
+start_serve --offline --gc-max-size 1MiB  # the size budget the web pages of step 6 measure the store against
 uv_install alpha torch
 outcomes
 
