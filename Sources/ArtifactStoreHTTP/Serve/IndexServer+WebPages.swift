@@ -263,7 +263,7 @@ extension IndexServer {
             case (nil, nil): lhs > rhs
             }
         }
-        body.append(.p(.text("\(versions.count) versions, \(files.count) files; \(blobs.count) stored."), class: "muted"))
+        body.append(.p(.text("\(Self.count(versions.count, "version")), \(Self.count(files.count, "file")); \(blobs.count) stored."), class: "muted"))
         for version in versions {
             let rows: [[HTML]] = try byVersion[version]!.map { file in
                 let blob = file.sha256.flatMap { blobs[$0] }
@@ -408,12 +408,17 @@ extension IndexServer {
     // MARK: - gc preview
 
     private func gcWebPage() throws -> [HTML] {
-        let collected = ItemList(limit: 500)
-        var options = configuration.gcPolicy
-        options.dryRun = true
-        options.onItem = { collected.add($0) }
-        options.progress = nil
-        let report = try store.gc(options)
+        let options = configuration.gcPolicy
+        let preview = try gcPreview.value { [store] in
+            let collected = ItemList(limit: 500)
+            var dryRun = options
+            dryRun.dryRun = true
+            dryRun.onItem = { collected.add($0) }
+            dryRun.progress = nil
+            let report = try store.gc(dryRun)
+            return GCPreview(report: report, items: collected.items, truncated: collected.truncated, at: Date())
+        }
+        let report = preview.report
         var policy: [String] = []
         if let value = options.maxSize { policy.append("size budget \(Self.humanSize(value))") }
         if let value = options.unusedFor { policy.append("unused for \(VerdictReason.duration(Int64(value)))") }
@@ -424,6 +429,7 @@ extension IndexServer {
             .p(.text("What `artifact-store gc --dry-run` would remove now under the configured policy: "),
                .code(policy.isEmpty ? "garbage only (no eviction policy configured)" : policy.joined(separator: ", ")),
                .text(". Nothing is removed from this page.")),
+            .p(.text("Computed at \(Self.time(preview.at)); a dry run walks the whole store, so it is redone at most every \(Int(Self.gcPreviewLifetime)) s."), class: "muted"),
             .dl([
                 ("blobs", .text("\(report.blobsBefore) → \(report.blobsAfter)")),
                 ("bytes", .text("\(Self.humanSize(report.bytesBefore)) → \(Self.humanSize(report.bytesAfter))")),
@@ -434,11 +440,11 @@ extension IndexServer {
                 return [.code(reason.rawValue), .text(String(tally.count)), .text(Self.humanSize(tally.bytes))]
             }),
         ]
-        let items = collected.items
+        let items = preview.items
         if items.isEmpty {
             body.append(.p(.text("Nothing would be removed."), class: "ok"))
         } else {
-            body.append(.h2(collected.truncated ? "The first \(items.count) items" : "Items"))
+            body.append(.h2(preview.truncated ? "The first \(items.count) items" : "Items"))
             body.append(.table(["reason", "what", "bytes", "why"], items.map { item in
                 [.code(item.reason.rawValue),
                  item.digest.map { .a(ServeRoute.webBlobPath($0), $0.hex) } ?? .code(item.path ?? ""),
@@ -508,11 +514,26 @@ extension IndexServer {
         return unit == 0 ? "\(bytes) B" : String(format: value < 10 ? "%.1f %@" : "%.0f %@", value, units[unit])
     }
 
+    /// `1 file`, `2 files`.
+    static func count(_ number: Int, _ noun: String) -> String { "\(number) \(noun)\(number == 1 ? "" : "s")" }
+
     static func time(_ date: Date) -> String { Timestamp.iso8601(Int64(date.timeIntervalSince1970)) }
 
     /// How long the overview's store counts are reused (counting a million rows costs more than
     /// a page may take).
     static let overviewCountsLifetime: TimeInterval = 10
+
+    /// How long a gc preview is reused: a dry run walks every blob and file of the store.
+    static let gcPreviewLifetime: TimeInterval = 30
+}
+
+/// A gc dry run as `/-/gc` shows it.
+struct GCPreview: Sendable {
+    var report: GCReport
+    /// The first items (at most 500).
+    var items: [GCItem]
+    var truncated: Bool
+    var at: Date
 }
 
 /// gc's items as the dry run reports them, the first `limit` of them.

@@ -58,6 +58,8 @@ public final class IndexServer: Sendable {
     let accessLog: AccessLog
     /// The overview's store counts, recomputed at most every ``overviewCountsLifetime``.
     let overviewCounts = CachedValue<(StoreStats, Int, Date)>(lifetime: .seconds(IndexServer.overviewCountsLifetime))
+    /// The gc preview, redone at most every ``gcPreviewLifetime``.
+    let gcPreview = CachedValue<GCPreview>(lifetime: .seconds(IndexServer.gcPreviewLifetime))
 
     /// Creates a server over `store`; call ``shutdown()`` when done.
     public init(store: Store, configuration: IndexServerConfiguration) {
