@@ -7,6 +7,8 @@
 #   3. restart serve with --offline; install again: same
 #   4. ask for delta, never fetched: uv fails, and its error carries serve's reason code
 #   5. `artifact-store explain` the torch page's URL: what the store saw, and why it serves it
+#   6. the web pages: the overview, torch's project page, the gc preview; ends by printing the
+#      overview's URL (KEEP=1 keeps serve up on the store to open it)
 # Takes well under a minute with a built binary.
 # Env: BIN (an artifact-store binary; default: `swift build --product artifact-store`, debug),
 #      UV (a uv binary; default: uv on PATH, else uv==0.13.8 pip-installed into a temporary venv).
@@ -112,8 +114,8 @@ outcomes
 
 step "3. Restart serve with --offline: install again, empty uv cache"
 kill "$serve_pid"; wait "$serve_pid" 2>/dev/null || true; serve_pid=
-show "artifact-store serve --index up=$upstream/simple --port 0 --offline"
-start_serve --offline
+show "artifact-store serve --index up=$upstream/simple --port 0 --offline --gc-max-size 1MiB"
+start_serve --offline --gc-max-size 1MiB  # the size budget the web pages of step 6 measure the store against
 uv_install alpha torch
 outcomes
 
@@ -128,3 +130,18 @@ show "artifact-store explain $upstream/simple/torch/"
 "$bin" explain --store "$work/store" "$upstream/simple/torch/" || true
 echo
 echo "(serve falls back as policy archive does when the upstream fails, and with --offline: that is how steps 2 and 3 got torch)"
+
+step "6. Look at the store: serve's web pages (read-only, on serve's own port)"
+overview=$base/-/
+for page in "-/" "-/up/torch" "-/up/alpha" "-/gc"; do
+    show "curl $base/$page"
+    echo "HTTP $(curl -s -o /dev/null -w '%{http_code}, %{time_total} s' "$base/$page")"
+done
+echo "the overview, a project page per index (/-/up/torch), a URL's history, blobs, search and a gc preview;"
+if [[ -n "${KEEP:-}" ]]; then
+    echo "(KEEP is set: serve stays up on the store until Ctrl-C)"
+else
+    echo "(serve stops when this script ends; run with KEEP=1 to keep it up and open the pages)"
+fi
+echo "$overview"
+if [[ -n "${KEEP:-}" ]]; then wait "$serve_pid" || true; fi

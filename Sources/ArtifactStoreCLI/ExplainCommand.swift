@@ -85,11 +85,7 @@ struct ExplainCommand: ParsableCommand {
             var lines: [String] = []
             switch verdicts[policy]! {
             case .satisfiable(let satisfied):
-                let freshness = switch satisfied.freshness {
-                case .fresh(let until): "fresh until \(Timestamp.iso8601(until))"
-                case .stale(let by, let because): "stale by \(VerdictReason.duration(by)), served because \(because)"
-                }
-                lines.append("✔ satisfiable, \(freshness)")
+                lines.append("✔ satisfiable, \(satisfied.freshnessSummary)")
                 lines += satisfied.notes.map { "note: \($0)" }
             case .unsatisfiable(let reasons):
                 lines.append("✘ not satisfiable")

@@ -25,6 +25,11 @@ struct ServeCommand: AsyncParsableCommand {
             (application/problem+json) carrying the store's reason code, sentence and hint; uv \
             prints it as "Server message: ...".
 
+            Web pages for a person are under /-/ on the same port: an overview of the store and \
+            the indexes, a page per project (/-/NAME/PROJECT), a URL's history, blobs, search, \
+            and a preview of what gc would remove under --gc-max-size/--gc-unused-for/\
+            --gc-keep-latest. They are read-only and run no scripts.
+
             Once listening, the base URL is printed alone on the first line of standard output, \
             followed by ready-to-paste settings for pip and uv. One access-log line per request \
             goes to standard error. SIGINT or SIGTERM stops the server cleanly.
@@ -55,6 +60,9 @@ struct ServeCommand: AsyncParsableCommand {
     var noAccessLog = false
     @Option(help: ArgumentHelp("Seconds to wait for an upstream connection.", valueName: "seconds")) var connectTimeout: Double = 10
     @Option(help: ArgumentHelp("Seconds to wait for the next bytes from an upstream.", valueName: "seconds")) var readTimeout: Double = 30
+    @Option(help: ArgumentHelp("The gc size budget the web pages measure the store against (as gc --max-size, e.g. 20GiB); serve never runs gc.", valueName: "size")) var gcMaxSize: String?
+    @Option(help: ArgumentHelp("For the web pages' gc preview: evict bodies unused this long (as gc --unused-for, e.g. 30d).", valueName: "duration")) var gcUnusedFor: String?
+    @Option(help: ArgumentHelp("For the web pages' gc preview: keep the N newest versions' wheels (as gc --keep-latest).", valueName: "N")) var gcKeepLatest: Int?
 
     // Flags override the config file (`[serve]`), which overrides the defaults.
     var indexes: [String] { indexOptions.isEmpty ? ConfigFile.active?.serveIndexes ?? [] : indexOptions }
@@ -70,6 +78,7 @@ struct ServeCommand: AsyncParsableCommand {
             throw ValidationError("timeouts are positive numbers of seconds, at most 86400")
         }
         _ = try upstreams()
+        _ = try gcPolicy()
     }
 
     func upstreams() throws -> [UpstreamIndex] {
@@ -101,6 +110,7 @@ struct ServeCommand: AsyncParsableCommand {
         configuration.client.connectTimeout = connectTimeout
         configuration.client.readTimeout = readTimeout
         configuration.client.netrc = Netrc.load()
+        configuration.gcPolicy = try gcPolicy()
         if !Self.isLoopback(host) {
             Output.error("artifact-store serve: warning: listening on \(host), not loopback: anyone who can reach this address can read the store's packages")
         }
@@ -117,6 +127,16 @@ struct ServeCommand: AsyncParsableCommand {
             throw StoreError(.io, "cannot serve on \(host):\(port): \(error); is the port in use? Try another with --port, or --port 0 for a free one")
         }
         try? await server.shutdown()
+    }
+
+    /// The gc policy the web pages preview (`--gc-*`), with gc's own defaults otherwise.
+    func gcPolicy() throws -> GCOptions {
+        var options = GCOptions()
+        options.maxSize = try gcMaxSize.map { try GCCommand.size($0) }
+        options.unusedFor = try gcUnusedFor.map { try GCCommand.duration($0, option: "--gc-unused-for") }
+        if let gcKeepLatest, gcKeepLatest < 0 { throw ValidationError("--gc-keep-latest must be 0 or more") }
+        options.keepLatest = gcKeepLatest
+        return options
     }
 
     static func isLoopback(_ host: String) -> Bool {

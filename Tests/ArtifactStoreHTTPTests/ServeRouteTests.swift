@@ -15,6 +15,10 @@ struct ServeRouteTests {
         ("/pypi/files/a/x%2Fy.whl", .notFound), ("/pypi/files/a/%zz", .notFound), ("/pypi/files/a/%00.whl", .notFound),
         ("/pypi//simple/", .notFound), ("/-/simple/", .notFound), ("/pypi/files/a/b/", .notFound), ("/pypi/other/", .notFound),
         ("/pypi/files/a/%FF.whl", .notFound), ("/pypi/files/a/.metadata", .file(index: "pypi", project: "a", filename: ".metadata")),
+        ("/-/", .webOverview), ("/-", .notFound), ("/-/pypi/torch", .webProject(index: "pypi", project: "torch")),
+        ("/-/pypi/torch/", .webProject(index: "pypi", project: "torch")), ("/-/blob/abc", .webBlob(digest: "abc")),
+        ("/-/url", .webURL), ("/-/search", .webSearch), ("/-/gc", .webGC), ("/-/gc/", .notFound), ("/-/pypi/a/b", .notFound),
+        ("/-/pypi/%3Cscript%3E", .webProject(index: "pypi", project: "<script>")), ("/-/pypi/..", .notFound),
     ] as [(String, ServeRoute)])
     func routes(_ path: String, _ expected: ServeRoute) {
         #expect(ServeRoute(path: path) == expected)

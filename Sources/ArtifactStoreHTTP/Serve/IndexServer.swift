@@ -27,6 +27,9 @@ public struct IndexServerConfiguration: Sendable {
     public var maximumPageBytes: Int64 = 64 << 20
     /// The longest request header section accepted, in bytes.
     public var maximumRequestHeaderBytes = 64 * 1024
+    /// The gc policy the web pages measure the store against: its size budget on the overview,
+    /// and what `gc --dry-run` would remove under it on `/-/gc`. serve never runs gc itself.
+    public var gcPolicy = GCOptions()
 
     /// The defaults: PyPI, online, archiving refused pages, a text access log.
     public init() {}
@@ -53,6 +56,10 @@ public final class IndexServer: Sendable {
     let pageFetches = SingleFlight<String, PageAnswer>()
     let recentlyVerified = RecentlyVerified()
     let accessLog: AccessLog
+    /// The overview's store counts, recomputed at most every ``overviewCountsLifetime``.
+    let overviewCounts = CachedValue<(StoreStats, Int, Date)>(lifetime: .seconds(IndexServer.overviewCountsLifetime))
+    /// The gc preview, redone at most every ``gcPreviewLifetime``.
+    let gcPreview = CachedValue<GCPreview>(lifetime: .seconds(IndexServer.gcPreviewLifetime))
 
     /// Creates a server over `store`; call ``shutdown()`` when done.
     public init(store: Store, configuration: IndexServerConfiguration) {
@@ -147,12 +154,17 @@ public final class IndexServer: Sendable {
                 return try await file(request, indexName: indexName, project: project, filename: filename, metadata: false)
             case .metadata(let indexName, let project, let filename):
                 return try await file(request, indexName: indexName, project: project, filename: filename, metadata: true)
+            case .webOverview, .webProject, .webURL, .webBlob, .webSearch, .webGC:
+                return (webPage(route, request), .local)
             case .notFound:
                 throw Problem(status: 404, code: "no-such-route", title: "no such page on this server",
-                              detail: "this server answers /simple/, /NAME/simple/, /NAME/simple/PROJECT/, the file links its pages give, /-/health and /-/status",
+                              detail: "this server answers /simple/, /NAME/simple/, /NAME/simple/PROJECT/, the file links its pages give, /-/health, /-/status and the web pages under /-/",
                               outcome: .notFound)
             }
         } catch let problem as Problem {
+            if problem.outcome == .refused {
+                statistics.refused(path: RecordedURL.redacted(request.uri.path), code: problem.code, detail: problem.detail)
+            }
             return (problem.response, problem.outcome)
         } catch {
             let problem = Problem(status: 500, code: "internal-error", title: "the server failed", detail: RecordedURL.redacted("\(error)"))

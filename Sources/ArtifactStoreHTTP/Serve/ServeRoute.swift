@@ -1,3 +1,4 @@
+import ArtifactStore
 import PythonPackaging
 
 /// What a request path asks `serve` for. Parsing is pure: the path alone decides, and nothing in
@@ -13,6 +14,12 @@ import PythonPackaging
 /// /NAME/simple/PROJECT/              one index's project page
 /// /NAME/files/PROJECT/FILENAME       a file that index's page for PROJECT lists
 /// /NAME/files/PROJECT/FILENAME.metadata   its PEP 658 core metadata
+/// /-/                                web page: overview
+/// /-/NAME/PROJECT                    web page: a project on one index, file by file
+/// /-/url?u=URL                       web page: a URL's recorded responses and history
+/// /-/blob/DIGEST                     web page: a blob (a full digest or a unique prefix)
+/// /-/search?q=NAME-OR-DIGEST-PREFIX  web page: search
+/// /-/gc                              web page: what gc --dry-run would remove
 /// ```
 enum ServeRoute: Hashable {
     case health
@@ -26,6 +33,14 @@ enum ServeRoute: Hashable {
     case metadata(index: String, project: String, filename: String)
     /// `/NAME/simple` or `/simple/PROJECT` without the trailing slash PEP 503 requires: redirect.
     case addSlash
+    /// The web pages (ARCHITECTURE.md §7, "Web pages"). Their query parameters are read by the
+    /// handlers.
+    case webOverview
+    case webProject(index: String, project: String)
+    case webURL
+    case webBlob(digest: String)
+    case webSearch
+    case webGC
     case notFound
 
     /// The longest path accepted; longer ones are `notFound`.
@@ -59,6 +74,18 @@ enum ServeRoute: Hashable {
             self = .health
         case (2, _) where segments[0] == "-" && segments[1] == "status" && !trailingSlash:
             self = .status
+        case (1, true) where segments[0] == "-":
+            self = .webOverview
+        case (2, false) where segments[0] == "-" && segments[1] == "search":
+            self = .webSearch
+        case (2, false) where segments[0] == "-" && segments[1] == "gc":
+            self = .webGC
+        case (2, false) where segments[0] == "-" && segments[1] == "url":
+            self = .webURL
+        case (3, _) where segments[0] == "-" && segments[1] == "blob" && !trailingSlash:
+            self = .webBlob(digest: segments[2])
+        case (3, _) where segments[0] == "-":
+            self = .webProject(index: segments[1], project: segments[2])
         case (1, true) where segments[0] == "simple":
             self = .projectList(index: nil)
         case (2, _) where segments[0] == "simple":
@@ -88,6 +115,17 @@ enum ServeRoute: Hashable {
     static func projectPagePath(index: String?, project: String) -> String {
         (index.map { "/" + encode($0) } ?? "") + "/simple/" + encode(project) + "/"
     }
+
+    /// The path of a project's web page.
+    static func webProjectPath(index: String, project: String) -> String {
+        "/-/" + encode(index) + "/" + encode(project)
+    }
+
+    /// The path of a URL's web page.
+    static func webURLPath(_ url: String) -> String { "/-/url?u=" + encode(url) }
+
+    /// The path of a blob's web page.
+    static func webBlobPath(_ digest: BlobDigest) -> String { "/-/blob/" + digest.hex }
 
     /// Percent-encodes everything but RFC 3986 unreserved characters.
     static func encode(_ segment: String) -> String {

@@ -137,16 +137,68 @@ final class ServeStatistics: Sendable {
         var lastFailureMessage: String?
     }
 
+    /// A request refused with a problem document, for the overview's list.
+    struct Refusal: Sendable {
+        var at: Date
+        var path: String
+        var code: String
+        var detail: String
+    }
+
+    /// Per-minute counts of outcomes over the last hour.
+    struct MinuteCounts: Sendable {
+        /// Minutes since 1970.
+        var minute: Int64
+        var counts: [ServeOutcome: Int]
+    }
+
+    /// How many minutes ``recentMinutes(at:)`` covers, and how many refusals are kept.
+    static let minutesKept = 60
+    static let refusalsKept = 20
+
     private struct State {
         var counts: [ServeOutcome: Int] = [:]
         var upstreams: [String: UpstreamHealth] = [:]
+        /// A ring of per-minute buckets, indexed by minute modulo ``minutesKept``.
+        var buckets = [MinuteCounts](repeating: MinuteCounts(minute: -1, counts: [:]), count: ServeStatistics.minutesKept)
+        var refusals: [Refusal] = []
     }
 
     private let state = Mutex(State())
     let startedAt = Date()
 
-    func count(_ outcome: ServeOutcome) {
-        state.withLock { $0.counts[outcome, default: 0] += 1 }
+    func count(_ outcome: ServeOutcome, at date: Date = Date()) {
+        let minute = Int64((date.timeIntervalSince1970 / 60).rounded(.down))
+        let slot = Int(minute % Int64(Self.minutesKept))
+        state.withLock {
+            $0.counts[outcome, default: 0] += 1
+            if $0.buckets[slot].minute != minute { $0.buckets[slot] = MinuteCounts(minute: minute, counts: [:]) }
+            $0.buckets[slot].counts[outcome, default: 0] += 1
+        }
+    }
+
+    /// Remembers a refused request (the newest ``refusalsKept``).
+    func refused(path: String, code: String, detail: String, at date: Date = Date()) {
+        state.withLock {
+            $0.refusals.append(Refusal(at: date, path: path, code: code, detail: detail))
+            if $0.refusals.count > Self.refusalsKept { $0.refusals.removeFirst($0.refusals.count - Self.refusalsKept) }
+        }
+    }
+
+    /// The newest refusals first.
+    var recentRefusals: [Refusal] { state.withLock { $0.refusals.reversed() } }
+
+    /// The last ``minutesKept`` minutes up to the one containing `date`, oldest first, a bucket
+    /// for every minute (empty ones too).
+    func recentMinutes(at date: Date = Date()) -> [MinuteCounts] {
+        let now = Int64((date.timeIntervalSince1970 / 60).rounded(.down))
+        return state.withLock { state in
+            (0..<Int64(Self.minutesKept)).reversed().map { back in
+                let minute = now - back
+                let bucket = state.buckets[Int(((minute % Int64(Self.minutesKept)) + Int64(Self.minutesKept)) % Int64(Self.minutesKept))]
+                return bucket.minute == minute ? bucket : MinuteCounts(minute: minute, counts: [:])
+            }
+        }
     }
 
     func upstreamAnswered(_ index: String) {
