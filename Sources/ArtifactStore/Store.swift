@@ -24,6 +24,9 @@ public final class Store: Sendable {
         /// default: such a store is refused, because a fresh database would make every blob look
         /// unreferenced and the next gc would delete them all.
         public var recreatesMissingDatabase = false
+        /// Called after each write transaction with how long it waited for the store's write
+        /// lock and how long it held it (`debug bench-contention`). Nil (the default) costs nothing.
+        @_spi(Benchmarks) public var writeLockObserver: (@Sendable (WriteLockTiming) -> Void)?
 
         public init() {}
     }
@@ -135,7 +138,10 @@ public final class Store: Sendable {
     /// - Parameter durable: false for changes a crash may lose (never corrupt), such as
     ///   last-use times: the commit does not wait for an fsync.
     func writeTransaction<T>(durable: Bool = true, _ body: (Database) throws -> T) throws -> T {
-        try databaseCall {
+        let observer = options.writeLockObserver
+        let asked = observer == nil ? 0 : DispatchTime.now().uptimeNanoseconds
+        var began: UInt64 = 0
+        let result = try databaseCall {
             try database.writeWithoutTransaction { db in
                 if !durable {
                     try db.execute(sql: "PRAGMA synchronous = NORMAL")
@@ -145,12 +151,18 @@ public final class Store: Sendable {
                 }
                 var result: T?
                 try db.inTransaction(.immediate) {
+                    if observer != nil { began = DispatchTime.now().uptimeNanoseconds }  // BEGIN IMMEDIATE succeeded
                     result = try body(db)
                     return .commit
                 }
                 return result!
             }
         }
+        if let observer {
+            let committed = DispatchTime.now().uptimeNanoseconds
+            observer(WriteLockTiming(waitNanoseconds: began - asked, holdNanoseconds: committed - began))
+        }
+        return result
     }
 
     func read<T>(_ body: (Database) throws -> T) throws -> T {
@@ -189,6 +201,15 @@ public final class Store: Sendable {
             return StoreError(.database, "the store database failed: \(error.message ?? "\(error.resultCode)")", underlying: error)
         }
     }
+}
+
+/// One write transaction's time waiting for the store's write lock (from asking, through this
+/// process's queue and SQLite's busy waits, to `BEGIN IMMEDIATE` succeeding) and holding it (to
+/// the end of `COMMIT`, its fsync included).
+@_spi(Benchmarks)
+public struct WriteLockTiming: Sendable {
+    public var waitNanoseconds: UInt64
+    public var holdNanoseconds: UInt64
 }
 
 // MARK: - Opening
