@@ -217,13 +217,34 @@ extension Store {
                 .execute(arguments: [digest.hex, now, record.id])
             return "page unchanged: same \(previous.fileCount) file\(previous.fileCount == 1 ? "" : "s")"
         }
-        try dropIndexedPage(record.id, db)
+        // Only the rows that differ are written: a page that gained a release keeps every row it
+        // had (a 20 000-file page rewritten whole would hold the write lock for 40 000 row
+        // changes; ARCHITECTURE.md §4, I8). The old rows are compared here, under the lock,
+        // so the page's rows still change atomically with its response row.
+        var kept = [Bool](repeating: false, count: files.count)
+        var stale: [Int64] = []
+        let old = try Row.fetchCursor(db.cachedStatement(sql: """
+            SELECT id, position, project, filename, url, sha256, unusable_hash, requires_python, yanked, yanked_reason, kind,
+                version, tags, core_metadata, core_metadata_sha256, size
+            FROM index_file WHERE page_response_id = ?
+            """), arguments: [record.id])
+        while let row = try old.next() {
+            let position: Int = row[1]
+            if position >= 0, position < files.count, !kept[position], Self.row(row, isFile: files[position], project: project) {
+                kept[position] = true
+            } else {
+                stale.append(row[0])
+            }
+        }
+        let delete = try db.cachedStatement(sql: "DELETE FROM index_file WHERE id = ?")
+        for id in stale { try delete.execute(arguments: [id]) }
+        try db.cachedStatement(sql: "DELETE FROM index_page WHERE response_id = ?").execute(arguments: [record.id])
         let insert = try db.cachedStatement(sql: """
             INSERT INTO index_file (page_response_id, project, position, filename, url, sha256, unusable_hash, requires_python,
                 yanked, yanked_reason, kind, version, tags, core_metadata, core_metadata_sha256, size)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             """)
-        for (position, file) in files.enumerated() {
+        for (position, file) in files.enumerated() where !kept[position] {
             try insert.execute(arguments: [
                 record.id, project, position, file.filename, file.url, file.sha256, file.unusableHash, file.requiresPython, file.yanked,
                 file.yankedReason, file.kind.rawValue, file.version, file.tags, file.coreMetadata, file.coreMetadataSHA256, file.size,
@@ -236,6 +257,16 @@ extension Store {
             VALUES (?, ?, ?, ?, ?, ?, ?)
             """).execute(arguments: [record.id, project, digest.hex, fingerprint, files.count, now, now])
         return "page parsed: \(files.count) file\(files.count == 1 ? "" : "s")"
+    }
+
+    /// Whether an `index_file` row (selected as in ``indexRecordedResponse(_:prepared:_:)``, from
+    /// column 2 on) says exactly what `file` of a page of `project` says.
+    private static func row(_ row: Row, isFile file: PreparedPage.File, project: String) -> Bool {
+        row[2] as String == project && row[3] as String == file.filename && row[4] as String == file.url
+            && row[5] as String? == file.sha256 && row[6] as String? == file.unusableHash && row[7] as String? == file.requiresPython
+            && row[8] as Bool == file.yanked && row[9] as String? == file.yankedReason && row[10] as String == file.kind.rawValue
+            && row[11] as String? == file.version && row[12] as String? == file.tags && row[13] as Bool == file.coreMetadata
+            && row[14] as String? == file.coreMetadataSHA256 && row[15] as Int64? == file.size.map(Int64.init)
     }
 
     private func dropIndexedPage(_ responseID: Int64, _ db: Database) throws {
