@@ -159,7 +159,7 @@ extension Store {
 
     /// Reads and parses what may be a project page, outside any transaction: nil for anything
     /// that is not a complete 200 page body (a wheel, a download, an error, no body).
-    func preparePage(url: String, response: HTTPResponseHead, body: StoredBlob?) -> PreparedPage? {
+    func preparePage(url: String, response: HTTPResponseHead, body: StoredBlob?, reading: ((BlobDigest) -> [UInt8]?)? = nil) -> PreparedPage? {
         guard response.status == 200, let body, !DistributionFilename.isDownload(url: url),
               let contentType = response.headers.combinedValue(for: "Content-Type"),
               (try? IndexPageContentType(parsing: contentType)) != nil
@@ -167,10 +167,8 @@ extension Store {
         guard body.size <= Self.maximumIndexedPageSize else {
             return PreparedPage(digest: body.digest, outcome: .notParsed("page not parsed: larger than \(Self.maximumIndexedPageSize >> 20) MiB"))
         }
-        let bytes: [UInt8]
-        do {
-            bytes = try read(body.digest)  // verified; a mismatch quarantines the blob
-        } catch {
+        // Verified; a mismatch quarantines the blob.
+        guard let bytes = reading.map({ $0(body.digest) }) ?? (try? read(body.digest)) else {
             return PreparedPage(digest: body.digest, outcome: .notParsed("page not parsed: its body could not be read back verified"))
         }
         let page: ProjectPage
@@ -191,11 +189,10 @@ extension Store {
     ///
     /// - Returns: a note for the URL's history (`page parsed: 12 files`, `page unchanged: same 12
     ///   files`), or nil when the response is not a project page.
-    func indexRecordedResponse(_ record: ResponseRecord, prepared: PreparedPage?, _ db: Database) throws -> String? {
-        let lastSegment = Self.lastPathSegment(record.url)
-        if let wheel = try? WheelFilename(urlSegment: lastSegment) {
+    func indexRecordedResponse(_ record: ResponseRecord, wheelProject: String?, prepared: PreparedPage?, _ db: Database) throws -> String? {
+        if let wheelProject {
             try db.cachedStatement(sql: "INSERT OR REPLACE INTO wheel_response (response_id, project) VALUES (?, ?)")
-                .execute(arguments: [record.id, wheel.name])
+                .execute(arguments: [record.id, wheelProject])
             return nil
         }
         guard record.status == 200, record.disposition != .refused, let digest = record.bodyDigest,
@@ -259,7 +256,7 @@ extension Store {
         return "page parsed: \(files.count) file\(files.count == 1 ? "" : "s")"
     }
 
-    /// Whether an `index_file` row (selected as in ``indexRecordedResponse(_:prepared:_:)``, from
+    /// Whether an `index_file` row (selected as in ``indexRecordedResponse(_:wheelProject:prepared:_:)``, from
     /// column 2 on) says exactly what `file` of a page of `project` says.
     private static func row(_ row: Row, isFile file: PreparedPage.File, project: String) -> Bool {
         row[2] as String == project && row[3] as String == file.filename && row[4] as String == file.url
@@ -336,9 +333,14 @@ extension Store {
 
     /// The last non-empty path segment of a URL (query and fragment removed).
     static func lastPathSegment(_ url: String) -> String {
-        let path = url.split(separator: "#", maxSplits: 1).first.map(String.init) ?? url
-        let withoutQuery = path.split(separator: "?", maxSplits: 1).first.map(String.init) ?? path
-        return withoutQuery.split(separator: "/").last.map(String.init) ?? ""
+        // On every recorded response: one pass over the bytes, no intermediate strings.
+        let bytes = url.utf8
+        let end = bytes.firstIndex { $0 == UInt8(ascii: "#") || $0 == UInt8(ascii: "?") } ?? bytes.endIndex
+        var segmentEnd = end
+        while segmentEnd > bytes.startIndex, bytes[bytes.index(before: segmentEnd)] == UInt8(ascii: "/") { segmentEnd = bytes.index(before: segmentEnd) }
+        var start = segmentEnd
+        while start > bytes.startIndex, bytes[bytes.index(before: start)] != UInt8(ascii: "/") { start = bytes.index(before: start) }
+        return String(url[start..<segmentEnd])
     }
 
     /// The project segment of a project page URL (`…/simple/torch/` → `torch`).

@@ -327,6 +327,10 @@ extension Store {
         configuration.prepareDatabase { db in
             // WAL with FULL sync: a committed transaction (an acknowledged put) survives power loss.
             try db.execute(sql: "PRAGMA synchronous = FULL")
+            // The writer's page cache holds a bulk load's changed pages until the commit (32 MiB
+            // at most): a smaller one spills them to the WAL mid-transaction, and pages changed
+            // again are then written twice.
+            if !db.configuration.readonly { try db.execute(sql: "PRAGMA cache_size = -32768") }
         }
         do {
             // Openers of one store take turns (an advisory lock on the store directory): switching
