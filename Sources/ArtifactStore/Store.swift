@@ -321,7 +321,7 @@ extension Store {
 
     private static func openDatabase(_ layout: StoreLayout, options: Options) throws -> (DatabasePool, LookupConnection) {
         var configuration = Configuration()
-        configuration.busyMode = .timeout(options.busyTimeout)
+        configuration.busyMode = .callback(busyWait(timeout: options.busyTimeout))
         configuration.foreignKeysEnabled = true
         configuration.label = "artifact-store"
         configuration.prepareDatabase { db in
@@ -348,6 +348,18 @@ extension Store {
             throw storeError(error, layout: layout)
         } catch {
             throw StoreError(.unusableStore, "cannot open the store database \(layout.database); check that the store directory is yours and writable", underlying: error)
+        }
+    }
+
+    /// Waits for another connection's write lock up to `timeout` seconds. SQLite's own busy
+    /// timeout sleeps up to 100 ms between tries, so a writer would often sleep on long after the
+    /// lock was released; this one tries again after 1, 2, 4, then every 8 ms (ARCHITECTURE.md §8).
+    static func busyWait(timeout: TimeInterval) -> Database.BusyCallback {
+        { tries in
+            let slept = tries < 4 ? (1 << tries) - 1 : 15 + (tries - 4) * 8  // milliseconds, before this try
+            guard Double(slept) < timeout * 1000 else { return false }
+            usleep(UInt32(tries < 4 ? 1000 << tries : 8000))
+            return true
         }
     }
 
