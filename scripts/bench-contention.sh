@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Write-lock contention at installer scale (issue 16): for SECONDS (default 20), 4 writer threads
-# (each with its own store handle, as a process has) record project pages (a ~400 KB page, and
+# (each with its own store handle, as a process has) record project pages (a ~600 KB page, and
 # every tenth time a ~5 MB one of 20 000 files) and wheel files, 8 readers ask verdicts, and a gc
 # `--max-size` loop evicts old files; every write transaction's wait for the write lock (asking →
 # BEGIN IMMEDIATE) and hold (BEGIN → end of COMMIT) is measured. Baseline: the same writers

@@ -13,7 +13,7 @@ struct BenchContentionCommand: ParsableCommand {
         discussion: """
             Fills a new store with --old-files wheel responses last used a day ago (what gc may \
             evict). Then, for --seconds, --writers threads each record project pages (a \
-            --page-files-file page of several hundred KB, and every tenth time a --big-page-files \
+            --page-files page of several hundred KB, and every tenth time a --big-page-files \
             one of about 5 MB, their file sets changing each time) and --files-per-page wheel files \
             (each a put and a record); --readers threads ask verdicts of recorded URLs under \
             policy offline; and one thread runs `gc --max-size` in a loop, each run evicting a \
