@@ -159,7 +159,7 @@ extension Store {
 
     /// Reads and parses what may be a project page, outside any transaction: nil for anything
     /// that is not a complete 200 page body (a wheel, a download, an error, no body).
-    func preparePage(url: String, response: HTTPResponseHead, body: StoredBlob?) -> PreparedPage? {
+    func preparePage(url: String, response: HTTPResponseHead, body: StoredBlob?, reading: ((BlobDigest) -> [UInt8]?)? = nil) -> PreparedPage? {
         guard response.status == 200, let body, !DistributionFilename.isDownload(url: url),
               let contentType = response.headers.combinedValue(for: "Content-Type"),
               (try? IndexPageContentType(parsing: contentType)) != nil
@@ -167,10 +167,8 @@ extension Store {
         guard body.size <= Self.maximumIndexedPageSize else {
             return PreparedPage(digest: body.digest, outcome: .notParsed("page not parsed: larger than \(Self.maximumIndexedPageSize >> 20) MiB"))
         }
-        let bytes: [UInt8]
-        do {
-            bytes = try read(body.digest)  // verified; a mismatch quarantines the blob
-        } catch {
+        // Verified; a mismatch quarantines the blob.
+        guard let bytes = reading.map({ $0(body.digest) }) ?? (try? read(body.digest)) else {
             return PreparedPage(digest: body.digest, outcome: .notParsed("page not parsed: its body could not be read back verified"))
         }
         let page: ProjectPage
@@ -191,11 +189,10 @@ extension Store {
     ///
     /// - Returns: a note for the URL's history (`page parsed: 12 files`, `page unchanged: same 12
     ///   files`), or nil when the response is not a project page.
-    func indexRecordedResponse(_ record: ResponseRecord, prepared: PreparedPage?, _ db: Database) throws -> String? {
-        let lastSegment = Self.lastPathSegment(record.url)
-        if let wheel = try? WheelFilename(urlSegment: lastSegment) {
+    func indexRecordedResponse(_ record: ResponseRecord, wheelProject: String?, prepared: PreparedPage?, _ db: Database) throws -> String? {
+        if let wheelProject {
             try db.cachedStatement(sql: "INSERT OR REPLACE INTO wheel_response (response_id, project) VALUES (?, ?)")
-                .execute(arguments: [record.id, wheel.name])
+                .execute(arguments: [record.id, wheelProject])
             return nil
         }
         guard record.status == 200, record.disposition != .refused, let digest = record.bodyDigest,
@@ -217,13 +214,34 @@ extension Store {
                 .execute(arguments: [digest.hex, now, record.id])
             return "page unchanged: same \(previous.fileCount) file\(previous.fileCount == 1 ? "" : "s")"
         }
-        try dropIndexedPage(record.id, db)
+        // Only the rows that differ are written: a page that gained a release keeps every row it
+        // had (a 20 000-file page rewritten whole would hold the write lock for 40 000 row
+        // changes; ARCHITECTURE.md §4, I8). The old rows are compared here, under the lock,
+        // so the page's rows still change atomically with its response row.
+        var kept = [Bool](repeating: false, count: files.count)
+        var stale: [Int64] = []
+        let old = try Row.fetchCursor(db.cachedStatement(sql: """
+            SELECT id, position, project, filename, url, sha256, unusable_hash, requires_python, yanked, yanked_reason, kind,
+                version, tags, core_metadata, core_metadata_sha256, size
+            FROM index_file WHERE page_response_id = ?
+            """), arguments: [record.id])
+        while let row = try old.next() {
+            let position: Int = row[1]
+            if position >= 0, position < files.count, !kept[position], Self.row(row, isFile: files[position], project: project) {
+                kept[position] = true
+            } else {
+                stale.append(row[0])
+            }
+        }
+        let delete = try db.cachedStatement(sql: "DELETE FROM index_file WHERE id = ?")
+        for id in stale { try delete.execute(arguments: [id]) }
+        try db.cachedStatement(sql: "DELETE FROM index_page WHERE response_id = ?").execute(arguments: [record.id])
         let insert = try db.cachedStatement(sql: """
             INSERT INTO index_file (page_response_id, project, position, filename, url, sha256, unusable_hash, requires_python,
                 yanked, yanked_reason, kind, version, tags, core_metadata, core_metadata_sha256, size)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             """)
-        for (position, file) in files.enumerated() {
+        for (position, file) in files.enumerated() where !kept[position] {
             try insert.execute(arguments: [
                 record.id, project, position, file.filename, file.url, file.sha256, file.unusableHash, file.requiresPython, file.yanked,
                 file.yankedReason, file.kind.rawValue, file.version, file.tags, file.coreMetadata, file.coreMetadataSHA256, file.size,
@@ -236,6 +254,16 @@ extension Store {
             VALUES (?, ?, ?, ?, ?, ?, ?)
             """).execute(arguments: [record.id, project, digest.hex, fingerprint, files.count, now, now])
         return "page parsed: \(files.count) file\(files.count == 1 ? "" : "s")"
+    }
+
+    /// Whether an `index_file` row (selected as in ``indexRecordedResponse(_:wheelProject:prepared:_:)``, from
+    /// column 2 on) says exactly what `file` of a page of `project` says.
+    private static func row(_ row: Row, isFile file: PreparedPage.File, project: String) -> Bool {
+        row[2] as String == project && row[3] as String == file.filename && row[4] as String == file.url
+            && row[5] as String? == file.sha256 && row[6] as String? == file.unusableHash && row[7] as String? == file.requiresPython
+            && row[8] as Bool == file.yanked && row[9] as String? == file.yankedReason && row[10] as String == file.kind.rawValue
+            && row[11] as String? == file.version && row[12] as String? == file.tags && row[13] as Bool == file.coreMetadata
+            && row[14] as String? == file.coreMetadataSHA256 && row[15] as Int64? == file.size.map(Int64.init)
     }
 
     private func dropIndexedPage(_ responseID: Int64, _ db: Database) throws {
@@ -305,9 +333,14 @@ extension Store {
 
     /// The last non-empty path segment of a URL (query and fragment removed).
     static func lastPathSegment(_ url: String) -> String {
-        let path = url.split(separator: "#", maxSplits: 1).first.map(String.init) ?? url
-        let withoutQuery = path.split(separator: "?", maxSplits: 1).first.map(String.init) ?? path
-        return withoutQuery.split(separator: "/").last.map(String.init) ?? ""
+        // On every recorded response: one pass over the bytes, no intermediate strings.
+        let bytes = url.utf8
+        let end = bytes.firstIndex { $0 == UInt8(ascii: "#") || $0 == UInt8(ascii: "?") } ?? bytes.endIndex
+        var segmentEnd = end
+        while segmentEnd > bytes.startIndex, bytes[bytes.index(before: segmentEnd)] == UInt8(ascii: "/") { segmentEnd = bytes.index(before: segmentEnd) }
+        var start = segmentEnd
+        while start > bytes.startIndex, bytes[bytes.index(before: start)] != UInt8(ascii: "/") { start = bytes.index(before: start) }
+        return String(url[start..<segmentEnd])
     }
 
     /// The project segment of a project page URL (`…/simple/torch/` → `torch`).

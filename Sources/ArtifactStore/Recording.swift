@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
 import HTTPCaching
+import PythonPackaging
 
 /// Whether to download and keep a response's body, decided from its head.
 public enum RecordingPlan: Sendable, Hashable {
@@ -89,35 +90,93 @@ extension Store {
     @discardableResult
     public func record(batch: [RecordedExchange]) throws -> [ResponseRecord] {
         let normalized = try batch.map { try RecordedURL.normalize($0.request.url) }
-        // Pages are read and parsed first, outside the write lock.
-        let prepared = zip(batch, normalized).map { exchange, url in preparePage(url: url, response: exchange.response, body: exchange.body) }
+        // Pages are read and parsed first, outside the write lock, and so is every header: the
+        // rows are worked out from the index policies as they are now (ARCHITECTURE.md §4, I8).
+        let prepared = preparePages(batch, urls: normalized)
+        let policies = try read { db in try Self.indexPolicies(db) }
+        var planned = zip(batch, normalized).map { plan($0, url: $1, policies: policies) }
         return try writeTransaction { db in
-            try batch.indices.map { index in
-                try record(batch[index], url: normalized[index], prepared: prepared[index], db)
+            // What the plans assumed: the policies. Another process may have changed them since.
+            let current = try Self.indexPolicies(db)
+            if current != policies {
+                planned = zip(batch, normalized).map { plan($0, url: $1, policies: current) }
+            }
+            var lastUse: [String: Int64] = [:]
+            let records = try planned.indices.map { index in
+                let row = planned[index]
+                if let body = row.keptBody { lastUse[body.digest.hex] = max(lastUse[body.digest.hex] ?? .min, row.received) }
+                return try record(row, prepared: prepared[index], db)
+            }
+            let touch = try db.cachedStatement(sql: "UPDATE blob SET last_used_at = max(last_used_at, ?) WHERE digest = ?")
+            for (digest, time) in lastUse { try touch.execute(arguments: [time, digest]) }
+            return records
+        }
+    }
+
+    /// Reads and parses the pages of a batch; a body that several exchanges share is read once.
+    private func preparePages(_ batch: [RecordedExchange], urls: [String]) -> [PreparedPage?] {
+        var bodies: [BlobDigest: [UInt8]?] = [:]
+        return zip(batch, urls).map { exchange, url in
+            preparePage(url: url, response: exchange.response, body: exchange.body) { digest in
+                if let bytes = bodies[digest] { return bytes }
+                let bytes = try? self.read(digest)  // verified; a mismatch quarantines the blob
+                // Small bodies only: a bulk load of distinct big pages must not keep them all.
+                if (bytes?.count ?? 0) <= 64 << 10 { bodies[digest] = .some(bytes) }
+                return bytes
             }
         }
     }
 
-    private func record(_ exchange: RecordedExchange, url: String, prepared: PreparedPage?, _ db: Database) throws -> ResponseRecord {
+    /// A response's row, worked out before the write transaction that records it.
+    struct PlannedResponse {
+        var method: String
+        var url: String
+        var variantKey: String
+        var status: Int
+        var requestHeaderBlock: String
+        var responseHeaderBlock: String
+        var override: String?
+        var overridePrefix: String?
+        var sent: Int64
+        var received: Int64
+        var disposition: ResponseDisposition
+        var refusalReasons: [String]
+        var summary: ReuseSummary
+        var keptBody: StoredBlob?
+        var lookupKey: Int64
+        /// The project of the wheel the URL's last path segment names, if it names one.
+        var wheelProject: String?
+    }
+
+    /// Applies the URL's index policy (one of `policies`) and the cache rules to an exchange.
+    func plan(_ exchange: RecordedExchange, url: String, policies: [IndexPolicy]) -> PlannedResponse {
         let response = exchange.response, body = exchange.body
         let sent = Self.seconds(exchange.requestTime), received = Self.seconds(exchange.responseTime)
         let request = HTTPRequestHead(method: exchange.request.method, url: url, headers: HeaderBlock.protectingCredentials(exchange.request.headers, key: secretKey))
-        let policy = try indexPolicy(for: url, db)
+        let policy = Self.indexPolicy(for: url, among: policies)
         let override = policy?.cacheControl(for: url)
         let effective = HTTPResponseHead(status: response.status, headers: IndexPolicy.apply(override, to: response.headers))
         let storability = cache.storability(request: request, response: effective)
         let disposition: ResponseDisposition =
             storability.isStorable ? .stored : ((policy?.archiveRefused == true || exchange.archivingRefused) && body != nil && response.status == 200 ? .archived : .refused)
-        let keptBody = disposition == .refused ? nil : body
 
         let nominated = ReuseSummary.nominatedFields(effective.headers)
         let variantKey = Self.variantKey(nominated, request: request.headers)
         let keptRequestHeaders = HeaderFields(request.headers.filter { nominated.contains(HeaderFields.lowercasedName($0.name)) })
-        let exchange = StoredExchange(
+        let stored = StoredExchange(
             request: HTTPRequestHead(method: request.method, url: url, headers: keptRequestHeaders),
             response: effective, requestTime: HTTPDate(secondsSince1970: sent), responseTime: HTTPDate(secondsSince1970: received))
-        let summary = ReuseSummary(exchange, cache: cache)
+        return PlannedResponse(
+            method: request.method, url: url, variantKey: variantKey, status: response.status,
+            requestHeaderBlock: HeaderBlock.encode(keptRequestHeaders), responseHeaderBlock: HeaderBlock.encode(response.headers),
+            override: override, overridePrefix: override == nil ? nil : policy?.urlPrefix, sent: sent, received: received,
+            disposition: disposition, refusalReasons: storability.refusalReasons.map(\.code), summary: ReuseSummary(stored, cache: cache),
+            keptBody: disposition == .refused ? nil : body, lookupKey: RecordedURL.lookupKey(url),
+            wheelProject: (try? WheelFilename(urlSegment: Self.lastPathSegment(url)))?.name)
+    }
 
+    /// Writes a planned row, its derived index rows and its history entry: row writes only.
+    private func record(_ planned: PlannedResponse, prepared: PreparedPage?, _ db: Database) throws -> ResponseRecord {
         let row = try Row.fetchOne(
             db.cachedStatement(sql: """
                 INSERT INTO response (method, url, variant_key, status, request_headers, response_headers,
@@ -139,19 +198,16 @@ extension Store {
                 RETURNING \(ResponseRecord.selection())
                 """),
             arguments: StatementArguments([
-                request.method, url, variantKey, response.status, HeaderBlock.encode(keptRequestHeaders),
-                HeaderBlock.encode(response.headers), override, override == nil ? nil : policy?.urlPrefix, sent, received,
-                disposition.rawValue, storability.refusalReasons.map(\.code).joined(separator: ","),
-                summary.freshnessLifetime, summary.expiresAt, keptBody?.digest.hex, keptBody?.size, received,
-            ] + summary.columnValues + [RecordedURL.lookupKey(url)]))!
-        if let keptBody {
-            try db.execute(sql: "UPDATE blob SET last_used_at = max(last_used_at, ?) WHERE digest = ?", arguments: [received, keptBody.digest.hex])
-        }
-        let outcome = Observation.Outcome(rawValue: disposition.rawValue)!
+                planned.method, planned.url, planned.variantKey, planned.status, planned.requestHeaderBlock,
+                planned.responseHeaderBlock, planned.override, planned.overridePrefix, planned.sent, planned.received,
+                planned.disposition.rawValue, planned.refusalReasons.joined(separator: ","),
+                planned.summary.freshnessLifetime, planned.summary.expiresAt, planned.keptBody?.digest.hex, planned.keptBody?.size, planned.received,
+            ] + planned.summary.columnValues + [planned.lookupKey]))!
+        let outcome = Observation.Outcome(rawValue: planned.disposition.rawValue)!
         let recorded = ResponseRecord(row: row)
-        let indexNote = try indexRecordedResponse(recorded, prepared: prepared, db)  // IndexFiles.swift: index_file, wheel_response
-        try observe(url: url, at: received, outcome: outcome, status: response.status,
-                    detail: (storability.refusalReasons.map(\.code) + [indexNote].compactMap { $0 }).joined(separator: ","), db)
+        let indexNote = try indexRecordedResponse(recorded, wheelProject: planned.wheelProject, prepared: prepared, db)  // IndexFiles.swift: index_file, wheel_response
+        try observe(url: planned.url, at: planned.received, outcome: outcome, status: planned.status,
+                    detail: (planned.refusalReasons + [indexNote].compactMap { $0 }).joined(separator: ","), db)
         return recorded
     }
 

@@ -237,10 +237,17 @@ extension Store {
 
     /// The policy that applies to a normalized URL: the longest matching prefix.
     func indexPolicy(for url: String, _ db: Database) throws -> IndexPolicy? {
-        try Row.fetchAll(db, cachedSQL: "SELECT * FROM index_policy")
-            .map(IndexPolicy.init(row:))
-            .filter { url.hasPrefix($0.urlPrefix) }
-            .max { $0.urlPrefix.count < $1.urlPrefix.count }
+        Self.indexPolicy(for: url, among: try Self.indexPolicies(db))
+    }
+
+    /// Every index policy, in prefix order.
+    static func indexPolicies(_ db: Database) throws -> [IndexPolicy] {
+        try Row.fetchAll(db, cachedSQL: "SELECT * FROM index_policy ORDER BY url_prefix").map(IndexPolicy.init(row:))
+    }
+
+    /// The policy among `policies` that applies to a normalized URL: the longest matching prefix.
+    static func indexPolicy(for url: String, among policies: [IndexPolicy]) -> IndexPolicy? {
+        policies.filter { url.hasPrefix($0.urlPrefix) }.max { $0.urlPrefix.count < $1.urlPrefix.count }
     }
 }
 

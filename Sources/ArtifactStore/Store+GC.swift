@@ -387,24 +387,19 @@ private struct GCRun {
     /// it commits (ARCHITECTURE.md §4, I2). A file already gone is fine (a crash between an earlier unlink
     /// and its commit, or a hand deletion).
     ///
-    /// Stops early once `deadline` has passed; returns how many of `batch` it deleted.
+    /// Stops once `deadline` has passed, looked at before each unlink (never fewer than one):
+    /// returns how many of `batch`, from the first, it unlinked, and only their rows are deleted.
     @discardableResult
     static func deleteBlobs(_ batch: [Candidate], _ db: Database, layout: StoreLayout, deadline: DispatchTime = .distantFuture) throws -> Int {
+        guard !batch.isEmpty else { return 0 }
+        // Unlink on several threads (each unlink mostly waits for the kernel to free the inode:
+        // overlapping them is most of gc's speed), then delete the rows of the files unlinked.
+        let paths = batch.map { layout.blobPath(BlobDigest(trusted: $0.digest)) }
+        let (unlinked, failure) = Maintenance.unlinkAll(paths, threads: parallelUnlinks, deadline: deadline)
+        if let failure { throw failure }
         let delete = try db.cachedStatement(sql: "DELETE FROM blob WHERE digest = ?")
-        var index = 0
-        while index < batch.count {
-            if index > 0 && DispatchTime.now() > deadline { return index }
-            // Unlink a chunk on several threads (each unlink mostly waits for the kernel to free
-            // the inode: overlapping them is most of gc's speed), then delete the rows.
-            let chunk = Array(batch[index..<min(batch.count, index + 64)])
-            let paths = chunk.map { layout.blobPath(BlobDigest(trusted: $0.digest)) }
-            if let failure = Maintenance.unlinkAll(paths, threads: parallelUnlinks) {
-                throw failure
-            }
-            for blob in chunk { try delete.execute(arguments: [blob.digest]) }
-            index += chunk.count
-        }
-        return batch.count
+        for blob in batch[..<unlinked] { try delete.execute(arguments: [blob.digest]) }
+        return unlinked
     }
 
     /// Threads unlinking at once (AS_GC_UNLINK_THREADS overrides, for measuring).
@@ -542,22 +537,27 @@ private struct GCRun {
             while !remaining.isEmpty {
                 let (gone, handled) = try write { db -> ([Candidate], Int) in
                     let deadline = DispatchTime.now() + maxLockHold
-                    var gone: [Candidate] = []
                     let check = try db.cachedStatement(sql: """
                         SELECT 1 FROM blob b WHERE b.digest = :digest AND b.quarantined_at IS NULL AND b.last_used_at <= :recent
                         AND NOT EXISTS (SELECT 1 FROM pin p WHERE p.digest = b.digest)
                         AND NOT EXISTS (SELECT 1 FROM lease_blob lb JOIN lease l ON l.id = lb.lease_id WHERE lb.digest = b.digest AND l.expires_at > :now)
                         AND NOT \(Self.referenced)
                         """)
-                    var handled = 0
+                    // Which are still unreferenced under the lock (checks are index lookups, but
+                    // the clock bounds them too), then unlink those until the deadline.
+                    var checked = 0
+                    var still: [(position: Int, blob: Candidate)] = []
                     for blob in remaining {
-                        if handled % 32 == 31 && DispatchTime.now() > deadline { break }
-                        handled += 1
-                        guard try Row.fetchOne(check, arguments: ["digest": blob.digest, "recent": recent, "now": now]) != nil else { continue }
-                        try Self.deleteBlobs([blob], db, layout: layout)
-                        gone.append(blob)
+                        if checked > 0 && DispatchTime.now() > deadline { break }
+                        if try Row.fetchOne(check, arguments: ["digest": blob.digest, "recent": recent, "now": now]) != nil {
+                            still.append((checked, blob))
+                        }
+                        checked += 1
                     }
-                    return (gone, handled)
+                    let done = try Self.deleteBlobs(still.map(\.blob), db, layout: layout, deadline: deadline)
+                    // Handled: everything checked, up to the first still-eligible blob not unlinked.
+                    let handled = done < still.count ? still[done].position : checked
+                    return (still[..<done].map(\.blob), handled)
                 }
                 removed += gone
                 remaining = remaining.dropFirst(handled)

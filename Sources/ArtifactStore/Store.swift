@@ -24,6 +24,9 @@ public final class Store: Sendable {
         /// default: such a store is refused, because a fresh database would make every blob look
         /// unreferenced and the next gc would delete them all.
         public var recreatesMissingDatabase = false
+        /// Called after each write transaction with how long it waited for the store's write
+        /// lock and how long it held it (`debug bench-contention`). Nil (the default) costs nothing.
+        @_spi(Benchmarks) public var writeLockObserver: (@Sendable (WriteLockTiming) -> Void)?
 
         public init() {}
     }
@@ -135,7 +138,10 @@ public final class Store: Sendable {
     /// - Parameter durable: false for changes a crash may lose (never corrupt), such as
     ///   last-use times: the commit does not wait for an fsync.
     func writeTransaction<T>(durable: Bool = true, _ body: (Database) throws -> T) throws -> T {
-        try databaseCall {
+        let observer = options.writeLockObserver
+        let asked = observer == nil ? 0 : DispatchTime.now().uptimeNanoseconds
+        var began: UInt64 = 0
+        let result = try databaseCall {
             try database.writeWithoutTransaction { db in
                 if !durable {
                     try db.execute(sql: "PRAGMA synchronous = NORMAL")
@@ -145,12 +151,18 @@ public final class Store: Sendable {
                 }
                 var result: T?
                 try db.inTransaction(.immediate) {
+                    if observer != nil { began = DispatchTime.now().uptimeNanoseconds }  // BEGIN IMMEDIATE succeeded
                     result = try body(db)
                     return .commit
                 }
                 return result!
             }
         }
+        if let observer {
+            let committed = DispatchTime.now().uptimeNanoseconds
+            observer(WriteLockTiming(waitNanoseconds: began - asked, holdNanoseconds: committed - began))
+        }
+        return result
     }
 
     func read<T>(_ body: (Database) throws -> T) throws -> T {
@@ -189,6 +201,15 @@ public final class Store: Sendable {
             return StoreError(.database, "the store database failed: \(error.message ?? "\(error.resultCode)")", underlying: error)
         }
     }
+}
+
+/// One write transaction's time waiting for the store's write lock (from asking, through this
+/// process's queue and SQLite's busy waits, to `BEGIN IMMEDIATE` succeeding) and holding it (to
+/// the end of `COMMIT`, its fsync included).
+@_spi(Benchmarks)
+public struct WriteLockTiming: Sendable {
+    public var waitNanoseconds: UInt64
+    public var holdNanoseconds: UInt64
 }
 
 // MARK: - Opening
@@ -300,12 +321,16 @@ extension Store {
 
     private static func openDatabase(_ layout: StoreLayout, options: Options) throws -> (DatabasePool, LookupConnection) {
         var configuration = Configuration()
-        configuration.busyMode = .timeout(options.busyTimeout)
+        configuration.busyMode = .callback(busyWait(timeout: options.busyTimeout))
         configuration.foreignKeysEnabled = true
         configuration.label = "artifact-store"
         configuration.prepareDatabase { db in
             // WAL with FULL sync: a committed transaction (an acknowledged put) survives power loss.
             try db.execute(sql: "PRAGMA synchronous = FULL")
+            // The writer's page cache holds a bulk load's changed pages until the commit (32 MiB
+            // at most): a smaller one spills them to the WAL mid-transaction, and pages changed
+            // again are then written twice.
+            if !db.configuration.readonly { try db.execute(sql: "PRAGMA cache_size = -32768") }
         }
         do {
             // Openers of one store take turns (an advisory lock on the store directory): switching
@@ -323,6 +348,18 @@ extension Store {
             throw storeError(error, layout: layout)
         } catch {
             throw StoreError(.unusableStore, "cannot open the store database \(layout.database); check that the store directory is yours and writable", underlying: error)
+        }
+    }
+
+    /// Waits for another connection's write lock up to `timeout` seconds. SQLite's own busy
+    /// timeout sleeps up to 100 ms between tries, so a writer would often sleep on long after the
+    /// lock was released; this one tries again after 1, 2, 4, then every 8 ms (ARCHITECTURE.md §8).
+    static func busyWait(timeout: TimeInterval) -> Database.BusyCallback {
+        { tries in
+            let slept = tries < 4 ? (1 << tries) - 1 : 15 + (tries - 4) * 8  // milliseconds, before this try
+            guard Double(slept) < timeout * 1000 else { return false }
+            usleep(UInt32(tries < 4 ? 1000 << tries : 8000))
+            return true
         }
     }
 

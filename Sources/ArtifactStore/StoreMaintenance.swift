@@ -172,6 +172,17 @@ enum Maintenance {
     /// Unlinks files on up to `threads` threads; a file already gone is fine. Returns the first
     /// failure, if any (the other files are still unlinked).
     static func unlinkAll(_ paths: [String], threads: Int) -> SystemError? {
+        unlinkAll(paths, threads: threads, deadline: .distantFuture).failure
+    }
+
+    /// Unlinks a prefix of `paths` on up to `threads` threads, stopping once `deadline` has
+    /// passed: each worker looks at the clock before each unlink, so the time spent past the
+    /// deadline is at most one unlink per worker, however slow the file system is. The first file
+    /// is always unlinked, so that a caller looping until done always makes progress.
+    ///
+    /// - Returns: how many paths, from the first, were handled (unlinked, or already gone), and
+    ///   the first failure, if any. Paths past `unlinked` were not touched.
+    static func unlinkAll(_ paths: [String], threads: Int, deadline: DispatchTime) -> (unlinked: Int, failure: SystemError?) {
         let failure = FailureBox()
         let unlinkOne: @Sendable (String) -> Void = { path in
             if Glibc.unlink(path) != 0 && errno != ENOENT {
@@ -180,19 +191,41 @@ enum Maintenance {
         }
         let workers = min(threads, paths.count / 4)
         if workers <= 1 {
-            paths.forEach(unlinkOne)
-            return failure.value
+            var index = 0
+            while index < paths.count, index == 0 || DispatchTime.now() <= deadline {
+                unlinkOne(paths[index])
+                index += 1
+            }
+            return (index, failure.value)
         }
+        // Workers take the next index from one counter, looking at the clock first: the
+        // indices taken are always a prefix, and every index taken is unlinked.
+        let next = UnlinkQueue()
         let group = DispatchGroup()
-        for worker in 0..<workers {
+        for _ in 0..<workers {
             group.enter()
             Thread.detachNewThread {
-                for index in stride(from: worker, to: paths.count, by: workers) { unlinkOne(paths[index]) }
+                while let index = next.take(below: paths.count, deadline: deadline) { unlinkOne(paths[index]) }
                 group.leave()
             }
         }
         group.wait()
-        return failure.value
+        return (next.taken, failure.value)
+    }
+
+    /// Hands out 0, 1, 2… to unlink workers until a limit or a deadline (index 0 regardless).
+    final class UnlinkQueue: @unchecked Sendable {
+        private let lock = NSLock()
+        private var value = 0
+        func take(below limit: Int, deadline: DispatchTime) -> Int? {
+            let late = DispatchTime.now() > deadline
+            return lock.withLock {
+                guard value < limit, value == 0 || !late else { return nil }
+                defer { value += 1 }
+                return value
+            }
+        }
+        var taken: Int { lock.withLock { value } }
     }
 
     final class FailureBox: @unchecked Sendable {

@@ -35,4 +35,30 @@ struct BenchCommandTests {
         let stats = try #require(try run(["stats", "--json"], store: scratch.store).json() as? [String: Any])
         #expect(stats["blobCount"] as? Int == 40)
     }
+
+    @Test("bench-contention measures every write transaction's lock wait and hold while writers, readers and gc share a store, and leaves it verified")
+    func contention() throws {
+        let scratch = try Scratch()
+        let result = try run(["debug", "bench-contention", "--seconds", "1", "--writers", "2", "--readers", "2", "--page-files", "30",
+                              "--big-page-files", "60", "--files-per-page", "2", "--old-files", "20", "--directory", scratch.store])
+        #expect(result.status == 0, "\(result.stderr)")
+        let report = try #require(try result.json() as? [String: Any])
+        let contended = try #require(report["contended"] as? [String: Any])
+        let alone = try #require(report["writersAlone"] as? [String: Any])
+        for figures in [contended, alone] {
+            #expect((figures["pages"] as? Int ?? 0) > 0)
+            #expect((figures["files"] as? Int ?? 0) > 0)
+            let wait = try #require(figures["wait"] as? [String: Any])
+            let hold = try #require(figures["hold"] as? [String: Any])
+            #expect((wait["count"] as? Int ?? 0) > 0)
+            #expect((hold["maxMs"] as? Double ?? 0) > 0)
+            #expect((hold["p50Ms"] as? Double ?? -1) <= (hold["p99Ms"] as? Double ?? -1))
+        }
+        #expect((contended["verdicts"] as? Int ?? 0) > 0)
+        #expect((contended["gcRuns"] as? Int ?? 0) > 0)
+        #expect(((contended["gcHold"] as? [String: Any])?["count"] as? Int ?? 0) > 0, "gc's transactions are measured too")
+        #expect(alone["verdicts"] as? Int == 0 && alone["gcRuns"] as? Int == 0, "the baseline runs the writers alone")
+        let verify = try run(["verify", "--json"], store: scratch.store + "/contended")
+        #expect(verify.status == 0, "\(verify.stdout)")
+    }
 }

@@ -178,6 +178,26 @@ struct CanInstallTests {
         #expect(try f.store.indexedFiles(forPage: torchPage).isEmpty)
     }
 
+    @Test("a page recorded again lists exactly what a fresh store would record for it: files added, moved, changed and dropped")
+    func pageRerecordedMatchesFreshParse() throws {
+        let f = try CanInstallFixture()
+        try f.recordPage(torchPage, torchWheels)
+        let changed = [FakeWheel("torch-2.2.0+cpu-cp311-cp311-linux_x86_64.whl")]  // new, first: every position moves
+            + [torchWheels[0], FakeWheel(torchWheels[1].filename, attributes: #"data-yanked="broken""#)]
+            + torchWheels[2...3] + [FakeWheel("torch-2.1.0+cpu-cp311-cp311-linux_x86_64.whl")]  // 1.13.1 dropped
+        for (round, wheels) in [changed, changed + [FakeWheel("torch-2.3.0+cpu-cp311-cp311-linux_x86_64.whl")], Array(changed.prefix(2))].enumerated() {
+            try f.recordPage(torchPage, wheels, stamp: "\(round)", at: Fixtures.seen.addingTimeInterval(Double(700 * (round + 1))))
+            let fresh = try CanInstallFixture()
+            try fresh.recordPage(torchPage, wheels, stamp: "\(round)", at: Fixtures.seen.addingTimeInterval(Double(700 * (round + 1))))
+            let expected = try fresh.store.indexedFiles(forPage: torchPage).map { file in var file = file; file.pageResponseID = 0; return file }
+            let recorded = try f.store.indexedFiles(forPage: torchPage).map { file in var file = file; file.pageResponseID = 0; return file }
+            #expect(recorded == expected, "round \(round)")
+            #expect(recorded.count == wheels.count)
+            #expect(try f.store.indexedPage(for: torchPage)?.fileCount == wheels.count)
+        }
+        #expect(try f.store.verify().problems.isEmpty)
+    }
+
     @Test("with a usable page and the wheel stored at its URL, the requirement is satisfiable and the blob verified")
     func satisfiableFromURL() throws {
         let f = try CanInstallFixture()

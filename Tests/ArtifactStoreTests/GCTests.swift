@@ -127,9 +127,43 @@ struct GCTests {
         fixture.clock.advance(by: 3600)
         let report = try fixture.gc { $0.maxLockHold = 0 }
         #expect(report.count(.unreferenced) == 300)
-        #expect(report.writeTransactions >= 300 / 32, "each transaction commits after at most 32 deletions past the limit")
+        #expect(report.writeTransactions >= 300 / 8, "past the limit each unlink worker stops before its next unlink")
         #expect(try fixture.store.stats().blobCount == 0)
         #expect(try fixture.gc().total.count == 0)
+        #expect(try fixture.store.verify().problems.isEmpty)
+    }
+
+    @Test("with a lock-hold limit of zero every gc transaction still removes a blob, deletes only the rows of files it unlinked, and the run removes them all")
+    func zeroLockHoldMakesProgress() throws {
+        let fixture = try TestStore()
+        for seed in 0..<200 { _ = try fixture.store.put(bytes: pseudoRandomBytes(count: 40, seed: UInt64(seed))) }
+        for index in 0..<40 {
+            try fixture.record(Fixtures.get("https://files.example.org/pkg-\(index).whl"), Fixtures.response(200, cacheable), body: "wheel \(index)")
+        }
+        fixture.clock.advance(by: 3600)
+        // After every commit (progress is reported between transactions), rows and files agree.
+        let snapshots = Snapshots()
+        let store = fixture.store, blobs = fixture.root.appending(path: "blobs/sha256").path(percentEncoded: false)
+        let report = try fixture.gc {
+            $0.maxLockHold = 0
+            $0.maxSize = 0
+            $0.progress = { progress in
+                let files = (try? FileManager.default.subpathsOfDirectory(atPath: blobs).filter { $0.count == 67 }.count) ?? -1
+                let rows = (try? store.stats().blobCount) ?? -2
+                snapshots.append((progress.phase, progress.itemsRemoved, rows, files))
+            }
+        }
+        let seen = snapshots.values
+        #expect(!seen.isEmpty)
+        for snapshot in seen { #expect(snapshot.rows == snapshot.files, "after a commit in \(snapshot.phase): \(snapshot.rows) rows, \(snapshot.files) files") }
+        #expect(seen.filter { $0.phase == "unreferenced" }.count > 1, "the sweep took several transactions")
+        for (earlier, later) in zip(seen, seen.dropFirst()) where earlier.phase == later.phase {
+            #expect(later.removed > earlier.removed, "each transaction of \(later.phase) removed something")
+        }
+        #expect(report.count(.unreferenced) == 200)
+        #expect(report.count(.maxSize) == 40)
+        #expect(try fixture.store.stats().blobCount == 0)
+        #expect(try fixture.gc { $0.maxSize = 0 }.total.count == 0)
         #expect(try fixture.store.verify().problems.isEmpty)
     }
 
@@ -329,4 +363,12 @@ final class ItemLog: @unchecked Sendable {
     private var log: [GCItem] = []
     func append(_ item: GCItem) { lock.withLock { log.append(item) } }
     var items: [GCItem] { lock.withLock { log } }
+}
+
+/// What a gc progress callback saw after each commit.
+private final class Snapshots: @unchecked Sendable {
+    private let lock = NSLock()
+    private var entries: [(phase: String, removed: Int, rows: Int, files: Int)] = []
+    func append(_ entry: (phase: String, removed: Int, rows: Int, files: Int)) { lock.withLock { entries.append(entry) } }
+    var values: [(phase: String, removed: Int, rows: Int, files: Int)] { lock.withLock { entries } }
 }
