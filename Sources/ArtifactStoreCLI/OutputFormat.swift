@@ -38,17 +38,8 @@ enum Output {
         line(try json(value))
     }
 
-    /// `1.2 MiB`-style sizes (binary units, as `ls -h` and `du -h`).
-    static func humanSize(_ bytes: Int64) -> String {
-        let units = ["B", "KiB", "MiB", "GiB", "TiB", "PiB"]
-        var value = Double(bytes)
-        var unit = 0
-        while value >= 1024, unit < units.count - 1 {
-            value /= 1024
-            unit += 1
-        }
-        return unit == 0 ? "\(bytes) B" : String(format: value < 10 ? "%.1f %@" : "%.0f %@", value, units[unit])
-    }
+    /// `1.2 MiB`-style sizes (``ByteCount/text(_:)``).
+    static func humanSize(_ bytes: Int64) -> String { ByteCount.text(bytes) }
 
     static func time(_ seconds: Int64?) -> String? {
         seconds.map(Timestamp.iso8601)
