@@ -109,7 +109,7 @@ final class Scratch {
     /// A file of `size` pseudo-random bytes, written in chunks.
     func largeFile(_ name: String, size: Int, seed: UInt8 = 1) throws -> String {
         let path = path + "/" + name
-        FileManager.default.createFile(atPath: path, contents: nil)
+        _ = FileManager.default.createFile(atPath: path, contents: nil)  // opening it next throws if this failed
         let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: path))
         var chunk = Data(count: 1 << 20)
         var state = UInt64(seed) &* 0x9E37_79B9_7F4A_7C15 | 1

@@ -393,7 +393,7 @@ struct DamagedStoreTests {
             for suffix in ["-wal", "-shm", ""] { try? FileManager.default.removeItem(atPath: store + "/store.sqlite" + suffix) }
             switch self {
             case .deleted: break
-            case .truncated: FileManager.default.createFile(atPath: store + "/store.sqlite", contents: Data())
+            case .truncated: try Data().write(to: URL(fileURLWithPath: store + "/store.sqlite"))
             case .schemaless:
                 let made = try run([store + "/store.sqlite", "CREATE TABLE scratch (x); DROP TABLE scratch;"], executable: URL(fileURLWithPath: "/usr/bin/sqlite3"))
                 #expect(made.status == 0, "\(made.stderr)")

@@ -103,7 +103,7 @@ final class ServeProcess {
         process.arguments = ["serve", "--store", store, "--port", "0"] + indexes.flatMap { ["--index", $0] } + options
         let output = Pipe()
         process.standardOutput = output
-        FileManager.default.createFile(atPath: logPath, contents: nil)
+        _ = FileManager.default.createFile(atPath: logPath, contents: nil)  // opening it next throws if this failed
         process.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: logPath))
         try process.run()
         let first = firstLine(of: output)
