@@ -3,7 +3,8 @@
 # the same run on the same disk:
 #   baseline   sha256sum FILE && cp FILE DEST && sync DEST   (hash, then copy, then flush)
 #   openssl    openssl dgst -sha256 FILE                     (hashing alone, the CPU bound)
-# Target: put >= 700 MB/s and >= 2.5x the baseline. Reports medians over ROUNDS rounds.
+# Target: put >= 700 MB/s and >= 2.5x the baseline. Reports medians over ROUNDS rounds, and ends
+# with one JSON line for the random file: {"bench": "ingest", "figures", "baseline", "targets", "met"}.
 #
 # Usage: scripts/bench-ingest.sh [EXTRA_FILE...]      e.g. a 190 MB torch wheel, if you have one
 # Env:   SIZE_MIB (default 1024), ROUNDS (default 5), BENCH_DIR (default: a new temp dir),
@@ -56,6 +57,8 @@ for file in "${files[@]}"; do
     put=$(printf '%s\n' "${put_times[@]}" | median)
     base=$(printf '%s\n' "${base_times[@]}" | median)
     ssl=$(printf '%s\n' "${ssl_times[@]}" | median)
+    # bc writes .16 for 0.16, which JSON refuses.
+    put=$(printf '%.4f' "$put") base=$(printf '%.4f' "$base") ssl=$(printf '%.4f' "$ssl")
     mbps() { echo "$bytes / $1 / 1000000" | bc -l | xargs printf '%.0f'; }
     printf '%s (%s bytes, median of %s rounds)\n' "$(basename "$file")" "$bytes" "$rounds"
     printf '  artifact-store put      %6.2f s  %5s MB/s\n' "$put" "$(mbps "$put")"
@@ -63,4 +66,15 @@ for file in "${files[@]}"; do
     printf '  openssl dgst -sha256    %6.2f s  %5s MB/s   (hash only; put/openssl time %.2f)\n' "$ssl" "$(mbps "$ssl")" "$(echo "$put / $ssl" | bc -l)"
     printf '{"file":"%s","bytes":%s,"putSeconds":%s,"baselineSeconds":%s,"opensslSeconds":%s,"putMBps":%s,"ratioToBaseline":%.3f}\n' \
         "$(basename "$file")" "$bytes" "$put" "$base" "$ssl" "$(mbps "$put")" "$(echo "$base / $put" | bc -l)"
+    if [ "$file" = "${files[0]}" ]; then
+        summary_bytes=$bytes summary_put=$put summary_base=$base summary_ssl=$ssl
+        summary_put_mbps=$(mbps "$put") summary_base_mbps=$(mbps "$base") summary_ssl_mbps=$(mbps "$ssl")
+        summary_ratio=$(echo "$base / $put" | bc -l | xargs printf '%.3f')
+    fi
 done
+
+# The one line other scripts read: the random file's figures beside the same run's baselines.
+met_mbps=$([ "$summary_put_mbps" -ge 700 ] && echo true || echo false)
+met_ratio=$([ "$(echo "$summary_ratio >= 2.5" | bc -l)" = 1 ] && echo true || echo false)
+printf '{"bench": "ingest", "figures": {"bytes": %s, "rounds": %s, "putSeconds": %s, "putMBps": %s, "ratioToBaseline": %s}, "baseline": {"sha256sumCpSyncSeconds": %s, "sha256sumCpSyncMBps": %s, "opensslSeconds": %s, "opensslMBps": %s}, "targets": {"putMBps": 700, "ratioToBaseline": 2.5}, "met": {"putMBps": %s, "ratioToBaseline": %s}}\n' \
+    "$summary_bytes" "$rounds" "$summary_put" "$summary_put_mbps" "$summary_ratio" "$summary_base" "$summary_base_mbps" "$summary_ssl" "$summary_ssl_mbps" "$met_mbps" "$met_ratio"
