@@ -46,9 +46,9 @@ extension IndexServer {
     /// How many of the latest refusals the overview lists.
     static let refusalsShown = 10
 
-    func webPage(_ route: ServeRoute, _ request: Request) -> Response {
+    func webPage(_ route: ServeRoute, _ request: Request) async -> Response {
         do {
-            let (title, body) = try webContent(route, request)
+            let (title, body) = try await webContent(route, request)
             return htmlResponse(status: .ok, title: title, body: body)
         } catch let error as WebPageError {
             return htmlResponse(status: error.status, title: error.title, body: [.h1(error.title), .p(.text(error.message), class: "no")])
@@ -62,11 +62,11 @@ extension IndexServer {
         }
     }
 
-    private func webContent(_ route: ServeRoute, _ request: Request) throws -> (String, [HTML]) {
+    private func webContent(_ route: ServeRoute, _ request: Request) async throws -> (String, [HTML]) {
         let query = request.uri.queryParameters
         switch route {
         case .webOverview:
-            return ("artifact-store", try overviewPage())
+            return ("artifact-store", try await overviewPage())
         case .webProject(let indexName, let project):
             return try projectWebPage(indexName: indexName, project: project)
         case .webBlob(let digest):
@@ -81,7 +81,7 @@ extension IndexServer {
         case .webSearch:
             return try searchWebPage(query["q"].map(String.init) ?? "")
         case .webGC:
-            return ("gc preview", try gcWebPage())
+            return ("gc preview", try await gcWebPage())
         default:
             throw WebPageError(status: .notFound, title: "Not found", message: "no such page")
         }
@@ -117,10 +117,9 @@ extension IndexServer {
 
     // MARK: - Overview
 
-    private func overviewPage() throws -> [HTML] {
-        let (stats, responseCount, countedAt) = try overviewCounts.value { [store] in
-            (try store.stats(), try store.responseCount(), Date())
-        }
+    private func overviewPage() async throws -> [HTML] {
+        let counts = try await overviewCounts.value()
+        let (stats, responseCount, countedAt) = (counts.stats, counts.responses, counts.at)
         var storeRows: [(String, HTML)] = [
             ("store", .code(stats.path)),
             ("blobs", .text("\(stats.blobCount) (\(Self.humanSize(stats.blobBytes)))")),
@@ -138,7 +137,7 @@ extension IndexServer {
             ("responses", .text(String(responseCount))),
             ("quarantined blobs", .span(String(stats.quarantinedBlobCount), class: stats.quarantinedBlobCount > 0 ? "no" : "ok")),
             ("database", .text(Self.humanSize(stats.databaseBytes))),
-            ("counted", .span(Timestamp.iso8601(Int64(countedAt.timeIntervalSince1970)) + " (counts are kept for \(Int(Self.overviewCountsLifetime)) s)", class: "muted")),
+            ("counted", .span(Timestamp.iso8601(Int64(countedAt.timeIntervalSince1970)) + " (recounted in the background at most every \(Int(Self.overviewCountsLifetime)) s)", class: "muted")),
             ("mode", .text(configuration.offline ? "offline: no upstream is contacted" : "online")),
         ]
         var body: [HTML] = [.h1("artifact-store serve"), .h2("Store"), .dl(storeRows)]
@@ -407,17 +406,9 @@ extension IndexServer {
 
     // MARK: - gc preview
 
-    private func gcWebPage() throws -> [HTML] {
+    private func gcWebPage() async throws -> [HTML] {
         let options = configuration.gcPolicy
-        let preview = try gcPreview.value { [store] in
-            let collected = ItemList(limit: 500)
-            var dryRun = options
-            dryRun.dryRun = true
-            dryRun.onItem = { collected.add($0) }
-            dryRun.progress = nil
-            let report = try store.gc(dryRun)
-            return GCPreview(report: report, items: collected.items, truncated: collected.truncated, at: Date())
-        }
+        let preview = try await gcPreview.value()
         let report = preview.report
         var policy: [String] = []
         if let value = options.maxSize { policy.append("size budget \(Self.humanSize(value))") }
@@ -429,7 +420,7 @@ extension IndexServer {
             .p(.text("What `artifact-store gc --dry-run` would remove now under the configured policy: "),
                .code(policy.isEmpty ? "garbage only (no eviction policy configured)" : policy.joined(separator: ", ")),
                .text(". Nothing is removed from this page.")),
-            .p(.text("Computed at \(Self.time(preview.at)); a dry run walks the whole store, so it is redone at most every \(Int(Self.gcPreviewLifetime)) s."), class: "muted"),
+            .p(.text("Computed at \(Self.time(preview.at)). A dry run walks the whole store, so serve runs it in the background when it starts and again, at most every \(Int(Self.gcPreviewLifetime)) s, when this page is asked for; the page shows the latest one."), class: "muted"),
             .dl([
                 ("blobs", .text("\(report.blobsBefore) → \(report.blobsAfter)")),
                 ("bytes", .text("\(Self.humanSize(report.bytesBefore)) → \(Self.humanSize(report.bytesAfter))")),
@@ -519,6 +510,13 @@ extension IndexServer {
     static let gcPreviewLifetime: TimeInterval = 30
 }
 
+/// The overview's store-wide counts, and when they were taken.
+struct OverviewCounts: Sendable {
+    var stats: StoreStats
+    var responses: Int
+    var at: Date
+}
+
 /// A gc dry run as `/-/gc` shows it.
 struct GCPreview: Sendable {
     var report: GCReport
@@ -526,6 +524,19 @@ struct GCPreview: Sendable {
     var items: [GCItem]
     var truncated: Bool
     var at: Date
+
+    /// Runs `gc --dry-run` under `policy` (read-only: nothing is removed).
+    init(store: Store, policy: GCOptions) throws {
+        let collected = ItemList(limit: 500)
+        var dryRun = policy
+        dryRun.dryRun = true
+        dryRun.onItem = { collected.add($0) }
+        dryRun.progress = nil
+        report = try store.gc(dryRun)
+        items = collected.items
+        truncated = collected.truncated
+        at = Date()
+    }
 }
 
 /// gc's items as the dry run reports them, the first `limit` of them.
@@ -544,19 +555,4 @@ private final class ItemList: @unchecked Sendable {
     }
 
     var items: [GCItem] { lock.withLock { list } }
-}
-
-/// A value recomputed at most once per lifetime, shared by concurrent callers.
-final class CachedValue<Value: Sendable>: Sendable {
-    private let state = Mutex<(Value, ContinuousClock.Instant)?>(nil)
-    private let lifetime: Duration
-
-    init(lifetime: Duration) { self.lifetime = lifetime }
-
-    func value(_ compute: () throws -> Value) throws -> Value {
-        if let (value, at) = state.withLock({ $0 }), ContinuousClock.now - at < lifetime { return value }
-        let value = try compute()
-        state.withLock { $0 = (value, .now) }
-        return value
-    }
 }

@@ -56,10 +56,11 @@ public final class IndexServer: Sendable {
     let pageFetches = SingleFlight<String, PageAnswer>()
     let recentlyVerified = RecentlyVerified()
     let accessLog: AccessLog
-    /// The overview's store counts, recomputed at most every ``overviewCountsLifetime``.
-    let overviewCounts = CachedValue<(StoreStats, Int, Date)>(lifetime: .seconds(IndexServer.overviewCountsLifetime))
-    /// The gc preview, redone at most every ``gcPreviewLifetime``.
-    let gcPreview = CachedValue<GCPreview>(lifetime: .seconds(IndexServer.gcPreviewLifetime))
+    /// The overview's store counts, recounted in the background at most every
+    /// ``overviewCountsLifetime``.
+    let overviewCounts: BackgroundValue<OverviewCounts>
+    /// The gc preview, a dry run redone in the background at most every ``gcPreviewLifetime``.
+    let gcPreview: BackgroundValue<GCPreview>
 
     /// Creates a server over `store`; call ``shutdown()`` when done.
     public init(store: Store, configuration: IndexServerConfiguration) {
@@ -70,6 +71,12 @@ public final class IndexServer: Sendable {
         clientConfiguration.serverErrorsAreFailures = true
         client = CachingClient(store: store, configuration: clientConfiguration)
         accessLog = AccessLog(format: configuration.accessLog ?? .text, enabled: configuration.accessLog != nil)
+        overviewCounts = BackgroundValue(lifetime: .seconds(Self.overviewCountsLifetime)) { [store] in
+            OverviewCounts(stats: try store.stats(), responses: try store.responseCount(), at: Date())
+        }
+        gcPreview = BackgroundValue(lifetime: .seconds(Self.gcPreviewLifetime)) { [store, policy = configuration.gcPolicy] in
+            try GCPreview(store: store, policy: policy)
+        }
     }
 
     /// Stops the upstream client.
@@ -80,6 +87,9 @@ public final class IndexServer: Sendable {
     /// Listens on `host:port` (`port` 0 picks a free one) until cancelled or until SIGINT/SIGTERM
     /// when `handlesSignals`; `onListening` receives the bound port once requests are answered.
     public func run(host: String, port: Int, handlesSignals: Bool = true, onListening: @escaping @Sendable (Int) async -> Void) async throws {
+        // The web pages' store-wide figures are ready before anyone asks (BackgroundValue).
+        overviewCounts.start()
+        gcPreview.start()
         let responder = CallbackResponder<BasicRequestContext> { [self] request, context in
             await self.respond(to: request)
         }
@@ -155,7 +165,7 @@ public final class IndexServer: Sendable {
             case .metadata(let indexName, let project, let filename):
                 return try await file(request, indexName: indexName, project: project, filename: filename, metadata: true)
             case .webOverview, .webProject, .webURL, .webBlob, .webSearch, .webGC:
-                return (webPage(route, request), .local)
+                return (await webPage(route, request), .local)
             case .notFound:
                 throw Problem(status: 404, code: "no-such-route", title: "no such page on this server",
                               detail: "this server answers /simple/, /NAME/simple/, /NAME/simple/PROJECT/, the file links its pages give, /-/health, /-/status and the web pages under /-/",
