@@ -79,12 +79,19 @@ let package = Package(
         .executableTarget(name: "SchemaCodegen", path: "Sources/SchemaCodegen"),
         .plugin(name: "SchemaPlugin", capability: .buildTool(), dependencies: ["SchemaCodegen"]),
 
-        .testTarget(name: "HTTPCachingTests", dependencies: ["HTTPCaching"]),
-        .testTarget(name: "PythonPackagingTests", dependencies: ["PythonPackaging"]),
+        // What the test targets share: temporary stores and directories, the seeded generator,
+        // the captured log.
+        .target(
+            name: "TestSupport",
+            dependencies: ["ArtifactStore", .product(name: "Logging", package: "swift-log")],
+            path: "Tests/TestSupport"
+        ),
+        .testTarget(name: "HTTPCachingTests", dependencies: ["HTTPCaching", "TestSupport"]),
+        .testTarget(name: "PythonPackagingTests", dependencies: ["PythonPackaging", "TestSupport"]),
         .testTarget(name: "LockFilesTests", dependencies: ["LockFiles", "PythonPackaging"]),
         .testTarget(
             name: "ArtifactStoreTests",
-            dependencies: ["ArtifactStore", "HTTPCaching", .product(name: "GRDB", package: "GRDB.swift"), .product(name: "Logging", package: "swift-log")]
+            dependencies: ["ArtifactStore", "HTTPCaching", "TestSupport", .product(name: "GRDB", package: "GRDB.swift"), .product(name: "Logging", package: "swift-log")]
         ),
         .testTarget(
             name: "ArtifactStoreHTTPTests",
@@ -92,6 +99,7 @@ let package = Package(
                 "ArtifactStoreHTTP",
                 "ArtifactStore",
                 "HTTPCaching",
+                "TestSupport",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),

@@ -4,34 +4,7 @@ import Foundation
 import HTTPCaching
 import Logging
 import Testing
-
-/// A log that keeps what it is given instead of printing it: stores in tests log here, so a test
-/// that provokes an error can look at the error, and a passing run prints no error line.
-final class CapturedLog: @unchecked Sendable {
-    private let lock = NSLock()
-    private var entries: [(level: Logger.Level, message: String)] = []
-
-    /// A logger that writes into this log.
-    var logger: Logger { Logger(label: "artifact-store-test") { _ in Handler(log: self) } }
-
-    /// What was logged, in order.
-    var messages: [(level: Logger.Level, message: String)] { lock.withLock { entries } }
-
-    private func append(_ level: Logger.Level, _ message: String) { lock.withLock { entries.append((level, message)) } }
-
-    private struct Handler: LogHandler {
-        let log: CapturedLog
-        var metadata: Logger.Metadata = [:]
-        var logLevel: Logger.Level = .trace
-        subscript(metadataKey key: String) -> Logger.Metadata.Value? {
-            get { metadata[key] }
-            set { metadata[key] = newValue }
-        }
-        func log(event: LogEvent) {
-            log.append(event.level, "\(event.message)")
-        }
-    }
-}
+import TestSupport
 
 /// A store in a temporary directory, a loopback server and a client over both; torn down by
 /// ``close()``.

@@ -1,5 +1,6 @@
 import ArtifactStore
 import Testing
+import TestSupport
 
 @Suite("sizes as people read them")
 struct ByteCountTests {

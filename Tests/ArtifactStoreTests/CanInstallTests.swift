@@ -3,6 +3,7 @@ import Foundation
 import HTTPCaching
 import PythonPackaging
 import Testing
+import TestSupport
 
 /// A torch-like index: wheels (fake bytes), a PEP 503 page linking them with hashes.
 struct FakeWheel {

@@ -2,6 +2,7 @@ import ArtifactStore
 import Foundation
 import HTTPCaching
 import Testing
+import TestSupport
 
 @Suite("Credentials never reach the disk or the output")
 struct CredentialTests {

@@ -3,6 +3,7 @@ import Foundation
 import GRDB
 import HTTPCaching
 import Testing
+import TestSupport
 
 extension TestStore {
     func exists(_ digest: BlobDigest) -> Bool {

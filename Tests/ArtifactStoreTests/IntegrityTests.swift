@@ -2,6 +2,7 @@ import ArtifactStore
 import Foundation
 import GRDB
 import Testing
+import TestSupport
 
 @Suite("Verification on read")
 struct IntegrityTests {

@@ -1,6 +1,7 @@
 import ArtifactStore
 import Foundation
 import Testing
+import TestSupport
 
 @Suite("Opening a store")
 struct OpeningTests {

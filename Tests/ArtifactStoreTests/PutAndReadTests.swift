@@ -1,6 +1,7 @@
 import ArtifactStore
 import Foundation
 import Testing
+import TestSupport
 
 @Suite("Putting and reading blobs")
 struct PutAndReadTests {

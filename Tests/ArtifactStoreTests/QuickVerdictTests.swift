@@ -3,6 +3,7 @@ import Foundation
 import GRDB
 import HTTPCaching
 import Testing
+import TestSupport
 
 /// The verdict's quick path (the reuse summary stored with each row) against the full
 /// evaluation of the row's headers, which is the reference.

@@ -3,6 +3,7 @@ import Foundation
 import HTTPCaching
 import Synchronization
 import Testing
+import TestSupport
 
 /// Requests and responses shaped like the ones the real indexes send (facts observed on the public indexes: PyPI, download.pytorch.org).
 enum Fixtures {

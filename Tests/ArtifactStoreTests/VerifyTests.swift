@@ -1,6 +1,7 @@
 import ArtifactStore
 import Foundation
 import Testing
+import TestSupport
 
 extension TestStore {
     /// The digest `bytes` would be stored under (computed by a throwaway store).

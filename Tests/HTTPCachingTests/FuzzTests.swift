@@ -1,5 +1,6 @@
 import Testing
 @testable import HTTPCaching
+import TestSupport
 
 @Suite("Garbage input never crashes or traps")
 struct FuzzTests {

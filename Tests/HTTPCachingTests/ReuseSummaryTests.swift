@@ -1,5 +1,6 @@
 import Testing
 @testable import HTTPCaching
+import TestSupport
 
 @Suite("Reuse summary: a stored response's facts decide as the full evaluation does")
 struct ReuseSummaryTests {

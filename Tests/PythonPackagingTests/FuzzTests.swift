@@ -1,30 +1,18 @@
 import Testing
 
 @testable import PythonPackaging
-
-/// A small deterministic generator (SplitMix64) so fuzz runs are reproducible.
-struct PackagingFuzzRNG: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
+import TestSupport
 
 @Suite("Malformed input never crashes")
 struct FuzzTests {
     static let alphabet: [Character] = Array("0123456789.-_+!*vV abcdeiloprstwAZ,;=<>~()\t\n\u{3000}é\u{301}Σ\u{0}%") + ["\u{1F600}"]
 
-    static func randomString(_ rng: inout PackagingFuzzRNG, maxLength: Int) -> String {
+    static func randomString(_ rng: inout SeededGenerator, maxLength: Int) -> String {
         let length = Int.random(in: 0...maxLength, using: &rng)
         return String((0..<length).map { _ in alphabet.randomElement(using: &rng)! })
     }
 
-    static func randomBytesString(_ rng: inout PackagingFuzzRNG) -> String {
+    static func randomBytesString(_ rng: inout SeededGenerator) -> String {
         let bytes = (0..<Int.random(in: 0...40, using: &rng)).map { _ in UInt8.random(in: 0...255, using: &rng) }
         return String(decoding: bytes, as: UTF8.self)
     }
@@ -56,13 +44,13 @@ struct FuzzTests {
 
     @Test("seeded random strings from the grammar's alphabet", arguments: 0..<8)
     func grammarAlphabet(_ seed: Int) {
-        var rng = PackagingFuzzRNG(seed: UInt64(seed) &* 7919)
+        var rng = SeededGenerator(seed: UInt64(seed) &* 7919)
         for _ in 0..<1_500 { FuzzTests.exercise(FuzzTests.randomString(&rng, maxLength: 24)) }
     }
 
     @Test("seeded random bytes", arguments: 0..<4)
     func randomBytes(_ seed: Int) {
-        var rng = PackagingFuzzRNG(seed: 0xDEAD_BEEF &+ UInt64(seed))
+        var rng = SeededGenerator(seed: 0xDEAD_BEEF &+ UInt64(seed))
         for _ in 0..<1_500 { FuzzTests.exercise(FuzzTests.randomBytesString(&rng)) }
     }
 

@@ -1,21 +1,10 @@
 import Testing
 import PythonPackaging
+import TestSupport
 
 /// Malformed input never crashes: truncation, nesting, invalid UTF-8, long names, random bytes.
 @Suite("Index page robustness")
 struct IndexPageRobustnessTests {
-    /// SplitMix64: a small seeded generator, so a failure is reproducible from its seed.
-    struct SplitMix64: RandomNumberGenerator {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-    }
-
     @Test("every prefix of real pages parses, HTML and JSON alike")
     func truncatedPages() throws {
         let html = Array(IndexPageFixtures.pypiHTML.utf8) + Array(IndexPageFixtures.torchHTML().utf8)
@@ -79,7 +68,7 @@ struct IndexPageRobustnessTests {
 
     @Test("seeded fuzz: random bytes and markup fragments, as HTML and JSON", arguments: [1, 2, 3, 4] as [UInt64])
     func fuzz(seed: UInt64) {
-        var generator = SplitMix64(state: seed)
+        var generator = SeededGenerator(seed: seed)
         for _ in 0..<500 {
             var bytes: [UInt8] = []
             let pieces = Int.random(in: 0..<60, using: &generator)

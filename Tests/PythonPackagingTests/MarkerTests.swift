@@ -1,6 +1,7 @@
 import Testing
 
 @testable import PythonPackaging
+import TestSupport
 
 @Suite("PEP 508 environment markers")
 struct MarkerTests {
@@ -262,7 +263,7 @@ struct MarkerTests {
     @Test("seeded random markers: parsing never traps, and every canonical form parses back to an equal marker",
           arguments: 0..<4)
     func randomMarkers(_ seed: Int) {
-        var rng = PackagingFuzzRNG(seed: UInt64(seed) &* 104_729 &+ 1)
+        var rng = SeededGenerator(seed: UInt64(seed) &* 104_729 &+ 1)
         let operands = [
             "os_name", "python_version", "platform_release", "extra", "extras", "dependency_groups", "os.name",
             "\"posix\"", "'3.11'", "\"a\\x41\"", "\"Foo_Bar\"", "'x\"y'", "\"\\\\\"", "\"\\n\"", "''", "\"é\"",
