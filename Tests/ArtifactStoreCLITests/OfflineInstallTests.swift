@@ -3,8 +3,7 @@ import Testing
 
 /// `scripts/fake-torch-index.py` serving real (tiny) wheels on loopback: a PyTorch-shaped index.
 final class FakeTorchIndex {
-    static let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-        .appending(path: "scripts/fake-torch-index.py").path(percentEncoded: false)
+    static let script = packageRoot.appending(path: "scripts/fake-torch-index.py").path(percentEncoded: false)
     let server: LoopbackServer
     let root: String
     var port: Int { server.port }

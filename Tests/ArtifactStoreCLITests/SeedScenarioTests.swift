@@ -1,48 +1,13 @@
 import Foundation
 import Testing
 
-/// A loopback index in a child Python process, serving PyTorch-shaped responses: the project page
-/// with `no-cache,no-store,must-revalidate`, and wheels with only `Last-Modified`.
-final class LoopbackIndex {
-    private let server: LoopbackServer
-    var base: String { server.base }
-
-    init(directory: String) throws {
-        let script = directory + "/index_server.py"
-        try Data(#"""
-            import http.server, sys
-            class Handler(http.server.BaseHTTPRequestHandler):
-                def do_GET(self):
-                    if self.path.endswith(".whl"):
-                        body, headers = b"fake wheel " + self.path.encode(), [("Last-Modified", "Tue, 01 Aug 2023 00:00:00 GMT")]
-                    else:
-                        body = b'<!--TIMESTAMP 1--><a href="torch-2.0.1%2Bcpu-cp311-cp311-linux_x86_64.whl">torch</a>'
-                        headers = [("Cache-Control", "no-cache,no-store,must-revalidate"), ("Content-Type", "text/html")]
-                    self.send_response(200)
-                    for name, value in headers:
-                        self.send_header(name, value)
-                    self.send_header("Content-Length", str(len(body)))
-                    self.end_headers()
-                    self.wfile.write(body)
-                def log_message(self, *args):
-                    pass
-            server = http.server.HTTPServer(("127.0.0.1", 0), Handler)
-            print(server.server_address[1], flush=True)
-            server.serve_forever()
-            """#.utf8).write(to: URL(fileURLWithPath: script))
-        server = try LoopbackServer(python: [script])
-    }
-
-    func stop() { server.stop() }
-}
-
 @Suite("The seed scenario through the CLI")
 struct SeedScenarioTests {
     @Test("explain names no-store, when it was seen and the way out; with an index policy, offline works")
     func seedScenario() throws {
         let scratch = try Scratch()
-        let index = try LoopbackIndex(directory: scratch.path)
-        defer { index.stop() }
+        let index = try FakeTorchIndex(directory: scratch.path)
+        defer { index.server.stop() }
         let page = index.base + "/whl/cpu/torch/"
         let wheel = index.base + "/whl/cpu/torch-2.0.1%2Bcpu-cp311-cp311-linux_x86_64.whl"
         #expect(try run(["fetch", page, "-o", "/dev/null"], store: scratch.store).status == 0)
@@ -86,14 +51,14 @@ struct SeedScenarioTests {
     @Test("show URL lists the recorded responses; an unknown URL is not found")
     func showURL() throws {
         let scratch = try Scratch()
-        let index = try LoopbackIndex(directory: scratch.path)
-        defer { index.stop() }
-        #expect(try run(["fetch", index.base + "/simple/torch/", "-o", "/dev/null"], store: scratch.store).status == 0)
-        let show = try run(["show", index.base + "/simple/torch/"], store: scratch.store)
+        let index = try FakeTorchIndex(directory: scratch.path)
+        defer { index.server.stop() }
+        #expect(try run(["fetch", index.base + "/whl/cpu/torch/", "-o", "/dev/null"], store: scratch.store).status == 0)
+        let show = try run(["show", index.base + "/whl/cpu/torch/"], store: scratch.store)
         #expect(show.status == 0)
         #expect(show.output.contains("refused"))
         #expect(show.output.contains("Cache-Control: no-cache,no-store,must-revalidate"))
-        let json = try #require(try run(["show", "--json", index.base + "/simple/torch/"], store: scratch.store).json() as? [[String: Any]])
+        let json = try #require(try run(["show", "--json", index.base + "/whl/cpu/torch/"], store: scratch.store).json() as? [[String: Any]])
         #expect(json.first?["disposition"] as? String == "refused")
         #expect(try run(["show", index.base + "/never/"], store: scratch.store).status == 1)
     }
@@ -105,29 +70,7 @@ struct StreamingTests {
     func constantMemory() throws {
         let scratch = try Scratch()
         let size = 256 << 20
-        let script = scratch.path + "/big_server.py"
-        try Data(#"""
-            import http.server, sys
-            SIZE = int(sys.argv[1])
-            class Handler(http.server.BaseHTTPRequestHandler):
-                def do_GET(self):
-                    self.send_response(200)
-                    self.send_header("Cache-Control", "max-age=3600")
-                    self.send_header("Content-Length", str(SIZE))
-                    self.end_headers()
-                    chunk = bytes(range(256)) * 4096
-                    sent = 0
-                    while sent < SIZE:
-                        part = chunk[: SIZE - sent]
-                        self.wfile.write(part)
-                        sent += len(part)
-                def log_message(self, *args):
-                    pass
-            server = http.server.HTTPServer(("127.0.0.1", 0), Handler)
-            print(server.server_address[1], flush=True)
-            server.serve_forever()
-            """#.utf8).write(to: URL(fileURLWithPath: script))
-        let server = try LoopbackServer(python: [script, "\(size)"])
+        let server = try LoopbackServer(python: [packageRoot.appending(path: "scripts/big-body-server.py").path(percentEncoded: false), "\(size)"])
         defer { server.stop() }
         let port = server.port
 
