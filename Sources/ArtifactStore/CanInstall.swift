@@ -145,23 +145,29 @@ extension Store {
             outcome.reasons = [.pageTooLarge(pageURL: pageURL, size: size, limit: Self.maximumIndexedPageSize)]
             return outcome
         }
-        var (files, allVersions, fileCount) = try filesOfPage(satisfied.record, requirement: requirement)
-        outcome.fileCount = fileCount
-        guard fileCount > 0 else {
+        let page = try filesOfPage(satisfied.record, requirement: requirement, environment: environment)
+        outcome.fileCount = page.fileCount
+        guard page.fileCount > 0 else {
             outcome.reasons = [.noFiles(pageURL: pageURL)]
             return outcome
         }
-        if let allowed = requirement.allowedSHA256 {
-            // `--hash` binds like pip's hash-checking mode: only the listed files may be installed.
-            let matching = files.filter { $0.sha256.map(allowed.contains) ?? false }
-            if matching.isEmpty, !files.isEmpty {
-                outcome.reasons = [.noFileWithAllowedHash(pageURL: pageURL, allowed: allowed.sorted())]
-                return outcome
+        let evaluation: IndexEvaluation
+        if let decided = page.decided {
+            evaluation = decided
+        } else {
+            var (files, allVersions) = (page.files, page.allVersions)
+            if let allowed = requirement.allowedSHA256 {
+                // `--hash` binds like pip's hash-checking mode: only the listed files may be installed.
+                let matching = files.filter { $0.sha256.map(allowed.contains) ?? false }
+                if matching.isEmpty, !files.isEmpty {
+                    outcome.reasons = [.noFileWithAllowedHash(pageURL: pageURL, allowed: allowed.sorted())]
+                    return outcome
+                }
+                files = matching
+                allVersions = Self.distinct(files.compactMap(\.version))
             }
-            files = matching
-            allVersions = Self.distinct(files.compactMap(\.version))
+            evaluation = Self.evaluate(files, allVersions: allVersions, pageURL: pageURL, requirement: requirement, environment: environment)
         }
-        let evaluation = Self.evaluate(files, allVersions: allVersions, pageURL: pageURL, requirement: requirement, environment: environment)
         outcome.reasons = evaluation.reasons
         if let best = evaluation.best {
             outcome.best = InstallCandidate(
@@ -172,35 +178,97 @@ extension Store {
         return outcome
     }
 
-    /// The files of the page that could match the requirement (every version the specifier
-    /// accepts with pre-releases allowed), the page's distinct versions, and its file count.
-    /// Read from `index_file`; a page recorded before it existed is parsed now.
-    private func filesOfPage(_ record: ResponseRecord, requirement: InstallRequirement) throws -> ([IndexedFile], [String], Int) {
-        let indexed = try read { db -> ([IndexedFile], [String], Int)? in
+    /// A page's files as step (2) needs them: either already decided from its highest versions
+    /// (``evaluateHighestVersionsFirst``), or every file that could match.
+    struct PageFiles {
+        /// The answer, when the highest versions settled it without reading the rest.
+        var decided: IndexEvaluation?
+        /// The files of every version the specifier accepts with pre-releases allowed (empty
+        /// when `decided`).
+        var files: [IndexedFile]
+        /// The page's distinct versions.
+        var allVersions: [String]
+        var fileCount: Int
+    }
+
+    /// The files of the page that could match the requirement, read from `index_file` in one
+    /// read transaction; a page recorded before `index_file` existed is parsed now.
+    private func filesOfPage(_ record: ResponseRecord, requirement: InstallRequirement, environment: TargetEnvironment) throws -> PageFiles {
+        let indexed = try read { db -> PageFiles? in
             guard let count = try Int.fetchOne(db, sql: "SELECT file_count FROM index_page WHERE response_id = ?", arguments: [record.id]) else { return nil }
             let versions = try String.fetchAll(db, sql: "SELECT DISTINCT version FROM index_file WHERE page_response_id = ? AND version IS NOT NULL", arguments: [record.id])
             let wanted = requirement.specifier.filter(versions, prereleases: true)
-            let files: [IndexedFile]
-            if wanted.count == versions.count {
-                files = try indexedFiles(pageResponseID: record.id, db)
-            } else if wanted.isEmpty {
-                files = []
-            } else {
-                let marks = Array(repeating: "?", count: wanted.count).joined(separator: ",")
-                files = try Row.fetchAll(db, sql: "SELECT * FROM index_file WHERE page_response_id = ? AND version IN (\(marks)) ORDER BY position",
-                                         arguments: StatementArguments([record.id] + wanted)).map(IndexedFile.init(row:))
+            func files(ofVersions texts: [String]) throws -> [IndexedFile] {
+                let marks = Array(repeating: "?", count: texts.count).joined(separator: ",")
+                return try Row.fetchAll(db, sql: "SELECT * FROM index_file WHERE page_response_id = ? AND version IN (\(marks)) ORDER BY position",
+                                        arguments: StatementArguments([record.id] + texts)).map(IndexedFile.init(row:))
             }
-            return (files, versions, count)
+            if requirement.allowedSHA256 == nil,
+               let decided = try Self.evaluateHighestVersionsFirst(wanted: wanted, allVersions: versions, pageURL: record.url, requirement: requirement, environment: environment, files: files(ofVersions:)) {
+                return PageFiles(decided: decided, files: [], allVersions: versions, fileCount: count)
+            }
+            let matching: [IndexedFile]
+            if wanted.count == versions.count {
+                matching = try indexedFiles(pageResponseID: record.id, db)
+            } else if wanted.isEmpty {
+                matching = []
+            } else {
+                matching = try files(ofVersions: wanted)
+            }
+            return PageFiles(decided: nil, files: matching, allVersions: versions, fileCount: count)
         }
         if let indexed { return indexed }
-        guard let digest = record.bodyDigest else { return ([], [], 0) }
+        guard let digest = record.bodyDigest else { return PageFiles(files: [], allVersions: [], fileCount: 0) }
         let body = try self.read(digest)
-        guard let page = try? ProjectPage.parse(body: body, contentType: record.responseHeaders.combinedValue(for: "Content-Type"), url: record.url) else { return ([], [], 0) }
+        guard let page = try? ProjectPage.parse(body: body, contentType: record.responseHeaders.combinedValue(for: "Content-Type"), url: record.url) else {
+            return PageFiles(files: [], allVersions: [], fileCount: 0)
+        }
         let project = ProjectName.normalize(page.name ?? Self.projectSegment(record.url))
         let files: [IndexedFile] = page.files.compactMap { PreparedPage.File($0, project: project) }.enumerated().map { position, file in
             IndexedFile(pageResponseID: record.id, project: project, position: position, file)
         }
-        return (files, Self.distinct(files.compactMap(\.version)), files.count)
+        return PageFiles(files: files, allVersions: Self.distinct(files.compactMap(\.version)), fileCount: files.count)
+    }
+
+    /// How many of a page's highest versions ``evaluateHighestVersionsFirst`` reads before it
+    /// leaves the answer to the whole page.
+    static let highestVersionsRead = 32
+
+    /// Step (2) decided from a page's highest versions alone, reading their files one version at
+    /// a time, highest first; nil when that cannot decide it, and the whole page must be read (the
+    /// answer is then "no", with reasons that need every file).
+    ///
+    /// It gives what ``evaluate(_:allVersions:pageURL:requirement:environment:)`` gives on every
+    /// file (`CanInstallTests` checks this on generated pages), because that answer is the highest
+    /// version with an installable file, among the versions the specifier selects from the
+    /// installable ones. Walking down from the top:
+    /// - the first final release F with an installable file is the highest such final;
+    /// - a pre-release P above F competes with it only if it is the highest installable one (P1).
+    ///   The specifier keeps pre-releases beside a final release only when it admits them
+    ///   explicitly (PEP 440, "Handling of pre-releases"), and that choice depends on nothing
+    ///   else, so evaluating P1's and F's files together selects what the whole page would.
+    /// Versions equal under PEP 440 but spelled differently (`1.0`, `1.0.0`) are read together.
+    static func evaluateHighestVersionsFirst(
+        wanted: [String], allVersions: [String], pageURL: String, requirement: InstallRequirement, environment: TargetEnvironment,
+        files: ([String]) throws -> [IndexedFile]
+    ) throws -> IndexEvaluation? {
+        var groups: [(version: Version, texts: [String])] = []
+        for (version, text) in wanted.compactMap({ text in Version(text).map { ($0, text) } }).sorted(by: { $0.0 > $1.0 }) {
+            if let last = groups.last, last.version == version { groups[groups.count - 1].texts.append(text) } else { groups.append((version, [text])) }
+        }
+        var highestPrerelease: [IndexedFile]?
+        for group in groups.prefix(highestVersionsRead) {
+            let groupFiles = try files(group.texts)
+            let evaluation = evaluate(groupFiles, allVersions: allVersions, pageURL: pageURL, requirement: requirement, environment: environment)
+            guard evaluation.best != nil else { continue }
+            if group.version.isPrerelease {
+                if highestPrerelease == nil { highestPrerelease = groupFiles }
+                continue
+            }
+            guard let highestPrerelease else { return evaluation }
+            return evaluate(highestPrerelease + groupFiles, allVersions: allVersions, pageURL: pageURL, requirement: requirement, environment: environment)
+        }
+        return nil
     }
 
     struct Evaluated {
