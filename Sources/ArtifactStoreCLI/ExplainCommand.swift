@@ -147,8 +147,8 @@ struct VerdictJSON: Encodable {
     struct Reason: Encodable { var code, message, hint: String }
 
     var satisfiable: Bool
-    var freshness: Freshness?
-    var bodyDigest: String?
+    @ExplicitNull var freshness: Freshness? = nil
+    @ExplicitNull var bodyDigest: String? = nil
     var notes: [String]
     var reasons: [Reason]
 
@@ -170,15 +170,6 @@ struct VerdictJSON: Encodable {
         }
     }
 
-    func encode(to encoder: any Encoder) throws {
-        var container = encoder.container(keyedBy: CodingKeys.self)
-        try container.encode(satisfiable, forKey: .satisfiable)
-        try container.encode(freshness, forKey: .freshness)
-        try container.encode(bodyDigest, forKey: .bodyDigest)
-        try container.encode(notes, forKey: .notes)
-        try container.encode(reasons, forKey: .reasons)
-    }
-    enum CodingKeys: String, CodingKey { case satisfiable, freshness, bodyDigest, notes, reasons }
 }
 
 struct ResponseJSON: Encodable {
@@ -191,10 +182,10 @@ struct ResponseJSON: Encodable {
     var seenAt: String
     var freshnessLifetime: Int64
     var expiresAt: String
-    var appliedCacheControl: String?
-    var overridePrefix: String?
-    var bodyDigest: String?
-    var bodySize: Int64?
+    @ExplicitNull var appliedCacheControl: String?
+    @ExplicitNull var overridePrefix: String?
+    @ExplicitNull var bodyDigest: String?
+    @ExplicitNull var bodySize: Int64?
     var responseHeaders: [[String]]
 
     init(_ record: ResponseRecord) {
@@ -214,33 +205,12 @@ struct ResponseJSON: Encodable {
         responseHeaders = record.responseHeaders.map { [$0.name, $0.value] }
     }
 
-    func encode(to encoder: any Encoder) throws {
-        var container = encoder.container(keyedBy: CodingKeys.self)
-        try container.encode(id, forKey: .id)
-        try container.encode(method, forKey: .method)
-        try container.encode(status, forKey: .status)
-        try container.encode(variant, forKey: .variant)
-        try container.encode(disposition, forKey: .disposition)
-        try container.encode(refusalReasons, forKey: .refusalReasons)
-        try container.encode(seenAt, forKey: .seenAt)
-        try container.encode(freshnessLifetime, forKey: .freshnessLifetime)
-        try container.encode(expiresAt, forKey: .expiresAt)
-        try container.encode(appliedCacheControl, forKey: .appliedCacheControl)
-        try container.encode(overridePrefix, forKey: .overridePrefix)
-        try container.encode(bodyDigest, forKey: .bodyDigest)
-        try container.encode(bodySize, forKey: .bodySize)
-        try container.encode(responseHeaders, forKey: .responseHeaders)
-    }
-    enum CodingKeys: String, CodingKey {
-        case id, method, status, variant, disposition, refusalReasons, seenAt, freshnessLifetime, expiresAt
-        case appliedCacheControl, overridePrefix, bodyDigest, bodySize, responseHeaders
-    }
 }
 
 private struct ObservationJSON: Encodable {
     var at: String
     var outcome: String
-    var status: Int?
+    @ExplicitNull var status: Int?
     var detail: String
 
     init(_ observation: Observation) {
@@ -250,12 +220,4 @@ private struct ObservationJSON: Encodable {
         detail = observation.detail
     }
 
-    func encode(to encoder: any Encoder) throws {
-        var container = encoder.container(keyedBy: CodingKeys.self)
-        try container.encode(at, forKey: .at)
-        try container.encode(outcome, forKey: .outcome)
-        try container.encode(status, forKey: .status)
-        try container.encode(detail, forKey: .detail)
-    }
-    enum CodingKeys: String, CodingKey { case at, outcome, status, detail }
 }

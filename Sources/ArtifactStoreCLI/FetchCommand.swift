@@ -268,13 +268,13 @@ struct FetchJSON: Encodable {
     /// `network`, `store` or `revalidated`.
     var source: String
     /// For answers from the store: whether they were fresh.
-    var fresh: Bool?
-    var freshness: String?
+    @ExplicitNull var fresh: Bool?
+    @ExplicitNull var freshness: String?
     /// `stored`, `refused`, `archived` or what the store says.
     var storage: String
-    var digest: String?
-    var size: Int64?
-    var output: String?
+    @ExplicitNull var digest: String? = nil
+    @ExplicitNull var size: Int64?
+    @ExplicitNull var output: String?
     var redirects: [FetchRedirect]
 
     init(_ result: FetchResult, output: String?) {
@@ -297,21 +297,6 @@ struct FetchJSON: Encodable {
         result.record.disposition.rawValue
     }
 
-    func encode(to encoder: any Encoder) throws {
-        var container = encoder.container(keyedBy: CodingKeys.self)
-        try container.encode(url, forKey: .url)
-        try container.encode(status, forKey: .status)
-        try container.encode(source, forKey: .source)
-        try container.encode(fresh, forKey: .fresh)
-        try container.encode(freshness, forKey: .freshness)
-        try container.encode(storage, forKey: .storage)
-        try container.encode(digest, forKey: .digest)
-        try container.encode(size, forKey: .size)
-        try container.encode(output, forKey: .output)
-        try container.encode(redirects, forKey: .redirects)
-    }
-
-    enum CodingKeys: String, CodingKey { case url, status, source, fresh, freshness, storage, digest, size, output, redirects }
 }
 
 struct ReasonJSON: Encodable {

@@ -46,15 +46,31 @@ enum Output {
     }
 }
 
+/// An optional field that `--json` output always writes, as `null` when there is no value, so
+/// that scripts can rely on every documented key (synthesized `Encodable` leaves nil optionals
+/// out). Plain optionals stay for keys the contract says are present only sometimes.
+@propertyWrapper
+struct ExplicitNull<Value: Encodable>: Encodable {
+    var wrappedValue: Value?
+
+    init(wrappedValue: Value?) { self.wrappedValue = wrappedValue }
+
+    func encode(to encoder: any Encoder) throws {
+        var container = encoder.singleValueContainer()
+        if let wrappedValue { try container.encode(wrappedValue) } else { try container.encodeNil() }
+    }
+}
+
 /// A blob as the CLI prints it in `--json` (times in ISO 8601, UTC).
 struct BlobJSON: Encodable {
     var digest: String
     var size: Int64
     var createdAt: String
     var lastUsedAt: String
-    var verifiedAt: String?
-    var quarantinedAt: String?
-    var quarantineReason: String?
+    @ExplicitNull var verifiedAt: String?
+    @ExplicitNull var quarantinedAt: String?
+    @ExplicitNull var quarantineReason: String?
+    /// Only when asked for.
     var path: String?
 
     init(_ info: BlobInfo, path: String? = nil) {
@@ -68,22 +84,6 @@ struct BlobJSON: Encodable {
         self.path = path
     }
 
-    func encode(to encoder: any Encoder) throws {
-        // Optional fields are always present, `null` when unset, so scripts can rely on the keys.
-        var container = encoder.container(keyedBy: CodingKeys.self)
-        try container.encode(digest, forKey: .digest)
-        try container.encode(size, forKey: .size)
-        try container.encode(createdAt, forKey: .createdAt)
-        try container.encode(lastUsedAt, forKey: .lastUsedAt)
-        try container.encode(verifiedAt, forKey: .verifiedAt)
-        try container.encode(quarantinedAt, forKey: .quarantinedAt)
-        try container.encode(quarantineReason, forKey: .quarantineReason)
-        if let path { try container.encode(path, forKey: .path) }
-    }
-
-    enum CodingKeys: String, CodingKey {
-        case digest, size, createdAt, lastUsedAt, verifiedAt, quarantinedAt, quarantineReason, path
-    }
 }
 
 extension Output {

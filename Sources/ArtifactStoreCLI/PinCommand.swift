@@ -63,21 +63,11 @@ struct PinsCommand: ParsableCommand {
 
     struct PinJSON: Encodable {
         var id: Int64
-        var digest: String?
-        var urlPattern: String?
+        @ExplicitNull var digest: String?
+        @ExplicitNull var urlPattern: String?
         var createdAt: String
         var note: String
 
-        func encode(to encoder: any Encoder) throws {
-            var container = encoder.container(keyedBy: CodingKeys.self)
-            try container.encode(id, forKey: .id)
-            try container.encode(digest, forKey: .digest)
-            try container.encode(urlPattern, forKey: .urlPattern)
-            try container.encode(createdAt, forKey: .createdAt)
-            try container.encode(note, forKey: .note)
-        }
-
-        enum CodingKeys: String, CodingKey { case id, digest, urlPattern, createdAt, note }
     }
 
     func run() throws {
