@@ -43,14 +43,19 @@ public struct BlobDigest: Hashable, Comparable, Sendable, Codable, CustomStringC
         self.hex = hex
     }
 
+    /// The 64 lowercase hex characters (``hex``).
     public var description: String { hex }
 
+    /// Orders digests by their hex text.
     public static func < (lhs: BlobDigest, rhs: BlobDigest) -> Bool { lhs.hex < rhs.hex }
 
+    /// Decodes a digest from a string, validated as ``init(validating:)`` does (`sha256:` and upper
+    /// case accepted).
     public init(from decoder: any Decoder) throws {
         try self.init(validating: try decoder.singleValueContainer().decode(String.self))
     }
 
+    /// Encodes the digest as its 64 lowercase hex characters.
     public func encode(to encoder: any Encoder) throws {
         var container = encoder.singleValueContainer()
         try container.encode(hex)

@@ -7,6 +7,7 @@ import GRDB
 /// (ARCHITECTURE.md §4, I4). Callers that need all-or-nothing should use ``Store/read(_:)`` or
 /// ``Store/copy(_:to:)``, which verify before handing out any byte.
 public final class BlobReader {
+    /// The blob being read.
     public let digest: BlobDigest
     /// The size of the file when it was opened.
     public let size: Int64
@@ -103,6 +104,7 @@ public final class BlobReader {
     /// The descriptor of the open blob file, for copying after ``verifyAndRewind()``.
     var fileDescriptor: Int32 { descriptor }
 
+    /// Closes the blob's file; calling it again does nothing.
     public func close() {
         if descriptor >= 0 {
             Glibc.close(descriptor)
@@ -113,8 +115,11 @@ public final class BlobReader {
 
 /// The identity of an open blob file: equal identities mean the same file, unchanged.
 public struct BlobFileIdentity: Sendable, Hashable {
+    /// The device of the file system that holds the file.
     public var device: UInt64
+    /// The file's inode number on that device.
     public var inode: UInt64
+    /// The file's size in bytes.
     public var size: Int64
     /// Modification time, nanoseconds since 1970.
     public var modified: Int64

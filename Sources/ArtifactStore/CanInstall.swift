@@ -18,6 +18,9 @@ extension Store {
     /// requirement (the way out: `export --find-links`).
     ///
     /// - Parameters:
+    ///   - requirement: the requirement to answer.
+    ///   - environment: the interpreter and platform to install for.
+    ///   - policy: which stored responses may answer (``CachePolicy``).
     ///   - indexes: simple-repository base URLs (`https://pypi.org/simple`), in priority order;
     ///     with none, only the stored wheels are looked at (step 4).
     ///   - strategy: how several indexes combine (uv's `--index-strategy`).

@@ -24,18 +24,27 @@ public struct PackageAnswer: Sendable, Hashable {
         case local
     }
 
+    /// The package's name as the lock or requirement gives it.
     public var name: String
+    /// The PEP 503-normalized project name.
     public var project: String
+    /// The version to install, when known.
     public var version: String?
     /// The file an installer would use for the environment.
     public var filename: String?
+    /// Where the file is downloaded from, when it comes from an index.
     public var url: String?
+    /// The file's SHA-256 as the lock or page gives it (lowercase hex), when known.
     public var sha256: String?
+    /// The file's size in bytes, when known.
     public var size: Int64?
+    /// The one status that sums up the answer.
     public var status: Status
+    /// The blob that holds the file, when it is stored.
     public var stored: StoredFile?
     /// Why it is not ``Status/stored`` (empty when it is).
     public var reasons: [InstallReason]
+    /// Facts worth telling that are not reasons (a file that needs a build, a local source).
     public var notes: [String]
     /// Where the package comes from: `pylock.toml package #3`, `requirements.txt:5`, `dependency of alpha`.
     public var origin: String
@@ -50,8 +59,11 @@ public struct PackageAnswer: Sendable, Hashable {
 
 /// A package an environment does not install, and why.
 public struct SkippedPackage: Sendable, Hashable {
+    /// The package's name.
     public var name: String
+    /// The version, when known.
     public var version: String?
+    /// Why the environment does not install it (its markers do not hold, for instance).
     public var reason: String
 }
 
@@ -62,10 +74,14 @@ public struct EnvironmentVerdict: Sendable, Hashable {
     public var environment: String
     /// What was asked: the lock file or requirements file path, or `requirements`.
     public var source: String
+    /// One answer per package the environment installs.
     public var packages: [PackageAnswer]
+    /// Packages the environment does not install.
     public var skipped: [SkippedPackage]
+    /// Facts about the whole answer worth telling.
     public var notes: [String]
 
+    /// Creates an answer from its parts.
     public init(environment: String, source: String, packages: [PackageAnswer], skipped: [SkippedPackage], notes: [String]) {
         self.environment = environment
         self.source = source
@@ -132,7 +148,7 @@ extension Store {
     /// otherwise its URL's verdict says why not. Packages whose markers exclude the environment
     /// are listed as skipped.
     ///
-    /// - Throws: ``LockFileError`` for a marker that does not parse; store errors.
+    /// - Throws: `LockFileError` for a marker that does not parse; store errors.
     public func canInstall(lock: LockFile, environment: TargetEnvironment, policy: CachePolicy, verifyFiles: Bool = true, at time: Date? = nil) throws -> EnvironmentVerdict {
         let selection: LockSelection
         do {
@@ -233,8 +249,15 @@ extension Store {
     /// marker excludes the environment are skipped; `name @ URL` lines are answered by their URL
     /// and hashes.
     ///
+    /// - Parameter file: the parsed requirements file.
+    /// - Parameter source: how the file is named in the answer (its path).
+    /// - Parameter environment: the interpreter and platform to install for.
+    /// - Parameter policy: which stored responses may answer (``CachePolicy``).
     /// - Parameter indexes: the indexes to use; when empty, the file's `--index-url` and
     ///   `--extra-index-url` lines.
+    /// - Parameter strategy: how several indexes combine (uv's `--index-strategy`).
+    /// - Parameter verifyFiles: re-hash each chosen blob (reads the whole file).
+    /// - Parameter time: "now" for freshness (default: the store's clock).
     public func canInstall(
         requirements file: RequirementsFile, source: String, indexes: [String], environment: TargetEnvironment, policy: CachePolicy,
         strategy: IndexStrategy = .firstIndex, verifyFiles: Bool = true, at time: Date? = nil

@@ -20,13 +20,17 @@ public enum ExportMethod: String, Sendable, Hashable, CaseIterable {
     case hardLink = "hard-link"
 }
 
-/// One file written by ``Store/export(_:to:layout:method:)``.
+/// One file written by ``Store/export(_:to:layout:method:)-([InstallVerdict],_,_,_)``.
 public struct ExportedFile: Sendable, Hashable {
     /// The requirement or locked package it satisfies.
     public var requirement: String
+    /// The PEP 503-normalized project name.
     public var project: String
+    /// The file name it was written under.
     public var filename: String
+    /// The blob it was written from.
     public var digest: BlobDigest
+    /// Its size in bytes.
     public var size: Int64
     /// Where it was written.
     public var path: String
@@ -40,6 +44,7 @@ public struct ExportedFile: Sendable, Hashable {
 public struct MissingExport: Sendable, Hashable {
     /// The requirement text or locked package (`name version`).
     public var requirement: String
+    /// Why nothing could be exported for it.
     public var reasons: [InstallReason]
     /// The requirement's verdict, when it came from one (its stored wheels explain more).
     public var verdict: InstallVerdict?
@@ -47,7 +52,9 @@ public struct MissingExport: Sendable, Hashable {
 
 /// What an export wrote, and what had nothing to write.
 public struct ExportResult: Sendable, Hashable {
+    /// Every file written.
     public var files: [ExportedFile]
+    /// Every requirement or package that had nothing to write.
     public var missing: [MissingExport]
     /// The `index.html` written at the top of the directory.
     public var indexPath: String
@@ -57,13 +64,20 @@ public struct ExportResult: Sendable, Hashable {
 
 /// One file to export: which blob, under which name, for what.
 public struct ExportItem: Sendable, Hashable {
+    /// The requirement or locked package the file satisfies.
     public var requirement: String
+    /// The PEP 503-normalized project name.
     public var project: String
+    /// The file name to write it under.
     public var filename: String
+    /// The blob to write.
     public var digest: BlobDigest
+    /// The blob's size in bytes.
     public var size: Int64
+    /// `Requires-Python` to carry into the written index page, when known.
     public var requiresPython: String?
 
+    /// Creates an item to export.
     public init(requirement: String, project: String, filename: String, digest: BlobDigest, size: Int64, requiresPython: String? = nil) {
         self.requirement = requirement
         self.project = project

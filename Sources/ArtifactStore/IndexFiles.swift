@@ -8,6 +8,7 @@ import PythonPackaging
 public struct IndexedFile: Sendable, Hashable {
     /// Wheel or source distribution.
     public enum Kind: String, Sendable, Hashable, Codable {
+        /// `wheel`: a `.whl` file; `sdist`: a source distribution.
         case wheel, sdist
     }
 
@@ -26,9 +27,13 @@ public struct IndexedFile: Sendable, Hashable {
     /// A hash the page gives that the store cannot check (`sha256=<malformed>`, `md5=…`): the
     /// file is then unverifiable, never trusted by its URL.
     public var unusableHash: String?
+    /// The `Requires-Python` value the page gives for the file, as written.
     public var requiresPython: String?
+    /// Whether the page marks the file yanked (PEP 592).
     public var yanked: Bool
+    /// The reason the page gives for the yank, if any.
     public var yankedReason: String?
+    /// Whether the file is a wheel or a source distribution.
     public var kind: Kind
     /// The normalized version, when the filename carries one that parses.
     public var version: String?
@@ -36,6 +41,7 @@ public struct IndexedFile: Sendable, Hashable {
     public var tags: [String]
     /// PEP 658 / 714 metadata is served beside the file.
     public var coreMetadata: Bool
+    /// The SHA-256 of the metadata file, when the page gives it.
     public var coreMetadataSHA256: String?
     /// PEP 700 size, when the page gives it.
     public var size: Int64?
@@ -82,14 +88,19 @@ public struct IndexedFile: Sendable, Hashable {
 
 /// What the store knows about a parsed project page (a row of `index_page`).
 public struct IndexedPage: Sendable, Hashable {
+    /// The `response` row of the page.
     public var responseID: Int64
+    /// The PEP 503-normalized project name.
     public var project: String
+    /// The page's body blob.
     public var bodyDigest: BlobDigest
-    /// SHA-256 of the parsed content: equal for pages with ``ProjectPage/hasSameContent(as:)``.
+    /// SHA-256 of the parsed content: equal for pages with `ProjectPage.hasSameContent(as:)`.
     public var contentFingerprint: String
+    /// How many distribution files the page lists.
     public var fileCount: Int
     /// Unix seconds: last parsed; when the file set last changed.
     public var parsedAt: Int64
+    /// Unix seconds: when the set of files the page lists last changed.
     public var changedAt: Int64
 
     init(row: Row) {

@@ -2,21 +2,24 @@ import PythonPackaging
 
 /// A PEP 508 requirement as `can-install` answers it: a name, extras (carried, not resolved),
 /// a specifier set, and the marker as text (evaluated by the walks that need it, with
-/// ``PythonPackaging/Marker``).
+/// `PythonPackaging.Marker`).
 public struct InstallRequirement: Sendable, Hashable, CustomStringConvertible {
     /// As written (trimmed).
     public var text: String
     /// The name as written and its PEP 503 normalization.
     public var name: String
+    /// The PEP 503-normalized name.
     public var project: String
     /// Extras in brackets, normalized, in order.
     public var extras: [String]
+    /// The version specifiers (empty: any version).
     public var specifier: SpecifierSet
     /// The marker after `;`, as written.
     public var marker: String?
     /// The SHA-256 values a file must have (`--hash` in a requirements file), nil for any.
     public var allowedSHA256: Set<String>?
 
+    /// The requirement as written (``text``).
     public var description: String { text }
 
     /// Whether the requirement pins one version (`==X` without wildcard, or `===X`): the only

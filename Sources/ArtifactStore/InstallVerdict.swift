@@ -16,7 +16,7 @@ public struct TargetEnvironment: Sendable, Hashable {
     /// The PEP 508 marker variables (lock files' and `Requires-Dist` markers are evaluated with them).
     public var markerEnvironment: MarkerEnvironment
 
-    /// An environment described explicitly (see ``PythonEnvironment``, ``Platforms/expand(_:)``).
+    /// An environment described explicitly (see `PythonEnvironment` and `Platforms.expand(_:)` in PythonPackaging).
     public init(_ environment: PythonEnvironment, summary: String? = nil, commandLineOptions: String = "") {
         pythonVersion = environment.pythonVersion
         supportedTags = SupportedTags(environment: environment)
@@ -64,18 +64,25 @@ public enum FileSource: Sendable, Hashable {
 
 /// The stored blob for a file.
 public struct StoredFile: Sendable, Hashable {
+    /// The blob's digest.
     public var digest: BlobDigest
+    /// The blob's size in bytes.
     public var size: Int64
     /// The content was re-hashed and matched during this query.
     public var verified: Bool
+    /// How the blob was found: by the file's URL, or by its hash.
     public var source: FileSource
 }
 
 /// A file an installer would consider.
 public struct InstallCandidate: Sendable, Hashable {
+    /// The file name, percent-decoded.
     public var filename: String
+    /// The absolute URL the page links, without fragment.
     public var url: String
+    /// The version the file name carries, normalized.
     public var version: String
+    /// Wheel or source distribution.
     public var kind: IndexedFile.Kind
     /// The SHA-256 the page gives, if any.
     public var sha256: String?
@@ -85,7 +92,9 @@ public struct InstallCandidate: Sendable, Hashable {
     public var tag: String?
     /// The index (base URL) and the project page it came from.
     public var index: String
+    /// The project page that lists the file.
     public var pageURL: String
+    /// Whether the page marks the file yanked.
     public var yanked: Bool
     /// Set for the chosen file when it is stored.
     public var stored: StoredFile?
@@ -93,14 +102,19 @@ public struct InstallCandidate: Sendable, Hashable {
 
 /// A wheel of the project found in the store whatever page listed it (step 4: the way out).
 public struct StoredWheel: Sendable, Hashable {
+    /// The wheel's file name.
     public var filename: String
+    /// The version the file name carries.
     public var version: String
+    /// The blob that holds it.
     public var digest: BlobDigest
+    /// Its size in bytes.
     public var size: Int64
     /// Where it came from: the URL it was fetched from, or the page whose hash it matches.
     public var source: String
     /// The best supported tag, nil when incompatible.
     public var tag: String?
+    /// Whether its version satisfies the requirement's specifier.
     public var matchesSpecifier: Bool
     /// `Requires-Python` from a page listing it, when known.
     public var requiresPython: String?
@@ -118,7 +132,7 @@ public enum InstallReason: Sendable, Hashable {
     case projectNotFound(pageURL: String, status: Int)
     /// The page is usable but lists no distribution of the project.
     case noFiles(pageURL: String)
-    /// The page is larger than the store parses (``Store/maximumIndexedPageSize``): it was
+    /// The page is larger than the store parses (64 MiB): it was
     /// recorded unparsed, and it is not read now either.
     case pageTooLarge(pageURL: String, size: Int64, limit: Int64)
     /// No version on the page matches the specifier.
@@ -256,7 +270,9 @@ public enum InstallReason: Sendable, Hashable {
 
 /// What happened at one index.
 public struct IndexOutcome: Sendable, Hashable {
+    /// The index's base URL.
     public var index: String
+    /// The project page asked for on that index.
     public var pageURL: String
     /// The page could be used under the policy.
     public var pageUsable: Bool
@@ -272,9 +288,13 @@ public struct IndexOutcome: Sendable, Hashable {
 
 /// The answer to "can this requirement be installed from the store?" (ARCHITECTURE.md §5).
 public struct InstallVerdict: Sendable, Hashable {
+    /// The requirement answered.
     public var requirement: InstallRequirement
+    /// The environment, for people: `CPython 3.11 on manylinux_2_28_x86_64`.
     public var environment: String
+    /// The policy the answer was given under.
     public var policy: CachePolicy
+    /// How several indexes were combined.
     public var strategy: IndexStrategy
     /// Stored and verified: an offline installer would succeed.
     public var isSatisfiable: Bool

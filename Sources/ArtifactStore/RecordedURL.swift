@@ -4,7 +4,7 @@ import HTTPCaching
 /// URLs as the store records them: `http`/`https` only, normalized for comparison, and with any
 /// `user:password@` removed, so credentials never reach the disk.
 ///
-/// Beyond RFC 3986's normalization (``CacheKey/normalizedURL(_:)``), one installer rule: a `+`
+/// Beyond RFC 3986's normalization (`CacheKey.normalizedURL(_:)` of HTTPCaching), one installer rule: a `+`
 /// in the path is recorded as `%2B`. pip quotes every link's path (a `+` becomes `%2B`) while
 /// people and some installers write `torch-2.0.1+cpu-…whl`; both spellings name one file, so
 /// they are one URL here (ARCHITECTURE.md §3). Only the key changes: requests go out as written.

@@ -5,7 +5,7 @@ import PythonPackaging
 
 /// Whether to download and keep a response's body, decided from its head.
 public enum RecordingPlan: Sendable, Hashable {
-    /// Stream the body into a ``BlobWriter`` and pass the blob to ``Store/record(request:response:body:requestTime:responseTime:)``.
+    /// Stream the body into a ``BlobWriter`` and pass the blob to ``Store/record(request:response:body:requestTime:responseTime:archivingRefused:)``.
     case keepBody(ResponseDisposition)
     /// Do not keep the body: HTTP rules refuse the response (the reasons' codes).
     case discardBody(refusalReasons: [String])
@@ -13,15 +13,21 @@ public enum RecordingPlan: Sendable, Hashable {
 
 /// A complete response to record: its request, head, body blob (if kept) and times.
 public struct RecordedExchange: Sendable, Hashable {
+    /// The request that was sent.
     public var request: HTTPRequestHead
+    /// The response head that arrived.
     public var response: HTTPResponseHead
+    /// The body's blob, when it was kept; nil otherwise.
     public var body: StoredBlob?
+    /// When the request was sent.
     public var requestTime: Date
+    /// When the response arrived.
     public var responseTime: Date
     /// Keep the body of a refused response as `archived`, as an index policy with `--archive`
     /// would (``Store/recordingPlan(request:response:archivingRefused:)``).
     public var archivingRefused: Bool
 
+    /// Creates an exchange to record.
     public init(request: HTTPRequestHead, response: HTTPResponseHead, body: StoredBlob?, requestTime: Date, responseTime: Date, archivingRefused: Bool = false) {
         self.request = request
         self.response = response
@@ -34,7 +40,10 @@ public struct RecordedExchange: Sendable, Hashable {
 
 /// One entry of a URL's fetch history.
 public struct Observation: Sendable, Hashable, Codable {
+    /// What a fetch of the URL came to.
     public enum Outcome: String, Sendable, Hashable, Codable {
+        /// The response was stored, refused by HTTP rules, or refused and archived (as
+        /// ``ResponseDisposition``).
         case stored, refused, archived
         /// A 304 that freshened the stored response.
         case notModified = "not-modified"
@@ -44,9 +53,13 @@ public struct Observation: Sendable, Hashable, Codable {
         case evicted
     }
 
+    /// When it happened (Unix seconds).
     public var at: Int64
+    /// What the fetch came to.
     public var outcome: Outcome
+    /// The response's status code; nil when there was no response.
     public var status: Int?
+    /// More about it: refusal codes, an error message, what evicted a body.
     public var detail: String
 }
 
@@ -56,6 +69,8 @@ extension Store {
 
     /// Decides, before the body is downloaded, whether it will be kept.
     ///
+    /// - Parameter request: the request about to be, or just, sent.
+    /// - Parameter response: the response head that arrived.
     /// - Parameter archivingRefused: keep the body of a response that HTTP rules refuse, marked
     ///   `archived`, whatever the URL's index policy says (an index server that must answer from
     ///   the last copy when its upstream is down asks for this).
@@ -75,10 +90,13 @@ extension Store {
     /// stored or refused with the reasons, and an entry of the URL's history.
     ///
     /// - Parameters:
+    ///   - request: the request that was sent (credentials are dropped before anything is written).
+    ///   - response: the response head that arrived.
     ///   - body: the body, already committed as a blob (``BlobWriter``); `nil` when there is
     ///     none or it was not kept. A body given for a refused response is not referenced,
     ///     unless the URL's index policy archives refused responses.
     ///   - requestTime: when the request was sent; `responseTime`: when the response arrived.
+    ///   - responseTime: when the response arrived.
     ///   - archivingRefused: keep a refused response's body as `archived` (see
     ///     ``recordingPlan(request:response:archivingRefused:)``).
     @discardableResult
@@ -339,6 +357,7 @@ public struct ResponseFilter: Sendable, Hashable {
     /// Only responses from this host (case-insensitive).
     public var host: String?
 
+    /// Creates a filter; with no arguments every current response matches.
     public init(refusedOnly: Bool = false, staleAt: Date? = nil, host: String? = nil) {
         self.refusedOnly = refusedOnly
         self.staleAt = staleAt

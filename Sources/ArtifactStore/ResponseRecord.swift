@@ -27,12 +27,15 @@ public enum CachePolicy: String, Sendable, Hashable, Codable, CaseIterable {
 
 /// One recorded response: the current row for its (method, URL, variant).
 public struct ResponseRecord: Sendable, Hashable {
+    /// The row's id.
     public var id: Int64
+    /// The request method (`GET`, `HEAD`).
     public var method: String
     /// Normalized, without credentials.
     public var url: String
     /// The `Vary`-nominated request values this response was selected by (empty without `Vary`).
     public var variantKey: String
+    /// The response's status code.
     public var status: Int
     /// The request headers the response's `Vary` nominates (nothing else is kept).
     public var requestHeaders: HeaderFields {
@@ -53,15 +56,21 @@ public struct ResponseRecord: Sendable, Hashable {
     public var overridePrefix: String?
     /// Unix seconds.
     public var requestTime: Int64
+    /// Unix seconds: when the response arrived.
     public var responseTime: Int64
+    /// Stored, refused or archived.
     public var disposition: ResponseDisposition
     /// HTTPCaching refusal codes (`no-store-response`, `status-not-cacheable`, …).
     public var refusalReasons: [String]
+    /// How long the response is fresh (seconds), from its headers or the applied policy.
     public var freshnessLifetime: Int64
     /// When it stops being fresh (Unix seconds).
     public var expiresAt: Int64
+    /// The body's blob; nil for a refused response, one without a body, or an evicted body.
     public var bodyDigest: BlobDigest?
+    /// The body's size in bytes, when there is a body.
     public var bodySize: Int64?
+    /// Unix seconds: when the body was last used.
     public var lastUsedAt: Int64
     /// What deciding its reuse needs, computed when it was recorded (`nil` for rows recorded
     /// before the store kept it: those are decided from their headers).
@@ -163,6 +172,7 @@ extension ReuseSummary {
 /// prefix, as installers let users do per index, and/or keep the bodies of refused responses.
 /// The longest matching prefix applies; the prefix `""` applies to every URL (store-wide).
 public struct IndexPolicy: Sendable, Hashable, Codable {
+    /// The URLs the policy applies to start with this (`""`: every URL).
     public var urlPrefix: String
     /// Used instead of the server's `Cache-Control` for distribution files (`.whl`, sdists,
     /// `.metadata`), e.g. `max-age=365000000, immutable`.
@@ -171,8 +181,10 @@ public struct IndexPolicy: Sendable, Hashable, Codable {
     public var pageCacheControl: String?
     /// Keep bodies of responses HTTP rules refuse, marked `archived` (used by policy `archive`).
     public var archiveRefused: Bool
+    /// Free text for people: why the policy exists.
     public var note: String
 
+    /// Creates a policy; with only a prefix it changes nothing.
     public init(urlPrefix: String, fileCacheControl: String? = nil, pageCacheControl: String? = nil, archiveRefused: Bool = false, note: String = "") {
         self.urlPrefix = urlPrefix
         self.fileCacheControl = fileCacheControl

@@ -12,10 +12,13 @@ public enum PinTarget: Sendable, Hashable {
 
 /// A root that garbage collection never evicts (ARCHITECTURE.md §3, §6).
 public struct Pin: Sendable, Hashable {
+    /// The pin's row id.
     public var id: Int64
+    /// What the pin keeps.
     public var target: PinTarget
     /// Unix seconds.
     public var createdAt: Int64
+    /// Free text for people: why the pin exists.
     public var note: String
 
     init(row: Row) {

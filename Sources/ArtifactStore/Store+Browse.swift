@@ -15,11 +15,13 @@ public struct BlobReferences: Sendable, Hashable {
     /// Live or expired leases holding the digest: id and expiry (Unix seconds).
     public var leases: [(id: Int64, expiresAt: Int64)]
 
+    /// Equal when the responses, pins and leases (ids and expiries) are equal.
     public static func == (lhs: Self, rhs: Self) -> Bool {
         lhs.responses == rhs.responses && lhs.moreResponses == rhs.moreResponses && lhs.pins == rhs.pins
             && lhs.leases.map(\.id) == rhs.leases.map(\.id) && lhs.leases.map(\.expiresAt) == rhs.leases.map(\.expiresAt)
     }
 
+    /// Hashes the responses and pins.
     public func hash(into hasher: inout Hasher) {
         hasher.combine(responses)
         hasher.combine(pins)

@@ -36,6 +36,7 @@ public struct GCOptions: Sendable {
     /// Called for each thing removed (or, in a dry run, that would be).
     public var onItem: (@Sendable (GCItem) -> Void)?
 
+    /// Options with no policy: gc sweeps only garbage.
     public init() {}
 }
 
@@ -65,14 +66,18 @@ public enum GCReason: String, Sendable, Hashable, Codable, CaseIterable {
 
 /// One thing gc removed (or would remove).
 public struct GCItem: Sendable, Hashable, Codable {
+    /// Why it is removed.
     public var reason: GCReason
+    /// The blob, when the item is one.
     public var digest: BlobDigest?
     /// The file or directory, when the item is one.
     public var path: String?
+    /// The bytes it frees.
     public var bytes: Int64
     /// More about it: when it was last used, which URL a row was for.
     public var detail: String
 
+    /// Encodes the `--json` form: every field present, `null` when absent.
     public func encode(to encoder: any Encoder) throws {
         var container = encoder.container(keyedBy: CodingKeys.self)
         try container.encode(reason, forKey: .reason)
@@ -85,7 +90,9 @@ public struct GCItem: Sendable, Hashable, Codable {
 
 /// How many things, and how many bytes, for one reason.
 public struct GCTally: Sendable, Hashable, Codable {
+    /// How many things.
     public var count = 0
+    /// How many bytes.
     public var bytes: Int64 = 0
 }
 
@@ -93,19 +100,26 @@ public struct GCTally: Sendable, Hashable, Codable {
 public struct GCProgress: Sendable {
     /// The phase: `leases`, `history`, `unreferenced`, `unused-for`, `max-size`, `files`, `tmp`.
     public var phase: String
+    /// Things removed so far.
     public var itemsRemoved: Int
+    /// Bytes freed so far.
     public var bytesRemoved: Int64
 }
 
 /// The result of ``Store/gc(_:)``.
 public struct GCReport: Sendable, Codable {
+    /// True when nothing was changed (``GCOptions/dryRun``).
     public var dryRun: Bool
+    /// How long the run took (seconds).
     public var durationSeconds: Double
     /// Bytes and count of the blobs (not quarantined) before and after (in a dry run: after
     /// the removals it reports).
     public var bytesBefore: Int64
+    /// Bytes of the blobs after the run.
     public var bytesAfter: Int64
+    /// Number of blobs before the run.
     public var blobsBefore: Int
+    /// Number of blobs after the run.
     public var blobsAfter: Int
     /// What was removed, by reason (every reason present, zero when nothing).
     public var removed: [String: GCTally]
@@ -116,6 +130,7 @@ public struct GCReport: Sendable, Codable {
     public var maxSizeMet: Bool?
     /// The longest time gc held the store's write lock in one transaction (milliseconds).
     public var longestTransactionMilliseconds: Double
+    /// How many write transactions the run committed.
     public var writeTransactions: Int
 
     /// Everything removed, all reasons together.
@@ -123,6 +138,7 @@ public struct GCReport: Sendable, Codable {
         removed.values.reduce(into: GCTally()) { $0.count += $1.count; $0.bytes += $1.bytes }
     }
 
+    /// Encodes the `--json` form: every field present, `null` when absent.
     public func encode(to encoder: any Encoder) throws {
         var container = encoder.container(keyedBy: CodingKeys.self)
         try container.encode(dryRun, forKey: .dryRun)

@@ -13,6 +13,7 @@ public struct VerifyOptions: Sendable {
     /// Called after each batch (about 1/256 of the store) with how far the run has got.
     public var progress: (@Sendable (VerifyProgress) -> Void)?
 
+    /// Creates options; by default every blob is re-hashed and nothing is repaired.
     public init(repair: Bool = false, sample: Double = 1, progress: (@Sendable (VerifyProgress) -> Void)? = nil) {
         self.repair = repair
         self.sample = sample
@@ -22,10 +23,13 @@ public struct VerifyOptions: Sendable {
 
 /// How far a verification has got.
 public struct VerifyProgress: Sendable {
+    /// Blobs hashed so far.
     public var blobsHashed: Int
+    /// Bytes hashed so far.
     public var bytesHashed: Int64
     /// The blobs and bytes the run expects to hash (the sample of what the rows record).
     public var blobsExpected: Int
+    /// The bytes the run expects to hash.
     public var bytesExpected: Int64
     /// Fan-out directories done, of 256.
     public var directoriesDone: Int
@@ -33,6 +37,7 @@ public struct VerifyProgress: Sendable {
 
 /// One thing `verify` found wrong, and what `--repair` did about it.
 public struct VerifyProblem: Sendable, Hashable, Codable {
+    /// What kind of problem; the raw values are the `kind` of `verify --json`.
     public enum Kind: String, Sendable, Hashable, Codable, CaseIterable {
         /// The file's content does not hash to its name.
         case contentMismatch = "content-mismatch"
@@ -60,7 +65,9 @@ public struct VerifyProblem: Sendable, Hashable, Codable {
         case quarantinedButNeeded = "quarantined-but-needed"
     }
 
+    /// What is wrong.
     public var kind: Kind
+    /// The blob concerned, when there is one.
     public var digest: BlobDigest?
     /// The file concerned, when there is one.
     public var path: String?
@@ -69,6 +76,7 @@ public struct VerifyProblem: Sendable, Hashable, Codable {
     /// What `--repair` changed; nil when nothing was changed.
     public var repair: String?
 
+    /// Encodes the `--json` form: every field present, `null` when absent.
     public func encode(to encoder: any Encoder) throws {
         var container = encoder.container(keyedBy: CodingKeys.self)
         try container.encode(kind, forKey: .kind)
@@ -85,14 +93,19 @@ public struct VerifyReport: Sendable, Codable {
     public var blobRows: Int
     /// Entries found under `blobs/sha256/`.
     public var files: Int
+    /// Blobs re-hashed.
     public var blobsHashed: Int
+    /// Bytes re-hashed.
     public var bytesHashed: Int64
     /// The fraction of blobs re-hashed.
     public var sample: Double
     /// `["ok"]`, or what `PRAGMA integrity_check` reported.
     public var integrityCheck: [String]
+    /// Whether the run repaired what it could (``VerifyOptions/repair``).
     public var repair: Bool
+    /// How long the run took (seconds).
     public var durationSeconds: Double
+    /// Everything found, repaired or not.
     public var problems: [VerifyProblem]
 
     /// Problems that are still there: found and not repaired.
@@ -104,6 +117,7 @@ public struct VerifyReport: Sendable, Codable {
         case blobRows, files, blobsHashed, bytesHashed, sample, integrityCheck, repair, durationSeconds, problems, clean
     }
 
+    /// Decodes a report from its `--json` form.
     public init(from decoder: any Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)
         blobRows = try container.decode(Int.self, forKey: .blobRows)
@@ -117,6 +131,7 @@ public struct VerifyReport: Sendable, Codable {
         problems = try container.decode([VerifyProblem].self, forKey: .problems)
     }
 
+    /// Encodes the `--json` form, with `clean` (``isClean``) added.
     public func encode(to encoder: any Encoder) throws {
         var container = encoder.container(keyedBy: CodingKeys.self)
         try container.encode(blobRows, forKey: .blobRows)

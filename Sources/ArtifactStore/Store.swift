@@ -28,6 +28,7 @@ public final class Store: Sendable {
         /// lock and how long it held it (`debug bench-contention`). Nil (the default) costs nothing.
         @_spi(Benchmarks) public var writeLockObserver: (@Sendable (WriteLockTiming) -> Void)?
 
+        /// The defaults: a 30-second busy timeout, 20 history entries per URL, the system clock.
         public init() {}
     }
 
@@ -208,7 +209,9 @@ public final class Store: Sendable {
 /// the end of `COMMIT`, its fsync included).
 @_spi(Benchmarks)
 public struct WriteLockTiming: Sendable {
+    /// Nanoseconds from asking for the lock to `BEGIN IMMEDIATE` succeeding.
     public var waitNanoseconds: UInt64
+    /// Nanoseconds from then to the end of `COMMIT`.
     public var holdNanoseconds: UInt64
 }
 

@@ -24,18 +24,21 @@ public struct StoreError: Error, Sendable, CustomStringConvertible {
         case database = "database"
     }
 
+    /// What kind of error it is.
     public var code: Code
     /// What happened and what to do, in one or two sentences.
     public var message: String
     /// The error that caused this one, if any (an `errno`, a SQLite error).
     public var underlying: (any Error)?
 
+    /// Creates an error with a code, a message that says what to do, and its cause.
     public init(_ code: Code, _ message: String, underlying: (any Error)? = nil) {
         self.code = code
         self.message = message
         self.underlying = underlying
     }
 
+    /// The message, followed by the underlying error in parentheses when there is one.
     public var description: String {
         guard let underlying else { return message }
         return "\(message) (\(underlying))"
@@ -44,10 +47,12 @@ public struct StoreError: Error, Sendable, CustomStringConvertible {
 
 /// An `errno` value with its system description.
 public struct SystemError: Error, Sendable, CustomStringConvertible {
+    /// The `errno` value.
     public var errno: Int32
     /// The failing call, e.g. `open`.
     public var operation: String
 
+    /// `OPERATION: system description of errno`.
     public var description: String {
         "\(operation): \(String(cString: strerror(errno)))"
     }

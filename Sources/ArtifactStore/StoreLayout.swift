@@ -13,10 +13,12 @@ public struct StoreLayout: Sendable {
     /// The on-disk layout this build writes. A store with a higher number is refused.
     public static let currentFormatVersion = 1
 
+    /// The store directory, standardized.
     public let root: URL
     /// The store directory as a path, without a trailing slash.
     public let rootPath: String
 
+    /// The layout of the store at `root`; nothing is created or checked.
     public init(root: URL) {
         self.root = root.standardizedFileURL
         var path = self.root.path(percentEncoded: false)

@@ -4,9 +4,12 @@ import HTTPCaching
 
 /// Whether a request can be answered from the store, and exactly why not (ARCHITECTURE.md §5).
 public enum Verdict: Sendable, Hashable {
+    /// A stored response answers the request.
     case satisfiable(Satisfied)
+    /// No stored response answers it, for every one of these reasons.
     case unsatisfiable([VerdictReason])
 
+    /// True for ``satisfiable(_:)``.
     public var isSatisfiable: Bool {
         if case .satisfiable = self { return true }
         return false
@@ -27,6 +30,7 @@ public enum Verdict: Sendable, Hashable {
 
 /// A stored response that answers the request, and how fresh it is.
 public struct Satisfied: Sendable, Hashable {
+    /// How fresh the answering response is.
     public enum Freshness: Sendable, Hashable {
         /// Fresh until this time (Unix seconds).
         case fresh(until: Int64)
@@ -34,7 +38,9 @@ public struct Satisfied: Sendable, Hashable {
         case stale(by: Int64, allowedBecause: String)
     }
 
+    /// The response that answers.
     public var record: ResponseRecord
+    /// Fresh until a time, or stale and why that is allowed.
     public var freshness: Freshness
     /// Facts worth telling (an archived body, an overridden Cache-Control).
     public var notes: [String]
@@ -140,6 +146,8 @@ public enum VerdictReason: Sendable, Hashable {
         }
     }
 
+    /// A sentence for an HTTPCaching refusal code (`no-store-response` → "the response said
+    /// Cache-Control: no-store"); an unknown code is returned as it is.
     public static func describeRefusal(_ code: String) -> String {
         switch code {
         case "no-store-response": "the response said Cache-Control: no-store"

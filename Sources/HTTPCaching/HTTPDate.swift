@@ -133,6 +133,9 @@ public struct HTTPDate: Hashable, Comparable, Sendable, Codable, CustomStringCon
     nonisolated(unsafe) private static let asctimeShape =
         /(Mon|Tue|Wed|Thu|Fri|Sat|Sun) (Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) [ 0-9][0-9] [0-9]{2}:[0-9]{2}:[0-9]{2} [0-9]{4}/
 
+    /// Parses an HTTP-date leniently, in any of the three forms RFC 9110 §5.6.7 requires a recipient
+    /// to accept; `nil` when the text is not one. (The list of forms and lenient choices above
+    /// ``parseStrictly(_:relativeTo:)`` describes this method.)
     public static func parse(_ text: some StringProtocol, relativeTo reference: HTTPDate) -> HTTPDate? {
         var tokens: [[UInt8]] = []
         var current: [UInt8] = []

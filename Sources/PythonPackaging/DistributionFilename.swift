@@ -5,6 +5,7 @@
 public struct DistributionFilename: Sendable, Hashable {
     /// Wheel or source distribution.
     public enum Kind: String, Sendable, Hashable, Codable {
+        /// `wheel`: a `.whl` file; `sdist`: a source distribution (one of ``sdistSuffixes``).
         case wheel, sdist
     }
 
@@ -14,6 +15,7 @@ public struct DistributionFilename: Sendable, Hashable {
     /// legacy eggs and PEP 658 metadata sidecars.
     public static let downloadSuffixes = [".whl"] + sdistSuffixes + [".egg", ".metadata"]
 
+    /// Whether the file is a wheel or a source distribution.
     public var kind: Kind
     /// The version: a wheel's, or an sdist's when its name part normalizes to the project.
     public var version: Version?

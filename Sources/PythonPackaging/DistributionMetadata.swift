@@ -3,10 +3,13 @@
 /// specification, "Metadata-Version 2.x"): `Name: value` lines, continuation lines start with
 /// whitespace, the first empty line starts the description body.
 public struct DistributionMetadata: Sendable, Hashable {
+    /// The `Name` field, as written (not normalized); nil when missing.
     public var name: String?
+    /// The `Version` field, as written; nil when missing.
     public var version: String?
     /// `Requires-Dist` values in order, each a PEP 508 requirement (possibly with a marker).
     public var requiresDist: [String]
+    /// The `Requires-Python` field, a specifier set as written; nil when missing.
     public var requiresPython: String?
 
     /// Reads the header fields; never fails (a field that is missing is nil or empty).

@@ -28,9 +28,12 @@ public enum HTMLToken: Sendable, Hashable {
 
 /// One attribute of a start tag: name lowercased, value with character references decoded.
 public struct HTMLAttribute: Sendable, Hashable {
+    /// The attribute name, ASCII-lowercased.
     public var name: String
+    /// The value with character references decoded; empty for an attribute without a value.
     public var value: String
 
+    /// Creates an attribute from a name and a decoded value.
     public init(name: String, value: String) {
         self.name = name
         self.value = value
@@ -45,10 +48,12 @@ public struct HTMLAttribute: Sendable, Hashable {
 public struct HTMLStartTag: Sendable, Hashable {
     /// The tag name, ASCII-lowercased.
     public var name: String
+    /// The attributes in source order, duplicates dropped (the first occurrence wins).
     public var attributes: [HTMLAttribute]
     /// Whether the tag ended in `/>` (meaningless in HTML, recorded for completeness).
     public var isSelfClosing: Bool
 
+    /// Creates a start tag.
     public init(name: String, attributes: [HTMLAttribute] = [], isSelfClosing: Bool = false) {
         self.name = name
         self.attributes = attributes

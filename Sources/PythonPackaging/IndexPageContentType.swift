@@ -7,12 +7,14 @@
 /// `application/vnd.pypi.simple.vN+…` with N ≠ 1 is an unsupported API version; `…latest+…` is a
 /// request-only alias (PEP 691: servers "MUST NOT" answer with it) and is refused like any other type.
 public struct IndexPageContentType: Sendable, Hashable {
+    /// Which page format the type names: HTML (PEP 503) or JSON (PEP 691).
     public var format: ProjectPage.Format
     /// The major version from a `vnd.pypi.simple.vN` type; `nil` for `text/html`.
     public var apiMajorVersion: Int?
     /// The `charset` parameter, lowercased, if any.
     public var charset: String?
 
+    /// Creates a content type from its parts.
     public init(format: ProjectPage.Format, apiMajorVersion: Int? = nil, charset: String? = nil) {
         self.format = format
         self.apiMajorVersion = apiMajorVersion

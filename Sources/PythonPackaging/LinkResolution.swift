@@ -13,12 +13,18 @@
 /// Components are kept as written (no percent-decoding, no case folding); `nil` means undefined,
 /// which differs from empty (`http://a/b?` has an empty query, `http://a/b` none).
 public struct URIReference: Sendable, Hashable {
+    /// The scheme, as written; nil for a relative reference.
     public var scheme: String?
+    /// The authority (`user@host:port`), as written; nil when the reference has none.
     public var authority: String?
+    /// The path, as written; may be empty.
     public var path: String
+    /// The query without its `?`; nil when there is no `?`.
     public var query: String?
+    /// The fragment without its `#`; nil when there is no `#`.
     public var fragment: String?
 
+    /// Creates a reference from its components, kept as given.
     public init(scheme: String? = nil, authority: String? = nil, path: String, query: String? = nil, fragment: String? = nil) {
         self.scheme = scheme
         self.authority = authority
@@ -89,6 +95,7 @@ public struct LinkHash: Sendable, Hashable, Codable {
     /// The value as written (pip does not validate it either).
     public var value: String
 
+    /// Creates a hash from an algorithm name and its value.
     public init(algorithm: String, value: String) {
         self.algorithm = algorithm
         self.value = value
@@ -105,6 +112,7 @@ public struct ResolvedLink: Sendable, Hashable {
     /// The first supported `algorithm=value` pair of the fragment.
     public var hash: LinkHash?
 
+    /// Creates a resolved link.
     public init(url: String, filename: String, hash: LinkHash? = nil) {
         self.url = url
         self.filename = filename

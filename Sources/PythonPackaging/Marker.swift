@@ -18,6 +18,7 @@ public struct MarkerError: Error, Sendable, Hashable, CustomStringConvertible {
         self.column = column
     }
 
+    /// `invalid marker: MESSAGE (column N)`.
     public var description: String { "invalid marker: \(message) (column \(column))" }
 }
 
@@ -29,6 +30,7 @@ public struct UndefinedMarkerComparison: Error, Sendable, Hashable, CustomString
     /// Why it has no defined result.
     public let reason: String
 
+    /// `undefined marker comparison CLAUSE: REASON`.
     public var description: String { "undefined marker comparison \(clause): \(reason)" }
 }
 
@@ -126,6 +128,7 @@ public struct Marker: Sendable, Hashable, CustomStringConvertible {
     ///     requested, `extra` is the empty string. They are also the set that PEP 751's `extras`
     ///     variable denotes. Names are normalized (PEP 685).
     ///   - dependencyGroups: the set PEP 751's `dependency_groups` denotes (normalized).
+    ///   - environment: the values of the environment-marker variables.
     /// - Returns: the result, where an undefined comparison (see
     ///   ``evaluateStrictly(_:extras:dependencyGroups:)``) counts as false.
     public func evaluate(

@@ -32,6 +32,7 @@ public struct ProjectName: Sendable, Hashable, Comparable, CustomStringConvertib
         self.init(name)
     }
 
+    /// The normalized name.
     public var description: String { normalized }
 
     /// Code-point equality, as in Python (not Swift's canonical equivalence).
@@ -39,10 +40,12 @@ public struct ProjectName: Sendable, Hashable, Comparable, CustomStringConvertib
         PythonText.equal(lhs.normalized, rhs.normalized)
     }
 
+    /// Hashes the normalized name's UTF-8 bytes, consistent with `==`.
     public func hash(into hasher: inout Hasher) {
         hasher.combine(Array(normalized.utf8))
     }
 
+    /// Orders by the normalized names' Unicode code points, as Python compares strings.
     public static func < (lhs: ProjectName, rhs: ProjectName) -> Bool {
         PythonText.codePointLess(lhs.normalized, rhs.normalized)
     }

@@ -15,6 +15,7 @@ public struct ProjectPage: Sendable, Hashable, Codable {
         case json
     }
 
+    /// The format the page was read from.
     public var format: Format
     /// The API version the page declares (PEP 629: `<meta name="pypi:repository-version">` in
     /// HTML, `meta.api-version` in JSON); `nil` when it declares none, which means 1.0.
@@ -29,6 +30,7 @@ public struct ProjectPage: Sendable, Hashable, Codable {
     /// entries of the wrong type that were skipped… Capped at ``maximumWarnings`` (plus one saying so).
     public var warnings: [ProjectPageWarning]
 
+    /// Creates a page from its parts (for writing pages and for tests).
     public init(
         format: Format, apiVersion: SimpleAPIVersion? = nil, name: String? = nil, files: [ProjectFile] = [],
         versions: [String]? = nil, warnings: [ProjectPageWarning] = []
@@ -135,6 +137,7 @@ public struct ProjectFile: Sendable, Hashable, Codable {
     /// PEP 700 `upload-time`, an ISO 8601 string as written (JSON 1.1 only).
     public var uploadTime: String?
 
+    /// Creates a file entry from its parts.
     public init(
         filename: String, url: String, hashes: [String: String] = [:], requiresPython: String? = nil,
         yanked: Bool = false, yankedReason: String? = nil, coreMetadata: CoreMetadata = .unavailable,
@@ -160,19 +163,24 @@ public struct CoreMetadata: Sendable, Hashable, Codable {
     /// Its hashes (algorithm → digest), restricted to the algorithms pip supports; may be empty when available.
     public var hashes: [String: String]
 
+    /// Creates core-metadata information: whether a sidecar is served, and its hashes.
     public init(available: Bool, hashes: [String: String] = [:]) {
         self.available = available
         self.hashes = hashes
     }
 
+    /// No sidecar is advertised.
     public static let unavailable = CoreMetadata(available: false)
 }
 
 /// A simple-repository API version, `major.minor` (PEP 629).
 public struct SimpleAPIVersion: Sendable, Hashable, Codable, Comparable, CustomStringConvertible {
+    /// The major version; a page with a major version other than 1 is not read.
     public var major: Int
+    /// The minor version; a newer minor version than the one understood is read, with a warning.
     public var minor: Int
 
+    /// Creates a version from its two numbers.
     public init(major: Int, minor: Int) {
         self.major = major
         self.minor = minor
@@ -188,8 +196,10 @@ public struct SimpleAPIVersion: Sendable, Hashable, Codable, Comparable, CustomS
         self.minor = parts.count == 2 ? Int(parts[1])! : 0
     }
 
+    /// `major.minor`.
     public var description: String { "\(major).\(minor)" }
 
+    /// Orders by major version, then minor.
     public static func < (lhs: SimpleAPIVersion, rhs: SimpleAPIVersion) -> Bool {
         (lhs.major, lhs.minor) < (rhs.major, rhs.minor)
     }
@@ -199,8 +209,10 @@ public struct SimpleAPIVersion: Sendable, Hashable, Codable, Comparable, CustomS
 public struct ProjectPageWarning: Sendable, Hashable, Codable {
     /// A stable code such as `newer-api-version`, `invalid-core-metadata`, `json-file-skipped`.
     public var code: String
+    /// What was odd, in one sentence.
     public var message: String
 
+    /// Creates a warning from its code and sentence.
     public init(code: String, message: String) {
         self.code = code
         self.message = message
@@ -226,6 +238,7 @@ public enum ProjectPageError: Error, Sendable, Hashable, CustomStringConvertible
         }
     }
 
+    /// What was wrong, in one sentence, with what was expected.
     public var description: String {
         switch self {
         case .unsupportedContentType(let type):

@@ -8,6 +8,7 @@ public struct InvalidSpecifier: Error, Sendable, Hashable, CustomStringConvertib
     /// Why it was rejected.
     public let reason: String
 
+    /// `Invalid specifier: 'INPUT' (REASON)`, the input cut at 200 characters.
     public var description: String {
         let shown = input.unicodeScalars.count > 200
             ? String(String.UnicodeScalarView(input.unicodeScalars.prefix(200))) + "…" : input
@@ -24,13 +25,21 @@ public struct InvalidSpecifier: Error, Sendable, Hashable, CustomStringConvertib
 public struct Specifier: Sendable, Hashable, CustomStringConvertible {
     /// A comparison operator (PEP 440 §"Version specifiers").
     public enum Operator: String, Sendable, Hashable, CaseIterable {
+        /// `~=`: compatible release.
         case compatible = "~="
+        /// `==`: version matching (with an optional `.*` prefix match).
         case equal = "=="
+        /// `!=`: version exclusion (with an optional `.*` prefix match).
         case notEqual = "!="
+        /// `<=`: inclusive ordered comparison.
         case lessThanOrEqual = "<="
+        /// `>=`: inclusive ordered comparison.
         case greaterThanOrEqual = ">="
+        /// `<`: exclusive ordered comparison.
         case lessThan = "<"
+        /// `>`: exclusive ordered comparison.
         case greaterThan = ">"
+        /// `===`: arbitrary equality, a case-insensitive comparison with the version as written.
         case arbitrary = "==="
     }
 
@@ -160,10 +169,12 @@ public struct Specifier: Sendable, Hashable, CustomStringConvertible {
         return parsedVersion.canonicalString(stripTrailingZero: self.operator != .compatible)
     }
 
+    /// Equal when the operators are equal and the versions have the same canonical spelling.
     public static func == (lhs: Specifier, rhs: Specifier) -> Bool {
         lhs.operator == rhs.operator && lhs.canonicalVersion.utf8.elementsEqual(rhs.canonicalVersion.utf8)
     }
 
+    /// Hashes the operator and the canonical version, consistent with `==`.
     public func hash(into hasher: inout Hasher) {
         hasher.combine(self.operator)
         hasher.combine(Array(canonicalVersion.utf8))

@@ -8,7 +8,7 @@
 /// - otherwise the set's ``prereleases`` property: its explicit override, else `true` when any
 ///   clause implies pre-releases (`>=2.0b1`), else undecided;
 /// - undecided: ``filter(_:prereleases:)`` keeps pre-releases only when no final release matched,
-///   and ``contains(_:prereleases:installed:)`` (a one-element filter) accepts a matching
+///   and ``contains(_:prereleases:installed:)-(String,_,_)`` (a one-element filter) accepts a matching
 ///   pre-release.
 public struct SpecifierSet: Sendable, Hashable, CustomStringConvertible {
     /// The clauses in input order.
@@ -51,10 +51,12 @@ public struct SpecifierSet: Sendable, Hashable, CustomStringConvertible {
         return sorted.filter { seen.insert($0).inserted }.map(\.description).joined(separator: ",")
     }
 
+    /// Equal when the canonical spellings (``description``) are equal.
     public static func == (lhs: SpecifierSet, rhs: SpecifierSet) -> Bool {
         lhs.description.utf8.elementsEqual(rhs.description.utf8)
     }
 
+    /// Hashes the canonical spelling, consistent with `==`.
     public func hash(into hasher: inout Hasher) {
         hasher.combine(Array(description.utf8))
     }
@@ -82,6 +84,7 @@ public struct SpecifierSet: Sendable, Hashable, CustomStringConvertible {
     /// - Parameters:
     ///   - prereleases: `true`/`false` force the decision; `nil` uses ``prereleases`` and, when that
     ///     is undecided too, accepts a matching pre-release.
+    ///   - version: the version as written; a string that is not a valid version matches only `===`.
     ///   - installed: when `true` and the version is a pre-release, pre-releases are allowed.
     public func contains(_ version: String, prereleases: Bool? = nil, installed: Bool = false) -> Bool {
         var decision = prereleases

@@ -14,6 +14,7 @@ public struct PythonEnvironment: Sendable, Hashable {
         case other
     }
 
+    /// The Python implementation, which decides the tag rules that apply.
     public var implementation: Implementation
     /// The interpreter tag (`cp311`, `pp310`): the first tag part of `generic_tags`, and the
     /// `<interpreter>-none-any` entry of `compatible_tags` for CPython.
@@ -26,6 +27,8 @@ public struct PythonEnvironment: Sendable, Hashable {
     /// Supported platforms, best first, e.g. from ``Platforms/expand(_:)``.
     public var platforms: [String]
 
+    /// Creates an environment from its parts; ``cpython(_:_:freeThreaded:platforms:)`` is shorter
+    /// for CPython.
     public init(
         implementation: Implementation, interpreter: String, pythonVersion: [Int], abis: [String], platforms: [String]
     ) {
@@ -204,7 +207,9 @@ public struct SupportedTags: Sendable, Hashable {
 
     /// The best supported tag of a file and its rank.
     public struct Match: Sendable, Hashable {
+        /// The supported tag the file matched.
         public let tag: Tag
+        /// Its rank among the environment's supported tags (0 is best).
         public let rank: Int
     }
 

@@ -11,6 +11,7 @@ public struct Tag: Sendable, Hashable, Comparable, CustomStringConvertible {
     /// Platform, e.g. `manylinux_2_17_x86_64`, `win_amd64`, `any`.
     public let platform: String
 
+    /// Creates a tag; the three parts are lowercased.
     public init(interpreter: String, abi: String, platform: String) {
         self.interpreter = PythonText.lower(interpreter)
         self.abi = PythonText.lower(abi)
@@ -26,6 +27,7 @@ public struct Tag: Sendable, Hashable, Comparable, CustomStringConvertible {
             && PythonText.equal(lhs.platform, rhs.platform)
     }
 
+    /// Hashes the three parts' UTF-8 bytes, consistent with `==`.
     public func hash(into hasher: inout Hasher) {
         hasher.combine(Array(interpreter.utf8))
         hasher.combine(Array(abi.utf8))

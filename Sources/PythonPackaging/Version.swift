@@ -16,6 +16,7 @@ public struct InvalidVersion: Error, Sendable, Hashable, CustomStringConvertible
     /// The rejected input.
     public let input: String
 
+    /// `Invalid version: 'INPUT'`, the input cut at 200 characters.
     public var description: String {
         let shown = input.unicodeScalars.count > 200
             ? String(String.UnicodeScalarView(input.unicodeScalars.prefix(200))) + "…" : input
@@ -31,8 +32,11 @@ public struct InvalidVersion: Error, Sendable, Hashable, CustomStringConvertible
 public struct Version: Sendable, Hashable, Comparable, CustomStringConvertible, LosslessStringConvertible {
     /// A pre-release phase (PEP 440 §"Pre-releases"); alternative spellings are normalized.
     public enum PreReleaseLabel: String, Sendable, Hashable, Comparable, CaseIterable {
+        /// `a`, also spelled `alpha`.
         case alpha = "a"
+        /// `b`, also spelled `beta`.
         case beta = "b"
+        /// `rc`, also spelled `c`, `pre` or `preview`.
         case releaseCandidate = "rc"
 
         var rank: Int {
@@ -43,14 +47,18 @@ public struct Version: Sendable, Hashable, Comparable, CustomStringConvertible, 
             }
         }
 
+        /// Alpha before beta before release candidate.
         public static func < (lhs: PreReleaseLabel, rhs: PreReleaseLabel) -> Bool { lhs.rank < rhs.rank }
     }
 
     /// A pre-release segment: phase and number (`rc1` → `.releaseCandidate`, 1).
     public struct PreRelease: Sendable, Hashable {
+        /// The phase.
         public var label: PreReleaseLabel
+        /// The number after the phase (0 when none was written).
         public var number: VersionNumber
 
+        /// Creates a pre-release segment.
         public init(label: PreReleaseLabel, number: VersionNumber) {
             self.label = label
             self.number = number
@@ -64,6 +72,7 @@ public struct Version: Sendable, Hashable, Comparable, CustomStringConvertible, 
         /// Any other part, lowercased, compared lexically; it sorts before every number.
         case string(String)
 
+        /// The part as normalized: the number without leading zeros, or the lowercased string.
         public var description: String {
             switch self {
             case .number(let number): return number.description
@@ -241,6 +250,7 @@ public struct Version: Sendable, Hashable, Comparable, CustomStringConvertible, 
         }
     }
 
+    /// PEP 440 order (see ``compare(to:)``).
     public static func < (lhs: Version, rhs: Version) -> Bool { lhs.compare(to: rhs) < 0 }
 
     /// PEP 440 equality: `1.0 == 1.0.0`, `1.0+ABC == 1.0+abc`.

@@ -26,6 +26,7 @@ public struct VersionNumber: Sendable, Hashable, Comparable, CustomStringConvert
         storage = .small(max(0, value))
     }
 
+    /// A number from an integer literal; negative values become 0.
     public init(integerLiteral value: Int) {
         self.init(value)
     }
@@ -75,6 +76,7 @@ public struct VersionNumber: Sendable, Hashable, Comparable, CustomStringConvert
         }
     }
 
+    /// Numeric order, whatever the size of the numbers.
     public static func < (lhs: VersionNumber, rhs: VersionNumber) -> Bool {
         switch (lhs.storage, rhs.storage) {
         case (.small(let a), .small(let b)): return a < b

@@ -18,10 +18,12 @@ public struct InvalidWheelFilename: Error, Sendable, Hashable, CustomStringConve
         case invalidBuildNumber = "invalid-build-number"
     }
 
+    /// Which rule the file name breaks.
     public let kind: Kind
     /// The rejected file name.
     public let filename: String
 
+    /// A sentence naming the file and the broken rule.
     public var description: String {
         let what: String
         switch kind {
@@ -42,22 +44,27 @@ public struct BuildTag: Sendable, Hashable, Comparable, CustomStringConvertible 
     /// What follows the digits (up to a newline, as packaging's `(.*)` stops there).
     public let suffix: String
 
+    /// Creates a build tag from its leading number and the rest.
     public init(number: VersionNumber, suffix: String) {
         self.number = number
         self.suffix = suffix
     }
 
+    /// The build tag as written: the number followed by the suffix.
     public var description: String { number.description + suffix }
 
+    /// Equal when the numbers are equal and the suffixes have the same code points.
     public static func == (lhs: BuildTag, rhs: BuildTag) -> Bool {
         lhs.number == rhs.number && PythonText.equal(lhs.suffix, rhs.suffix)
     }
 
+    /// Hashes the number and the suffix's UTF-8 bytes, consistent with `==`.
     public func hash(into hasher: inout Hasher) {
         hasher.combine(number)
         hasher.combine(Array(suffix.utf8))
     }
 
+    /// By number first, then by the suffix's code points, like packaging's `(int, str)` tuple.
     public static func < (lhs: BuildTag, rhs: BuildTag) -> Bool {
         if lhs.number != rhs.number { return lhs.number < rhs.number }
         return PythonText.codePointLess(lhs.suffix, rhs.suffix)
@@ -80,6 +87,7 @@ public struct WheelFilename: Sendable, Hashable, CustomStringConvertible {
     /// The tags sorted by (interpreter, abi, platform).
     public var sortedTags: [Tag] { tags.sorted() }
 
+    /// The file name as given.
     public var description: String { filename }
 
     /// Parses a wheel file name.
