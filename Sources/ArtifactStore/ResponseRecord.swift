@@ -55,8 +55,10 @@ public struct ResponseRecord: Sendable, Hashable {
     public var requestTime: Int64
     public var responseTime: Int64
     public var disposition: ResponseDisposition
-    /// HTTPCaching refusal codes (`no-store-response`, `status-not-cacheable`, …).
-    public var refusalReasons: [String]
+    /// Why HTTP rules refused it, read back from the recorded codes (`no-store-response`,
+    /// `status-not-cacheable`, …; a code this version does not know is kept as
+    /// ``RefusalReason/unrecognized(code:)``).
+    public var refusalReasons: [RefusalReason]
     public var freshnessLifetime: Int64
     /// When it stops being fresh (Unix seconds).
     public var expiresAt: Int64
@@ -127,7 +129,8 @@ public struct ResponseRecord: Sendable, Hashable {
         responseTime = column()
         disposition = ResponseDisposition(rawValue: column()) ?? .refused
         let reasons: String = column()
-        refusalReasons = reasons.isEmpty ? [] : reasons.split(separator: ",").map(String.init)
+        let recordedMethod = method, recordedStatus = status
+        refusalReasons = reasons.isEmpty ? [] : reasons.split(separator: ",").map { RefusalReason(code: String($0), method: recordedMethod, status: recordedStatus) }
         freshnessLifetime = column()
         expiresAt = column()
         bodyDigest = (nullable() as String?).map(BlobDigest.init(trusted:))

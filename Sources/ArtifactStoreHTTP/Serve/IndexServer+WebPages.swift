@@ -175,7 +175,7 @@ extension IndexServer {
         } else {
             body.append(.table(["seen", "URL", "status", "kept as", "reason codes"], refused.map { record in
                 [.text(Timestamp.iso8601(record.responseTime)), .a(ServeRoute.webURLPath(record.url), record.url), .text(String(record.status)),
-                 Self.disposition(record.disposition), .text(record.refusalReasons.joined(separator: ", "))]
+                 Self.disposition(record.disposition), .text(record.refusalReasons.map(\.code).joined(separator: ", "))]
             }))
         }
         return body
@@ -319,7 +319,7 @@ extension IndexServer {
             body.append(.table(["when", "outcome", "status", "detail"], history.reversed().map { entry in
                 [.text(Timestamp.iso8601(entry.at)), .span(entry.outcome.rawValue, class: entry.outcome.rawValue),
                  .text(entry.status.map(String.init) ?? ""),
-                 .text(entry.detail.isEmpty ? "" : entry.detail.split(separator: ",").map { VerdictReason.describeRefusal(String($0)) }.joined(separator: "; "))]
+                 .text(entry.describedDetail)]
             }))
         }
         return ("URL history", body)
@@ -461,7 +461,7 @@ extension IndexServer {
             [
                 .text(Timestamp.iso8601(record.responseTime)), .text(record.method), .text(String(record.status)),
                 disposition(record.disposition),
-                .text(record.refusalReasons.map { "\($0): \(VerdictReason.describeRefusal($0))" }.joined(separator: "; ")),
+                .text(record.refusalReasons.map { "\($0.code): \($0.description)" }.joined(separator: "; ")),
                 .text(record.disposition == .refused ? "-" : "fresh until \(Timestamp.iso8601(record.expiresAt)) (lifetime \(VerdictReason.duration(record.freshnessLifetime)))"
                       + (record.appliedCacheControl.map { "; Cache-Control overridden to \"\($0)\"" } ?? "")),
                 record.bodyDigest.map { .a(ServeRoute.webBlobPath($0), String($0.hex.prefix(12)) + "…") } ?? .span("none", class: "muted"),
