@@ -122,6 +122,16 @@ struct RecordingTests {
         #expect(try fixture.verdict(Fixtures.get(Fixtures.torchPage), .online, after: 86_400).reasons.first?.code == "stale-not-allowed")
     }
 
+    @Test("every sdist suffix pip accepts (.tar.xz, .tar, …) gets the file Cache-Control override, a page the page one",
+          arguments: ["foo-1.0.tar.xz", "foo-1.0.tar", "foo-1.0.tar.bz2", "foo-1.0.tgz", "foo-1.0.zip", "foo-1.0.tar.gz", "foo-1.0-py3-none-any.whl", "foo/"])
+    func overrideByDistributionFilename(name: String) throws {
+        let fixture = try TestStore()
+        try fixture.store.setIndexPolicy(IndexPolicy(urlPrefix: "https://files.example.org/", fileCacheControl: "max-age=365000000, immutable", pageCacheControl: "max-age=600"))
+        let record = try fixture.record(Fixtures.get("https://files.example.org/packages/" + name), Fixtures.response(200, ["Cache-Control": "no-store"]), body: "bytes")
+        #expect(record.appliedCacheControl == (name.hasSuffix("/") ? "max-age=600" : "max-age=365000000, immutable"))
+        #expect(record.disposition == .stored)
+    }
+
     @Test("archive policy keeps a refused body, marked as such, and only policy archive serves it")
     func archivePolicy() throws {
         let fixture = try TestStore()
