@@ -1,6 +1,7 @@
 import Crypto
 import Foundation
 import GRDB
+import Synchronization
 
 /// File-system helpers shared by `verify` and `gc`.
 enum Maintenance {
@@ -137,11 +138,10 @@ enum Maintenance {
     }
 
     /// A shared counter handing out work items to threads.
-    final class Counter: @unchecked Sendable {
-        private let lock = NSLock()
-        private var value = 0
+    final class Counter: Sendable {
+        private let value = Mutex(0)
         func increment() -> Int {
-            lock.withLock {
+            value.withLock { value in
                 defer { value += 1 }
                 return value
             }
@@ -214,25 +214,23 @@ enum Maintenance {
     }
 
     /// Hands out 0, 1, 2… to unlink workers until a limit or a deadline (index 0 regardless).
-    final class UnlinkQueue: @unchecked Sendable {
-        private let lock = NSLock()
-        private var value = 0
+    final class UnlinkQueue: Sendable {
+        private let value = Mutex(0)
         func take(below limit: Int, deadline: DispatchTime) -> Int? {
             let late = DispatchTime.now() > deadline
-            return lock.withLock {
+            return value.withLock { value in
                 guard value < limit, value == 0 || !late else { return nil }
                 defer { value += 1 }
                 return value
             }
         }
-        var taken: Int { lock.withLock { value } }
+        var taken: Int { value.withLock { $0 } }
     }
 
-    final class FailureBox: @unchecked Sendable {
-        private let lock = NSLock()
-        private var first: SystemError?
-        func set(_ error: SystemError) { lock.withLock { if first == nil { first = error } } }
-        var value: SystemError? { lock.withLock { first } }
+    final class FailureBox: Sendable {
+        private let first = Mutex<SystemError?>(nil)
+        func set(_ error: SystemError) { first.withLock { if $0 == nil { $0 = error } } }
+        var value: SystemError? { first.withLock { $0 } }
     }
 
     /// Moves a file or link out of `blobs/` into `quarantine/` (never deleting it); returns the

@@ -529,21 +529,20 @@ struct GCPreview: Sendable {
 }
 
 /// gc's items as the dry run reports them, the first `limit` of them.
-private final class ItemList: @unchecked Sendable {
-    private let lock = NSLock()
-    private var list: [GCItem] = []
-    private(set) var truncated = false
+private final class ItemList: Sendable {
+    private let state = Mutex<(list: [GCItem], truncated: Bool)>(([], false))
     let limit: Int
 
     init(limit: Int) { self.limit = limit }
 
     func add(_ item: GCItem) {
-        lock.withLock {
-            if list.count < limit { list.append(item) } else { truncated = true }
+        state.withLock { state in
+            if state.list.count < limit { state.list.append(item) } else { state.truncated = true }
         }
     }
 
-    var items: [GCItem] { lock.withLock { list } }
+    var items: [GCItem] { state.withLock { $0.list } }
+    var truncated: Bool { state.withLock { $0.truncated } }
 }
 
 /// A value recomputed at most once per lifetime, shared by concurrent callers.
