@@ -88,15 +88,19 @@ enum Maintenance {
     /// Re-hashes a file without following a symbolic link.
     static func hash(_ path: String, buffer: UnsafeMutableRawBufferPointer) -> HashOutcome {
         // O_NONBLOCK: a FIFO in a blob's place must not block the open (it is then reported).
-        let descriptor = Glibc.open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK)
-        if descriptor < 0 {
-            switch errno {
+        let descriptor: Int32
+        do {
+            descriptor = try FileSystem.open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK)
+        } catch let error as SystemError {
+            switch error.errno {
             case ENOENT: return .missing
             case ELOOP: return .symlink
-            default: return .unreadable(String(cString: strerror(errno)))
+            default: return .unreadable(String(cString: strerror(error.errno)))
             }
+        } catch {
+            return .unreadable("\(error)")
         }
-        defer { close(descriptor) }
+        defer { FileSystem.close(descriptor) }
         var info = stat()
         guard fstat(descriptor, &info) == 0 else { return .unreadable(String(cString: strerror(errno))) }
         guard info.st_mode & S_IFMT == S_IFREG else { return .notRegular }
@@ -104,10 +108,13 @@ enum Maintenance {
         var hasher = SHA256()
         var size: Int64 = 0
         while true {
-            let count = Glibc.read(descriptor, buffer.baseAddress!, buffer.count)
-            if count < 0 {
-                if errno == EINTR { continue }
-                return .unreadable(String(cString: strerror(errno)))
+            let count: Int
+            do {
+                count = try FileSystem.read(descriptor, into: buffer)
+            } catch let error as SystemError {
+                return .unreadable(String(cString: strerror(error.errno)))
+            } catch {
+                return .unreadable("\(error)")
             }
             if count == 0 { break }
             hasher.update(bufferPointer: UnsafeRawBufferPointer(rebasing: buffer[..<count]))
@@ -159,9 +166,8 @@ enum Maintenance {
         for worker in 0..<workers {
             group.enter()
             Thread.detachNewThread {
-                var info = stat()
                 for index in stride(from: worker, to: paths.count, by: workers) {
-                    _ = Glibc.lstat(paths[index], &info)
+                    _ = try? FileSystem.lstat(paths[index])
                 }
                 group.leave()
             }
@@ -185,9 +191,11 @@ enum Maintenance {
     static func unlinkAll(_ paths: [String], threads: Int, deadline: DispatchTime) -> (unlinked: Int, failure: SystemError?) {
         let failure = FailureBox()
         let unlinkOne: @Sendable (String) -> Void = { path in
-            if Glibc.unlink(path) != 0 && errno != ENOENT {
-                failure.set(SystemError(errno: errno, operation: "unlink \(path)"))
-            }
+            do {
+                try FileSystem.unlink(path)
+            } catch let error as SystemError where error.errno != ENOENT {
+                failure.set(error)
+            } catch {}
         }
         let workers = min(threads, paths.count / 4)
         if workers <= 1 {

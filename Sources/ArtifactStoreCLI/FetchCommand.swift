@@ -195,22 +195,15 @@ struct FetchCommand: AsyncParsableCommand {
         } ?? path
         let destination = URL(fileURLWithPath: resolved)
         let temporary = destination.deletingLastPathComponent().appending(path: ".\(destination.lastPathComponent).artifact-store-\(getpid())").path(percentEncoded: false)
-        let descriptor = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
-        guard descriptor >= 0 else {
-            throw StoreError(.invalidInput, "cannot create \(path): \(String(cString: strerror(errno)))")
-        }
         do {
-            defer { close(descriptor) }
-            try copy(body, of: store, to: descriptor)
-            guard fsync(descriptor) == 0 else { throw StoreError(.io, "cannot write \(path): \(String(cString: strerror(errno)))") }
-        } catch {
-            unlink(temporary)
-            throw error
-        }
-        guard rename(temporary, resolved) == 0 else {
-            let message = String(cString: strerror(errno))
-            unlink(temporary)
-            throw StoreError(.invalidInput, "cannot write \(path): \(message)")
+            try FileSystem.replaceFile(resolved, temporary: temporary) { descriptor in
+                try copy(body, of: store, to: descriptor)
+            }
+        } catch let error as SystemError {
+            let message = String(cString: strerror(error.errno))
+            if error.operation.hasPrefix("open") { throw StoreError(.invalidInput, "cannot create \(path): \(message)") }
+            if error.operation.hasPrefix("rename") { throw StoreError(.invalidInput, "cannot write \(path): \(message)") }
+            throw StoreError(.io, "cannot write \(path): \(message)")
         }
     }
 
@@ -230,12 +223,10 @@ struct FetchCommand: AsyncParsableCommand {
                 if count < 0 && errno == EINTR { continue }
                 guard count >= 0 else { throw StoreError(.io, "cannot read the downloaded body at \(source)") }
                 if count == 0 { return }
-                var offset = 0
-                while offset < count {
-                    let written = buffer[offset..<count].withUnsafeBytes { Glibc.write(descriptor, $0.baseAddress, $0.count) }
-                    if written < 0 && errno == EINTR { continue }
-                    guard written > 0 else { throw StoreError(.io, "cannot write the output: \(String(cString: strerror(errno)))") }
-                    offset += written
+                do {
+                    try buffer[..<count].withUnsafeBytes { try FileSystem.writeAll(descriptor, $0) }
+                } catch let error as SystemError {
+                    throw StoreError(.io, "cannot write the output: \(String(cString: strerror(error.errno)))")
                 }
             }
         }
