@@ -73,7 +73,7 @@ public struct ArtifactStoreCommand: AsyncParsableCommand {
         } catch {
             exit(withError: error)
         }
-        if let suggestion = unknownSubcommand(given) {
+        if let suggestion = unknownSubcommand(GlobalOptions.afterLeadingOptions(given)) {
             FileHandle.standardError.write(Data("artifact-store: \(suggestion)\n".utf8))
             Foundation.exit(ExitStatus.usage.rawValue)
         }

@@ -17,21 +17,7 @@ enum GlobalOptions {
     /// - Throws: ``StoreError`` `invalidInput` when a global option given before the command is
     ///   given again after it with another value, or when the command does not take it.
     static func hoist(_ arguments: [String], root: any ParsableCommand.Type = ArtifactStoreCommand.self) throws -> [String] {
-        // The leading global options, each as typed (`--store PATH` or `--store=PATH`).
-        var hoisted: [(name: String, value: String, tokens: [String])] = []
-        var index = 0
-        while index < arguments.count {
-            let argument = arguments[index]
-            if names.contains(argument), index + 1 < arguments.count {
-                hoisted.append((argument, arguments[index + 1], [argument, arguments[index + 1]]))
-                index += 2
-            } else if let name = names.first(where: { argument.hasPrefix($0 + "=") }) {
-                hoisted.append((name, String(argument.dropFirst(name.count + 1)), [argument]))
-                index += 1
-            } else {
-                break
-            }
-        }
+        let (hoisted, index) = leading(arguments)
         guard !hoisted.isEmpty else { return arguments }
 
         // The command's full name: subcommand names as far as they go.
@@ -65,6 +51,31 @@ enum GlobalOptions {
             }
         }
         return Array(arguments[index..<end]) + moved + rest
+    }
+
+    /// The arguments after the leading global options: what should name a command.
+    static func afterLeadingOptions(_ arguments: [String]) -> [String] {
+        Array(arguments[leading(arguments).end...])
+    }
+
+    /// The leading global options, each as typed (`--store PATH` or `--store=PATH`), and the
+    /// index of the first argument after them.
+    private static func leading(_ arguments: [String]) -> (options: [(name: String, value: String, tokens: [String])], end: Int) {
+        var options: [(name: String, value: String, tokens: [String])] = []
+        var index = 0
+        while index < arguments.count {
+            let argument = arguments[index]
+            if names.contains(argument), index + 1 < arguments.count {
+                options.append((argument, arguments[index + 1], [argument, arguments[index + 1]]))
+                index += 2
+            } else if let name = names.first(where: { argument.hasPrefix($0 + "=") }) {
+                options.append((name, String(argument.dropFirst(name.count + 1)), [argument]))
+                index += 1
+            } else {
+                break
+            }
+        }
+        return (options, index)
     }
 
     /// Whether `command` is called `name` (its command name or an alias).

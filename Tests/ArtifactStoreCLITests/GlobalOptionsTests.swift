@@ -64,6 +64,14 @@ struct GlobalOptionsTests {
         #expect(result.stderr.contains("--store was given before 'artifact-store debug eval', which does not take it"), "\(result.stderr)")
     }
 
+    @Test("a misspelled command after a global option still gets its suggestion")
+    func misspelledCommandAfterOption() throws {
+        let scratch = try Scratch()
+        let result = try run(["--store", scratch.store, "lss"])
+        #expect(result.status == 64)
+        #expect(result.stderr.contains("unknown command 'lss'; did you mean 'ls'"), "\(result.stderr)")
+    }
+
     @Test("--help and --version still work, with a global option before the command too")
     func helpAndVersion() throws {
         let scratch = try Scratch()
