@@ -214,17 +214,15 @@ struct FetchCommand: AsyncParsableCommand {
         case .stored(let digest, _):
             try store.copy(digest, to: descriptor)
         case .temporaryFile(let source, _):
-            let input = open(source, O_RDONLY | O_CLOEXEC)
-            guard input >= 0 else { throw StoreError(.io, "cannot read the downloaded body at \(source)") }
-            defer { close(input) }
-            var buffer = [UInt8](repeating: 0, count: 1 << 16)
+            guard let input = try? FileSystem.open(source, O_RDONLY) else { throw StoreError(.io, "cannot read the downloaded body at \(source)") }
+            defer { FileSystem.close(input) }
+            let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 16, alignment: 16)
+            defer { buffer.deallocate() }
             while true {
-                let count = read(input, &buffer, buffer.count)
-                if count < 0 && errno == EINTR { continue }
-                guard count >= 0 else { throw StoreError(.io, "cannot read the downloaded body at \(source)") }
+                guard let count = try? FileSystem.read(input, into: buffer) else { throw StoreError(.io, "cannot read the downloaded body at \(source)") }
                 if count == 0 { return }
                 do {
-                    try buffer[..<count].withUnsafeBytes { try FileSystem.writeAll(descriptor, $0) }
+                    try FileSystem.writeAll(descriptor, UnsafeRawBufferPointer(rebasing: buffer[..<count]))
                 } catch let error as SystemError {
                     throw StoreError(.io, "cannot write the output: \(String(cString: strerror(error.errno)))")
                 }
