@@ -6,8 +6,8 @@ import ArtifactStore
 /// `--store` and `--config`. swift-argument-parser only accepts an option after the command
 /// that declares it, so before parsing, ``hoist(_:root:)`` moves the ones that precede the
 /// command name to just after the command's full name (`index-policy set`), where the command's
-/// own ``StoreOptions`` parses them. Nothing else changes: `--help`, `--version` and a
-/// misspelled command are the parser's as before.
+/// own ``StoreOptions`` parses them. Nothing else changes: `--help` and `--version` are the
+/// parser's as before, and a misspelled command still gets its suggestion.
 enum GlobalOptions {
     /// The long names that may precede the command name.
     static let names = ["--store", "--config"]
