@@ -1,9 +1,11 @@
 // swift-tools-version: 6.1
 import PackageDescription
 
+// Linux (glibc) is the supported platform: it is the only one built and tested (CI, the
+// manylinux wheel). No `platforms:` entry claims more; the store's system layer
+// (Sources/ArtifactStore/FileSystem.swift) is written against Glibc.
 let package = Package(
     name: "artifact-store",
-    platforms: [.macOS(.v14)],
     products: [
         .library(name: "HTTPCaching", targets: ["HTTPCaching"]),
         .library(name: "PythonPackaging", targets: ["PythonPackaging"]),

@@ -107,7 +107,7 @@ public final class BlobReader {
     /// Closes the blob's file; calling it again does nothing.
     public func close() {
         if descriptor >= 0 {
-            Glibc.close(descriptor)
+            FileSystem.close(descriptor)
             descriptor = -1
         }
     }
@@ -168,7 +168,15 @@ extension Store {
     /// before the first byte is written: a corrupt blob is never served, not even in part.
     public func copy(_ digest: BlobDigest, to output: Int32) throws {
         let reader = try open(digest)
+        defer { reader.close() }
         try reader.verifyAndRewind()
+        try copyVerified(reader, to: output)
+    }
+
+    /// Copies the rest of an open blob, verified and rewound (``BlobReader/verifyAndRewind()``),
+    /// to a file descriptor.
+    func copyVerified(_ reader: BlobReader, to output: Int32) throws {
+        let digest = reader.digest
         let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: Store.ingestChunkSize, alignment: 16)
         defer { buffer.deallocate() }
         while true {

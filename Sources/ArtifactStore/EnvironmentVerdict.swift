@@ -132,7 +132,7 @@ extension PackageAnswer {
             switch reason {
             case .neverFetched: return "never fetched"
             case .refused(let why, let at, _):
-                let what = why.contains("no-store-response") ? "no-store" : (why.first ?? "refused")
+                let what = why.contains(.noStoreResponse) ? "no-store" : (why.first?.code ?? "refused")
                 return "refused: \(what), \(Timestamp.iso8601(at).prefix(10))"
             default: return reason.code.replacingOccurrences(of: "-", with: " ")
             }

@@ -202,46 +202,34 @@ extension Store {
     /// when asked and possible, else a copy-on-write clone when the file system can, else a copy
     /// verified before the first byte is written. Returns whether it hard-linked.
     private func writeVerified(_ digest: BlobDigest, to destination: String, method: ExportMethod) throws -> Bool {
-        try verifyBlob(digest)
+        // One verified reader (BlobReader: a mismatch quarantines): the clone or copy is made
+        // from the very file that was verified.
+        let reader = try open(digest)
+        defer { reader.close() }
+        try reader.verifyAndRewind()
         let temporary = destination + ".tmp-\(UInt32.random(in: 0...UInt32.max))"
-        if method == .hardLink, Glibc.link(layout.blobPath(digest), temporary) == 0 {
-            guard rename(temporary, destination) == 0 else {
-                let error = errno
-                unlink(temporary)
-                throw StoreError(.io, "cannot write \(destination); check the directory's permissions", underlying: SystemError(errno: error, operation: "rename"))
+        if method == .hardLink, (try? FileSystem.link(layout.blobPath(digest), temporary)) != nil {
+            do {
+                try FileSystem.rename(temporary, destination)
+            } catch let error as SystemError {
+                try? FileSystem.unlink(temporary)
+                throw StoreError(.io, "cannot write \(destination); check the directory's permissions", underlying: SystemError(errno: error.errno, operation: "rename"))
             }
             return true
         }
-        let descriptor = Glibc.open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
-        guard descriptor >= 0 else {
-            throw StoreError(.io, "cannot create \(temporary); check the directory's permissions and free space", underlying: SystemError(errno: errno, operation: "open"))
-        }
         do {
-            defer { close(descriptor) }
-            if !(try clone(digest, to: descriptor)) {
-                try copy(digest, to: descriptor)
+            try FileSystem.replaceFile(destination, temporary: temporary) { descriptor in
+                // A copy-on-write clone where the file system can, else a copy.
+                if !FileSystem.clone(reader.fileDescriptor, to: descriptor) {
+                    try copyVerified(reader, to: descriptor)
+                }
             }
-            guard fsync(descriptor) == 0 else { throw SystemError(errno: errno, operation: "fsync") }
-        } catch {
-            unlink(temporary)
-            throw error
-        }
-        guard rename(temporary, destination) == 0 else {
-            let error = errno
-            unlink(temporary)
-            throw StoreError(.io, "cannot write \(destination)", underlying: SystemError(errno: error, operation: "rename"))
+        } catch let error as SystemError where error.operation.hasPrefix("open") {
+            throw StoreError(.io, "cannot create \(temporary); check the directory's permissions and free space", underlying: SystemError(errno: error.errno, operation: "open"))
+        } catch let error as SystemError where error.operation.hasPrefix("rename") {
+            throw StoreError(.io, "cannot write \(destination)", underlying: SystemError(errno: error.errno, operation: "rename"))
         }
         return false
-    }
-
-    /// A copy-on-write clone of the (just verified) blob (`ioctl(FICLONE)`); false where the file
-    /// system cannot, so the caller copies.
-    private func clone(_ digest: BlobDigest, to descriptor: Int32) throws -> Bool {
-        let source = Glibc.open(layout.blobPath(digest), O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK)
-        guard source >= 0 else { return false }
-        defer { close(source) }
-        // FICLONE = _IOW(0x94, 9, int)
-        return ioctl(descriptor, 0x4004_9409, source) == 0
     }
 
     static func linksPage(title: String, _ files: [ExportedFile]) -> String {
@@ -281,7 +269,9 @@ extension Store {
 
     static func writeAtomically(_ text: String, to path: String) throws {
         do {
-            try Data(text.utf8).write(to: URL(fileURLWithPath: path), options: .atomic)
+            try FileSystem.replaceFile(path, temporary: path + ".tmp-\(UInt32.random(in: 0...UInt32.max))") { descriptor in
+                try Array(text.utf8).withUnsafeBytes { try FileSystem.writeAll(descriptor, $0) }
+            }
         } catch {
             throw StoreError(.io, "cannot write \(path); check the directory's permissions and free space", underlying: error)
         }

@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
 import GRDBSQLite
+import Synchronization
 
 /// The store's own read-only SQLite connection for point lookups on hot paths (verdicts):
 /// opened without SQLite's per-call mutex (lookups take turns on a lock of ours instead, once
@@ -8,9 +9,13 @@ import GRDBSQLite
 /// rows read in place. A single SELECT needs no transaction: it is its own consistent snapshot.
 final class LookupConnection: @unchecked Sendable {
     private let connection: OpaquePointer
-    private let lock = NSLock()
-    /// Prepared statements by SQL; guarded by `lock`.
-    private var statements: [String: OpaquePointer] = [:]
+    /// Prepared statements by SQL; lookups take turns on this lock.
+    private let statements = Mutex(Statements())
+
+    /// SQLite statement handles, used only while holding the lock that guards them.
+    private struct Statements: @unchecked Sendable {
+        var bySQL: [String: OpaquePointer] = [:]
+    }
 
     init(path: String, busyTimeout: TimeInterval) throws {
         var handle: OpaquePointer?
@@ -27,7 +32,9 @@ final class LookupConnection: @unchecked Sendable {
     }
 
     deinit {
-        for statement in statements.values { sqlite3_finalize(statement) }
+        statements.withLock { statements in
+            for statement in statements.bySQL.values { sqlite3_finalize(statement) }
+        }
         sqlite3_close(connection)
     }
 
@@ -40,9 +47,13 @@ final class LookupConnection: @unchecked Sendable {
     /// Runs a SELECT, calling `body` with each result row in place. `body` runs while lookups
     /// take turns: it must not look anything up itself.
     func forEachRow(_ sql: String, arguments: [Argument], _ body: (SteppedRow) throws -> Void) throws {
-        lock.lock()
-        defer { lock.unlock() }
-        let statement = try prepared(sql)
+        try statements.withLock { statements in
+            try forEachRow(prepared(sql, in: &statements), sql: sql, arguments: arguments, body)
+        }
+    }
+
+    /// ``forEachRow(_:arguments:_:)`` with its statement, while holding the lock.
+    private func forEachRow(_ statement: OpaquePointer, sql: String, arguments: [Argument], _ body: (SteppedRow) throws -> Void) throws {
         // Reset when done: a statement left mid-way would hold its read transaction open.
         defer { sqlite3_reset(statement) }
         for (index, argument) in zip(CInt(1)..., arguments) {
@@ -62,8 +73,8 @@ final class LookupConnection: @unchecked Sendable {
         }
     }
 
-    private func prepared(_ sql: String) throws -> OpaquePointer {
-        if let statement = statements[sql] { return statement }
+    private func prepared(_ sql: String, in statements: inout Statements) throws -> OpaquePointer {
+        if let statement = statements.bySQL[sql] { return statement }
         var statement: OpaquePointer?
         let code = sqlite3_prepare_v3(connection, sql, -1, UInt32(SQLITE_PREPARE_PERSISTENT), &statement, nil)
         guard code == SQLITE_OK, let statement else { throw error(code, sql) }
@@ -71,7 +82,7 @@ final class LookupConnection: @unchecked Sendable {
             sqlite3_finalize(statement)
             preconditionFailure("lookups are read-only statements")
         }
-        statements[sql] = statement
+        statements.bySQL[sql] = statement
         return statement
     }
 

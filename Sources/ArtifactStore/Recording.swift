@@ -7,8 +7,8 @@ import PythonPackaging
 public enum RecordingPlan: Sendable, Hashable {
     /// Stream the body into a ``BlobWriter`` and pass the blob to ``Store/record(request:response:body:requestTime:responseTime:archivingRefused:)``.
     case keepBody(ResponseDisposition)
-    /// Do not keep the body: HTTP rules refuse the response (the reasons' codes).
-    case discardBody(refusalReasons: [String])
+    /// Do not keep the body: HTTP rules refuse the response (the reasons).
+    case discardBody(refusalReasons: [RefusalReason])
 }
 
 /// A complete response to record: its request, head, body blob (if kept) and times.
@@ -61,6 +61,12 @@ public struct Observation: Sendable, Hashable, Codable {
     public var status: Int?
     /// More about it: refusal codes, an error message, what evicted a body.
     public var detail: String
+
+    /// ``detail`` for people: each recorded refusal code described by its ``RefusalReason``,
+    /// anything else (a note on the page's files, a failure) as written; `; `-separated.
+    public var describedDetail: String {
+        detail.split(separator: ",").map { RefusalReason(code: String($0), method: "", status: status ?? 0).description }.joined(separator: "; ")
+    }
 }
 
 extension Store {
@@ -83,7 +89,7 @@ extension Store {
         // Only a complete 200 can stand for a page or a file: a refused 206 or error page is
         // never archived.
         if policy?.archiveRefused == true || archivingRefused, response.status == 200 { return .keepBody(.archived) }
-        return .discardBody(refusalReasons: storability.refusalReasons.map(\.code))
+        return .discardBody(refusalReasons: storability.refusalReasons)
     }
 
     /// Records a complete response: it becomes the current row for its (method, URL, variant),
@@ -158,7 +164,7 @@ extension Store {
         var sent: Int64
         var received: Int64
         var disposition: ResponseDisposition
-        var refusalReasons: [String]
+        var refusalReasons: [RefusalReason]
         var summary: ReuseSummary
         var keptBody: StoredBlob?
         var lookupKey: Int64
@@ -188,7 +194,7 @@ extension Store {
             method: request.method, url: url, variantKey: variantKey, status: response.status,
             requestHeaderBlock: HeaderBlock.encode(keptRequestHeaders), responseHeaderBlock: HeaderBlock.encode(response.headers),
             override: override, overridePrefix: override == nil ? nil : policy?.urlPrefix, sent: sent, received: received,
-            disposition: disposition, refusalReasons: storability.refusalReasons.map(\.code), summary: ReuseSummary(stored, cache: cache),
+            disposition: disposition, refusalReasons: storability.refusalReasons, summary: ReuseSummary(stored, cache: cache),
             keptBody: disposition == .refused ? nil : body, lookupKey: RecordedURL.lookupKey(url),
             wheelProject: (try? WheelFilename(urlSegment: Self.lastPathSegment(url)))?.name)
     }
@@ -218,14 +224,14 @@ extension Store {
             arguments: StatementArguments([
                 planned.method, planned.url, planned.variantKey, planned.status, planned.requestHeaderBlock,
                 planned.responseHeaderBlock, planned.override, planned.overridePrefix, planned.sent, planned.received,
-                planned.disposition.rawValue, planned.refusalReasons.joined(separator: ","),
+                planned.disposition.rawValue, planned.refusalReasons.map(\.code).joined(separator: ","),
                 planned.summary.freshnessLifetime, planned.summary.expiresAt, planned.keptBody?.digest.hex, planned.keptBody?.size, planned.received,
             ] + planned.summary.columnValues + [planned.lookupKey]))!
         let outcome = Observation.Outcome(rawValue: planned.disposition.rawValue)!
         let recorded = ResponseRecord(row: row)
         let indexNote = try indexRecordedResponse(recorded, wheelProject: planned.wheelProject, prepared: prepared, db)  // IndexFiles.swift: index_file, wheel_response
         try observe(url: planned.url, at: planned.received, outcome: outcome, status: planned.status,
-                    detail: (planned.refusalReasons + [indexNote].compactMap { $0 }).joined(separator: ","), db)
+                    detail: (planned.refusalReasons.map(\.code) + [indexNote].compactMap { $0 }).joined(separator: ","), db)
         return recorded
     }
 

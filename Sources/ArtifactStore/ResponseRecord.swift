@@ -60,8 +60,10 @@ public struct ResponseRecord: Sendable, Hashable {
     public var responseTime: Int64
     /// Stored, refused or archived.
     public var disposition: ResponseDisposition
-    /// HTTPCaching refusal codes (`no-store-response`, `status-not-cacheable`, …).
-    public var refusalReasons: [String]
+    /// Why HTTP rules refused it, read back from the recorded codes (`no-store-response`,
+    /// `status-not-cacheable`, …; a code this version does not know is kept as
+    /// ``RefusalReason/unrecognized(code:)``).
+    public var refusalReasons: [RefusalReason]
     /// How long the response is fresh (seconds), from its headers or the applied policy.
     public var freshnessLifetime: Int64
     /// When it stops being fresh (Unix seconds).
@@ -136,7 +138,8 @@ public struct ResponseRecord: Sendable, Hashable {
         responseTime = column()
         disposition = ResponseDisposition(rawValue: column()) ?? .refused
         let reasons: String = column()
-        refusalReasons = reasons.isEmpty ? [] : reasons.split(separator: ",").map(String.init)
+        let recordedMethod = method, recordedStatus = status
+        refusalReasons = reasons.isEmpty ? [] : reasons.split(separator: ",").map { RefusalReason(code: String($0), method: recordedMethod, status: recordedStatus) }
         freshnessLifetime = column()
         expiresAt = column()
         bodyDigest = (nullable() as String?).map(BlobDigest.init(trusted:))

@@ -89,8 +89,12 @@ extension Store {
             return DistributionMetadata(parsing: String(decoding: body, as: UTF8.self))
         }
         guard filename.hasSuffix(".whl") else { return nil }
-        try verifyBlob(digest)
-        guard let archive = try? Archive(url: URL(fileURLWithPath: layout.blobPath(digest)), accessMode: .read, pathEncoding: nil) else { return nil }
+        // The very file BlobReader verified (a mismatch quarantines it), not the blob's path
+        // opened again: ZIPFoundation reads it through the verified descriptor.
+        let reader = try open(digest)
+        defer { reader.close() }
+        try reader.verifyAndRewind()
+        guard let archive = try? Archive(url: URL(fileURLWithPath: "/proc/self/fd/\(reader.fileDescriptor)"), accessMode: .read, pathEncoding: nil) else { return nil }
         // PEP 427: the .dist-info directory at the root of the archive holds METADATA.
         guard let entry = archive.first(where: { entry in
             let parts = entry.path.split(separator: "/")

@@ -666,7 +666,7 @@ private struct GCRun {
     mutating func removeEmptyDirectory(_ directory: String) throws {
         // Under the lock: a publisher creates the directory and renames into it inside its own
         // write transaction, so it cannot lose its directory to this rmdir.
-        let removed = try write { _ in Glibc.rmdir(directory) == 0 }
+        let removed = try write { _ in FileSystem.removeDirectory(directory) }
         if removed {
             tally(.emptyDirectory, bytes: 0) { GCItem(reason: .emptyDirectory, path: directory, bytes: 0, detail: "an empty fan-out directory") }
         }
@@ -691,7 +691,7 @@ private struct GCRun {
                     chunk.filter { file in
                         let path = tmp + "/" + file.name
                         guard let info = try? FileSystem.lstat(path), FileSystem.modificationTime(info) < graceCutoff else { return false }
-                        return Glibc.unlink(path) == 0
+                        return (try? FileSystem.unlink(path)) != nil
                     }
                 }
             }

@@ -1,36 +1,40 @@
 import Foundation
 import GRDB
+import Synchronization
 
 /// Last-use times of blobs read since the last flush, kept in memory so that reads do not each
 /// take the store's write lock (ARCHITECTURE.md §6: last-use updates are batched, not a write per read).
-final class UsageBuffer: @unchecked Sendable {
+final class UsageBuffer: Sendable {
     /// Reads between two flushes.
     static let flushEvery = 64
 
-    private let lock = NSLock()
-    private var pending: [String: Int64] = [:]
-    private var reads = 0
+    private struct Pending {
+        var uses: [String: Int64] = [:]
+        var reads = 0
+
+        mutating func take() -> [String: Int64] {
+            defer {
+                uses = [:]
+                reads = 0
+            }
+            return uses
+        }
+    }
+
+    private let pending = Mutex(Pending())
 
     /// Notes a use; returns the batch to write when it is time to flush.
     func note(_ digest: BlobDigest, at time: Int64) -> [String: Int64]? {
-        lock.withLock {
-            pending[digest.hex] = max(pending[digest.hex] ?? time, time)
-            reads += 1
-            guard reads >= Self.flushEvery else { return nil }
-            return takeLocked()
+        pending.withLock { pending in
+            pending.uses[digest.hex] = max(pending.uses[digest.hex] ?? time, time)
+            pending.reads += 1
+            guard pending.reads >= Self.flushEvery else { return nil }
+            return pending.take()
         }
     }
 
     func take() -> [String: Int64] {
-        lock.withLock { takeLocked() }
-    }
-
-    private func takeLocked() -> [String: Int64] {
-        defer {
-            pending = [:]
-            reads = 0
-        }
-        return pending
+        pending.withLock { $0.take() }
     }
 }
 

@@ -314,12 +314,9 @@ extension Store {
 
     private static func writeFormatFile(_ layout: StoreLayout) throws {
         let temporary = layout.rootPath + "/" + formatFileTemporaryPrefix + UInt64.random(in: 0...UInt64.max).hexString
-        let fd = try FileSystem.open(temporary, O_WRONLY | O_CREAT | O_TRUNC, mode: 0o644)
-        defer { close(fd) }
-        try Array("\(StoreLayout.currentFormatVersion)\n".utf8).withUnsafeBytes { try FileSystem.writeAll(fd, $0) }
-        try FileSystem.fsync(fd)
-        try FileSystem.rename(temporary, layout.formatFile)
-        try FileSystem.fsyncDirectory(layout.rootPath)
+        try FileSystem.replaceFile(layout.formatFile, temporary: temporary, syncingDirectory: layout.rootPath) { fd in
+            try Array("\(StoreLayout.currentFormatVersion)\n".utf8).withUnsafeBytes { try FileSystem.writeAll(fd, $0) }
+        }
     }
 
     private static func openDatabase(_ layout: StoreLayout, options: Options) throws -> (DatabasePool, LookupConnection) {

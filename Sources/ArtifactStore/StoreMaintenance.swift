@@ -1,6 +1,7 @@
 import Crypto
 import Foundation
 import GRDB
+import Synchronization
 
 /// File-system helpers shared by `verify` and `gc`.
 enum Maintenance {
@@ -87,15 +88,19 @@ enum Maintenance {
     /// Re-hashes a file without following a symbolic link.
     static func hash(_ path: String, buffer: UnsafeMutableRawBufferPointer) -> HashOutcome {
         // O_NONBLOCK: a FIFO in a blob's place must not block the open (it is then reported).
-        let descriptor = Glibc.open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK)
-        if descriptor < 0 {
-            switch errno {
+        let descriptor: Int32
+        do {
+            descriptor = try FileSystem.open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK)
+        } catch let error as SystemError {
+            switch error.errno {
             case ENOENT: return .missing
             case ELOOP: return .symlink
-            default: return .unreadable(String(cString: strerror(errno)))
+            default: return .unreadable(String(cString: strerror(error.errno)))
             }
+        } catch {
+            return .unreadable("\(error)")
         }
-        defer { close(descriptor) }
+        defer { FileSystem.close(descriptor) }
         var info = stat()
         guard fstat(descriptor, &info) == 0 else { return .unreadable(String(cString: strerror(errno))) }
         guard info.st_mode & S_IFMT == S_IFREG else { return .notRegular }
@@ -103,10 +108,13 @@ enum Maintenance {
         var hasher = SHA256()
         var size: Int64 = 0
         while true {
-            let count = Glibc.read(descriptor, buffer.baseAddress!, buffer.count)
-            if count < 0 {
-                if errno == EINTR { continue }
-                return .unreadable(String(cString: strerror(errno)))
+            let count: Int
+            do {
+                count = try FileSystem.read(descriptor, into: buffer)
+            } catch let error as SystemError {
+                return .unreadable(String(cString: strerror(error.errno)))
+            } catch {
+                return .unreadable("\(error)")
             }
             if count == 0 { break }
             hasher.update(bufferPointer: UnsafeRawBufferPointer(rebasing: buffer[..<count]))
@@ -137,11 +145,10 @@ enum Maintenance {
     }
 
     /// A shared counter handing out work items to threads.
-    final class Counter: @unchecked Sendable {
-        private let lock = NSLock()
-        private var value = 0
+    final class Counter: Sendable {
+        private let value = Mutex(0)
         func increment() -> Int {
-            lock.withLock {
+            value.withLock { value in
                 defer { value += 1 }
                 return value
             }
@@ -159,9 +166,8 @@ enum Maintenance {
         for worker in 0..<workers {
             group.enter()
             Thread.detachNewThread {
-                var info = stat()
                 for index in stride(from: worker, to: paths.count, by: workers) {
-                    _ = Glibc.lstat(paths[index], &info)
+                    _ = try? FileSystem.lstat(paths[index])
                 }
                 group.leave()
             }
@@ -185,9 +191,11 @@ enum Maintenance {
     static func unlinkAll(_ paths: [String], threads: Int, deadline: DispatchTime) -> (unlinked: Int, failure: SystemError?) {
         let failure = FailureBox()
         let unlinkOne: @Sendable (String) -> Void = { path in
-            if Glibc.unlink(path) != 0 && errno != ENOENT {
-                failure.set(SystemError(errno: errno, operation: "unlink \(path)"))
-            }
+            do {
+                try FileSystem.unlink(path)
+            } catch let error as SystemError where error.errno != ENOENT {
+                failure.set(error)
+            } catch {}
         }
         let workers = min(threads, paths.count / 4)
         if workers <= 1 {
@@ -214,25 +222,23 @@ enum Maintenance {
     }
 
     /// Hands out 0, 1, 2… to unlink workers until a limit or a deadline (index 0 regardless).
-    final class UnlinkQueue: @unchecked Sendable {
-        private let lock = NSLock()
-        private var value = 0
+    final class UnlinkQueue: Sendable {
+        private let value = Mutex(0)
         func take(below limit: Int, deadline: DispatchTime) -> Int? {
             let late = DispatchTime.now() > deadline
-            return lock.withLock {
+            return value.withLock { value in
                 guard value < limit, value == 0 || !late else { return nil }
                 defer { value += 1 }
                 return value
             }
         }
-        var taken: Int { lock.withLock { value } }
+        var taken: Int { value.withLock { $0 } }
     }
 
-    final class FailureBox: @unchecked Sendable {
-        private let lock = NSLock()
-        private var first: SystemError?
-        func set(_ error: SystemError) { lock.withLock { if first == nil { first = error } } }
-        var value: SystemError? { lock.withLock { first } }
+    final class FailureBox: Sendable {
+        private let first = Mutex<SystemError?>(nil)
+        func set(_ error: SystemError) { first.withLock { if $0 == nil { $0 = error } } }
+        var value: SystemError? { first.withLock { $0 } }
     }
 
     /// Moves a file or link out of `blobs/` into `quarantine/` (never deleting it); returns the

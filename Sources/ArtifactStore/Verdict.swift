@@ -52,8 +52,8 @@ public enum VerdictReason: Sendable, Hashable {
     /// Nothing was ever recorded for this URL (as recorded: normalized, without credentials),
     /// with the last failed attempt, if any.
     case neverFetched(url: String, lastFailure: Observation?)
-    /// The response was refused by HTTP rules: the refusal codes, when it was seen, its status.
-    case refused(reasons: [String], at: Int64, status: Int)
+    /// The response was refused by HTTP rules: the reasons, when it was seen, its status.
+    case refused(reasons: [RefusalReason], at: Int64, status: Int)
     /// The stored response was selected by other request headers (`Vary`).
     /// `relaxedMatch`: its content type is one the request accepts, so it would do under a
     /// relaxed `Accept` comparison.
@@ -76,7 +76,7 @@ public enum VerdictReason: Sendable, Hashable {
         switch self {
         case .neverFetched: "never-fetched"
         case .refused(let reasons, _, _):
-            reasons.contains("status-not-cacheable") && !reasons.contains("no-store-response") ? "status-not-cacheable" : "refused"
+            reasons.contains { $0.code == "status-not-cacheable" } && !reasons.contains(.noStoreResponse) ? "status-not-cacheable" : "refused"
         case .varyMismatch: "vary-mismatch"
         case .varyStar: "vary-star"
         case .bodyMissing: "body-missing"
@@ -96,7 +96,7 @@ public enum VerdictReason: Sendable, Hashable {
             }
             return "never fetched: the store has no response for this URL"
         case .refused(let reasons, let at, let status):
-            let why = reasons.map(Self.describeRefusal).joined(separator: "; ")
+            let why = reasons.map(\.description).joined(separator: "; ")
             return "the \(status) response seen on \(Timestamp.iso8601(at)) was refused by HTTP caching rules: \(why)"
         case .varyMismatch(let header, let stored, let requested, let relaxed):
             var text = "the stored response varies on \(header): it was fetched with \(Self.show(stored)), this request sends \(Self.show(requested))"
@@ -125,7 +125,7 @@ public enum VerdictReason: Sendable, Hashable {
         case .neverFetched(let url, _):
             // Quoted for a POSIX shell, so that the command can be pasted as it is.
             "fetch it once while online: artifact-store fetch '\(url.replacingOccurrences(of: "'", with: #"'\''"#))'"
-        case .refused(let reasons, _, _) where reasons.contains("no-store-response"):
+        case .refused(let reasons, _, _) where reasons.contains(.noStoreResponse):
             "the index sends no-store; override it for this index (an index policy with a page/file Cache-Control, e.g. max-age=600) or keep refused bodies with an archive policy, then fetch again while online"
         case .refused:
             "this response cannot be cached under HTTP rules; an index policy can override the index's Cache-Control, then fetch again"
@@ -143,20 +143,6 @@ public enum VerdictReason: Sendable, Hashable {
             "use policy archive to serve archived bodies"
         case .evicted:
             "fetch it again while online; pin it (artifact-store pin URL-PATTERN) so gc keeps it"
-        }
-    }
-
-    /// A sentence for an HTTPCaching refusal code (`no-store-response` → "the response said
-    /// Cache-Control: no-store"); an unknown code is returned as it is.
-    public static func describeRefusal(_ code: String) -> String {
-        switch code {
-        case "no-store-response": "the response said Cache-Control: no-store"
-        case "no-store-request": "the request said Cache-Control: no-store"
-        case "status-not-cacheable": "its status is not cacheable without explicit freshness (max-age, Expires, public)"
-        case "method-not-cacheable": "its method is not cacheable"
-        case "partial-content": "it was a partial (206) response"
-        case "not-modified": "it was a 304 with nothing stored to freshen"
-        default: code
         }
     }
 
@@ -301,7 +287,7 @@ extension Store {
     private static func notes(_ record: ResponseRecord) -> [String] {
         var notes: [String] = []
         if record.disposition == .archived {
-            notes.append("refused by HTTP rules on \(Timestamp.iso8601(record.responseTime)) (\(record.refusalReasons.joined(separator: ", "))); its body was kept on purpose by the archive policy")
+            notes.append("refused by HTTP rules on \(Timestamp.iso8601(record.responseTime)) (\(record.refusalReasons.map(\.code).joined(separator: ", "))); its body was kept on purpose by the archive policy")
         }
         if let override = record.appliedCacheControl {
             notes.append("the index policy for \(record.overridePrefix ?? "this URL") replaced the server's Cache-Control with \"\(override)\"")

@@ -15,6 +15,8 @@ public struct ArtifactStoreCommand: AsyncParsableCommand {
             STORE LOCATION
               --store PATH, else $ARTIFACT_STORE_DIR, else $XDG_CACHE_HOME/artifact-store, \
             else ~/.cache/artifact-store. The directory is created private to you (mode 0700).
+              --store and --config may come before the command as well as after it: \
+            `artifact-store --store PATH ls` is `artifact-store ls --store PATH`.
 
             EXIT STATUS
               0   success
@@ -63,15 +65,22 @@ public struct ArtifactStoreCommand: AsyncParsableCommand {
     /// Runs the command line, mapping store errors to the documented exit codes.
     public static func main(_ arguments: [String]? = nil) async {
         bootstrapLogging()
-        let given = arguments ?? Array(CommandLine.arguments.dropFirst())
-        if let suggestion = unknownSubcommand(given) {
+        let given: [String]
+        do {
+            given = try GlobalOptions.hoist(arguments ?? Array(CommandLine.arguments.dropFirst()))
+        } catch let error as StoreError {
+            reportAndExit(error)
+        } catch {
+            exit(withError: error)
+        }
+        if let suggestion = unknownSubcommand(GlobalOptions.afterLeadingOptions(given)) {
             FileHandle.standardError.write(Data("artifact-store: \(suggestion)\n".utf8))
             Foundation.exit(ExitStatus.usage.rawValue)
         }
         var parsed: (any ParsableCommand)?
         do {
             ConfigFile.active = try ConfigFile.load(arguments: given)
-            var command = try parseAsRoot(arguments)
+            var command = try parseAsRoot(given)
             parsed = command
             if var asyncCommand = command as? any AsyncParsableCommand {
                 try await asyncCommand.run()

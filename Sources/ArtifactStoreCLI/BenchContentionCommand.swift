@@ -2,6 +2,7 @@ import ArgumentParser
 @_spi(Benchmarks) import ArtifactStore
 import Foundation
 import HTTPCaching
+import Synchronization
 
 /// `debug bench-contention`: how long writers wait for the store's write lock, and how long
 /// anyone holds it, while installers record pages and files, readers ask verdicts and gc evicts
@@ -187,29 +188,28 @@ struct BenchContentionCommand: ParsableCommand {
         }
     }
 
-    final class Timings: @unchecked Sendable {
+    final class Timings: Sendable {
         enum Role { case writer, reader, gc }
-        private let lock = NSLock()
-        private var entries: [(role: Role, timing: WriteLockTiming)] = []
-        func add(_ role: Role, _ timing: WriteLockTiming) { lock.withLock { entries.append((role, timing)) } }
-        var all: [(role: Role, timing: WriteLockTiming)] { lock.withLock { entries } }
+        private let entries = Mutex<[(role: Role, timing: WriteLockTiming)]>([])
+        func add(_ role: Role, _ timing: WriteLockTiming) { entries.withLock { $0.append((role, timing)) } }
+        var all: [(role: Role, timing: WriteLockTiming)] { entries.withLock { $0 } }
     }
 
-    final class Counts: @unchecked Sendable {
-        private let lock = NSLock()
-        private var pages = 0, bigPages = 0, files = 0, verdicts = 0, gcRuns = 0
-        private(set) var failure: String?
+    final class Counts: Sendable {
+        private struct State { var pages = 0, bigPages = 0, files = 0, verdicts = 0, gcRuns = 0, failure: String? }
+        private let state = Mutex(State())
         func add(page: Int = 0, big: Int = 0, files: Int = 0, verdicts: Int = 0, gcRuns: Int = 0) {
-            lock.withLock {
-                pages += page
-                bigPages += big
-                self.files += files
-                self.verdicts += verdicts
-                self.gcRuns += gcRuns
+            state.withLock { state in
+                state.pages += page
+                state.bigPages += big
+                state.files += files
+                state.verdicts += verdicts
+                state.gcRuns += gcRuns
             }
         }
-        func fail(_ message: String) { lock.withLock { if failure == nil { failure = message } } }
-        var values: (Int, Int, Int, Int, Int) { lock.withLock { (pages, bigPages, files, verdicts, gcRuns) } }
+        func fail(_ message: String) { state.withLock { if $0.failure == nil { $0.failure = message } } }
+        var failure: String? { state.withLock { $0.failure } }
+        var values: (Int, Int, Int, Int, Int) { state.withLock { ($0.pages, $0.bigPages, $0.files, $0.verdicts, $0.gcRuns) } }
     }
 
     // MARK: Workload

@@ -66,7 +66,7 @@ struct ExplainCommand: ParsableCommand {
         if history.isEmpty && responses.isEmpty { Output.line("  never fetched") }
         for entry in history {
             let status = entry.status.map { " \($0)" } ?? ""
-            let detail = entry.detail.isEmpty ? "" : " (\(entry.detail.split(separator: ",").map { VerdictReason.describeRefusal(String($0)) }.joined(separator: "; ")))"
+            let detail = entry.detail.isEmpty ? "" : " (\(entry.describedDetail))"
             Output.line("  \(Timestamp.iso8601(entry.at))  \(entry.outcome.rawValue)\(status)\(detail)")
         }
         for record in responses {
@@ -194,7 +194,7 @@ struct ResponseJSON: Encodable {
         status = record.status
         variant = record.variantKey
         disposition = record.disposition.rawValue
-        refusalReasons = record.refusalReasons
+        refusalReasons = record.refusalReasons.map(\.code)
         seenAt = Timestamp.iso8601(record.responseTime)
         freshnessLifetime = record.freshnessLifetime
         expiresAt = Timestamp.iso8601(record.expiresAt)

@@ -195,22 +195,15 @@ struct FetchCommand: AsyncParsableCommand {
         } ?? path
         let destination = URL(fileURLWithPath: resolved)
         let temporary = destination.deletingLastPathComponent().appending(path: ".\(destination.lastPathComponent).artifact-store-\(getpid())").path(percentEncoded: false)
-        let descriptor = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
-        guard descriptor >= 0 else {
-            throw StoreError(.invalidInput, "cannot create \(path): \(String(cString: strerror(errno)))")
-        }
         do {
-            defer { close(descriptor) }
-            try copy(body, of: store, to: descriptor)
-            guard fsync(descriptor) == 0 else { throw StoreError(.io, "cannot write \(path): \(String(cString: strerror(errno)))") }
-        } catch {
-            unlink(temporary)
-            throw error
-        }
-        guard rename(temporary, resolved) == 0 else {
-            let message = String(cString: strerror(errno))
-            unlink(temporary)
-            throw StoreError(.invalidInput, "cannot write \(path): \(message)")
+            try FileSystem.replaceFile(resolved, temporary: temporary) { descriptor in
+                try copy(body, of: store, to: descriptor)
+            }
+        } catch let error as SystemError {
+            let message = String(cString: strerror(error.errno))
+            if error.operation.hasPrefix("open") { throw StoreError(.invalidInput, "cannot create \(path): \(message)") }
+            if error.operation.hasPrefix("rename") { throw StoreError(.invalidInput, "cannot write \(path): \(message)") }
+            throw StoreError(.io, "cannot write \(path): \(message)")
         }
     }
 
@@ -221,21 +214,17 @@ struct FetchCommand: AsyncParsableCommand {
         case .stored(let digest, _):
             try store.copy(digest, to: descriptor)
         case .temporaryFile(let source, _):
-            let input = open(source, O_RDONLY | O_CLOEXEC)
-            guard input >= 0 else { throw StoreError(.io, "cannot read the downloaded body at \(source)") }
-            defer { close(input) }
-            var buffer = [UInt8](repeating: 0, count: 1 << 16)
+            guard let input = try? FileSystem.open(source, O_RDONLY) else { throw StoreError(.io, "cannot read the downloaded body at \(source)") }
+            defer { FileSystem.close(input) }
+            let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 16, alignment: 16)
+            defer { buffer.deallocate() }
             while true {
-                let count = read(input, &buffer, buffer.count)
-                if count < 0 && errno == EINTR { continue }
-                guard count >= 0 else { throw StoreError(.io, "cannot read the downloaded body at \(source)") }
+                guard let count = try? FileSystem.read(input, into: buffer) else { throw StoreError(.io, "cannot read the downloaded body at \(source)") }
                 if count == 0 { return }
-                var offset = 0
-                while offset < count {
-                    let written = buffer[offset..<count].withUnsafeBytes { Glibc.write(descriptor, $0.baseAddress, $0.count) }
-                    if written < 0 && errno == EINTR { continue }
-                    guard written > 0 else { throw StoreError(.io, "cannot write the output: \(String(cString: strerror(errno)))") }
-                    offset += written
+                do {
+                    try FileSystem.writeAll(descriptor, UnsafeRawBufferPointer(rebasing: buffer[..<count]))
+                } catch let error as SystemError {
+                    throw StoreError(.io, "cannot write the output: \(String(cString: strerror(error.errno)))")
                 }
             }
         }

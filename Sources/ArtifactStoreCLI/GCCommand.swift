@@ -1,6 +1,7 @@
 import ArgumentParser
 import ArtifactStore
 import Foundation
+import Synchronization
 
 struct GCCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -112,11 +113,10 @@ struct GCCommand: ParsableCommand {
         }
     }
 
-    final class ItemCollector: @unchecked Sendable {
-        private let lock = NSLock()
-        private var collected: [GCItem] = []
-        func append(_ item: GCItem) { lock.withLock { collected.append(item) } }
-        var items: [GCItem] { lock.withLock { collected } }
+    final class ItemCollector: Sendable {
+        private let collected = Mutex<[GCItem]>([])
+        func append(_ item: GCItem) { collected.withLock { $0.append(item) } }
+        var items: [GCItem] { collected.withLock { $0 } }
     }
 
     /// `90s`, `30m`, `12h`, `30d`, `2w`, or plain seconds.

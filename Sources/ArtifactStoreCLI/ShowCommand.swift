@@ -57,7 +57,7 @@ struct ShowCommand: ParsableCommand {
         }
         for record in records {
             Output.line("\(record.method) \(record.url)\(record.variantKey.isEmpty ? "" : "  [variant \(record.variantKey.replacingOccurrences(of: "\n", with: "; "))]")")
-            Output.line("  \(record.status) \(record.disposition.rawValue) on \(Timestamp.iso8601(record.responseTime))\(record.refusalReasons.isEmpty ? "" : " (" + record.refusalReasons.joined(separator: ", ") + ")")")
+            Output.line("  \(record.status) \(record.disposition.rawValue) on \(Timestamp.iso8601(record.responseTime))\(record.refusalReasons.isEmpty ? "" : " (" + record.refusalReasons.map(\.code).joined(separator: ", ") + ")")")
             if record.disposition != .refused {
                 Output.line("  fresh until \(Timestamp.iso8601(record.expiresAt)) (lifetime \(VerdictReason.duration(record.freshnessLifetime)))")
             }

@@ -2,13 +2,14 @@ import ArgumentParser
 import ArtifactStore
 import Foundation
 
-/// The options every command that touches a store shares.
+/// The options every command that touches a store shares. They may also be typed before the
+/// command name (`GlobalOptions`).
 struct StoreOptions: ParsableArguments {
     @Option(
         name: .long,
         help: ArgumentHelp(
             "The store directory.",
-            discussion: "Defaults to $ARTIFACT_STORE_DIR, else the config file's store, else $XDG_CACHE_HOME/artifact-store, else ~/.cache/artifact-store.",
+            discussion: "Defaults to $ARTIFACT_STORE_DIR, else the config file's store, else $XDG_CACHE_HOME/artifact-store, else ~/.cache/artifact-store. May also come before the command name: artifact-store --store PATH ls.",
             valueName: "path"))
     var store: String?
     @Option(help: ArgumentHelp(

@@ -1,6 +1,7 @@
 import ArgumentParser
 import ArtifactStore
 import Foundation
+import Synchronization
 
 struct VerifyCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -69,20 +70,19 @@ struct VerifyCommand: ParsableCommand {
 }
 
 /// A one-line progress display with an ETA on standard error, only when it is a terminal.
-final class ProgressLine: @unchecked Sendable {
+final class ProgressLine: Sendable {
     let isActive = isatty(STDERR_FILENO) == 1
-    private let lock = NSLock()
     private let started = Date()
-    private var lastDrawn = Date.distantPast
-    private var drawn = false
+    /// When the line was last drawn, and whether one is on screen.
+    private let state = Mutex<(lastDrawn: Date, drawn: Bool)>((.distantPast, false))
 
     /// Redraws at most ten times a second.
     func update(fraction: Double?, text: String) {
         guard isActive else { return }
-        lock.withLock {
+        state.withLock { state in
             let now = Date()
-            guard now.timeIntervalSince(lastDrawn) >= 0.1 else { return }
-            lastDrawn = now
+            guard now.timeIntervalSince(state.lastDrawn) >= 0.1 else { return }
+            state.lastDrawn = now
             var line = text
             if let fraction, fraction > 0.01, fraction < 1 {
                 let elapsed = now.timeIntervalSince(started)
@@ -90,14 +90,14 @@ final class ProgressLine: @unchecked Sendable {
                 line += String(format: " (%.0f%%, ETA %@)", fraction * 100, Self.duration(remaining))
             }
             FileHandle.standardError.write(Data("\r\u{1B}[K\(line)".utf8))
-            drawn = true
+            state.drawn = true
         }
     }
 
     func finish() {
-        lock.withLock {
-            if drawn { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
-            drawn = false
+        state.withLock { state in
+            if state.drawn { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
+            state.drawn = false
         }
     }
 

@@ -444,14 +444,10 @@ private enum BodySink {
         case .blob(let writer):
             try writer.write(bytes)
         case .temporaryFile(let descriptor, let path):
-            var offset = 0
-            while offset < bytes.count {
-                let written = Glibc.write(descriptor, bytes.baseAddress! + offset, bytes.count - offset)
-                if written < 0 {
-                    if errno == EINTR { continue }
-                    throw FetchError.store(StoreError(.io, "cannot write the temporary file \(path): \(String(cString: strerror(errno)))"))
-                }
-                offset += written
+            do {
+                try FileSystem.writeAll(descriptor, bytes)
+            } catch let error as SystemError {
+                throw FetchError.store(StoreError(.io, "cannot write the temporary file \(path): \(String(cString: strerror(error.errno)))"))
             }
         case .discard:
             break

@@ -1,5 +1,7 @@
 /// Why a private cache must not store a response (RFC 9111 §3). A refusal is data: each reason
-/// has a stable ``code`` for machines and a ``description`` for people.
+/// has a stable ``code`` for machines and a ``description`` for people. The code is what a store
+/// records; ``init(code:method:status:)`` reads it back, so the one description here is the one
+/// every output (explain, verdicts, serve's pages) shows.
 public enum RefusalReason: Hashable, Sendable, Codable, CustomStringConvertible {
     /// The request method is not one whose caching this cache implements. Only `GET` and
     /// `HEAD` are understood; method names are case-sensitive (RFC 9110 §9.1), and `POST`
@@ -25,6 +27,27 @@ public enum RefusalReason: Hashable, Sendable, Codable, CustomStringConvertible 
     /// The status code is not heuristically cacheable and the response has none of `public`,
     /// `private`, `Expires` or `max-age` (RFC 9111 §3, last condition).
     case statusNotCacheable(status: Int)
+    /// A code this version does not know (recorded by another version): shown as it was written.
+    /// Never produced by ``Storability``.
+    case unrecognized(code: String)
+
+    /// Reads a recorded ``code`` back into its reason. The associated values a code does not
+    /// carry come from the recorded exchange: `method` (empty when unknown) and `status`. An
+    /// unknown code becomes ``unrecognized(code:)``, so that older or newer rows still display.
+    public init(code: String, method: String, status: Int) {
+        self = switch code {
+        case "method-not-cacheable": .methodNotCacheable(method: method)
+        case "status-invalid": .statusInvalid(status: status)
+        case "status-not-final": .statusNotFinal(status: status)
+        case "partial-content": .partialContent
+        case "not-modified": .notModified
+        case "must-understand-status-not-understood": .mustUnderstandStatusNotUnderstood(status: status)
+        case "no-store-response": .noStoreResponse
+        case "no-store-request": .noStoreRequest
+        case "status-not-cacheable": .statusNotCacheable(status: status)
+        default: .unrecognized(code: code)
+        }
+    }
 
     /// A stable, machine-readable code.
     public var code: String {
@@ -38,6 +61,7 @@ public enum RefusalReason: Hashable, Sendable, Codable, CustomStringConvertible 
         case .noStoreResponse: "no-store-response"
         case .noStoreRequest: "no-store-request"
         case .statusNotCacheable: "status-not-cacheable"
+        case .unrecognized(let code): code
         }
     }
 
@@ -45,7 +69,7 @@ public enum RefusalReason: Hashable, Sendable, Codable, CustomStringConvertible 
     public var description: String {
         switch self {
         case .methodNotCacheable(let method):
-            "the request method \(method) is not cacheable by this cache (only GET and HEAD are)"
+            "the request method \(method.isEmpty ? "" : method + " ")is not cacheable by this cache (only GET and HEAD are)"
         case .statusInvalid(let status):
             "the status code \(status) is not a valid HTTP status code (100-599)"
         case .statusNotFinal(let status):
@@ -62,6 +86,8 @@ public enum RefusalReason: Hashable, Sendable, Codable, CustomStringConvertible 
             "the request said Cache-Control: no-store"
         case .statusNotCacheable(let status):
             "status \(status) is not heuristically cacheable and the response has no max-age, Expires, public or private"
+        case .unrecognized(let code):
+            code
         }
     }
 }

@@ -1,8 +1,25 @@
 import Foundation
+import HTTPCaching
 import Testing
 
 @Suite("The seed scenario through the CLI")
 struct SeedScenarioTests {
+    @Test("explain describes a refusal in HTTPCaching's one wording, in the history and the verdicts, and --json keeps the code")
+    func explainUsesTheOneRefusalWording() throws {
+        let scratch = try Scratch()
+        let index = try FakeTorchIndex(directory: scratch.path)
+        defer { index.server.stop() }
+        let page = index.base + "/whl/cpu/torch/"
+        #expect(try run(["fetch", page, "-o", "/dev/null"], store: scratch.store).status == 0)
+        let sentence = RefusalReason.noStoreResponse.description
+        let explain = try run(["explain", page], store: scratch.store)
+        #expect(explain.output.contains("refused 200 (\(sentence))"), "the history line: \(explain.output)")
+        #expect(explain.output.contains("refused by HTTP caching rules: \(sentence)"), "the verdict: \(explain.output)")
+        let json = try #require(try run(["explain", "--json", page], store: scratch.store).json() as? [String: Any])
+        let response = try #require((json["responses"] as? [[String: Any]])?.first)
+        #expect(response["refusalReasons"] as? [String] == ["no-store-response"])
+    }
+
     @Test("explain names no-store, when it was seen and the way out; with an index policy, offline works")
     func seedScenario() throws {
         let scratch = try Scratch()

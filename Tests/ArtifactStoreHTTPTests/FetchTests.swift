@@ -18,7 +18,7 @@ struct FetchTests {
             #expect(page.source == .network)
             #expect(page.status == 200)
             #expect(page.record.disposition == .refused)
-            #expect(page.record.refusalReasons.contains("no-store-response"))
+            #expect(page.record.refusalReasons.contains(.noStoreResponse))
             #expect(page.body == .none)  // not kept, and this client does not keep unstored bodies
 
             let wheel = try await h.fetch(Fixtures.wheelPath)
@@ -37,7 +37,7 @@ struct FetchTests {
                 let refused = reasons.first { if case .refused = $0 { return true } else { return false } }
                 #expect(refused != nil, "policy \(policy): \(reasons)")
                 if case .refused(let codes, let at, let status)? = refused {
-                    #expect(codes.contains("no-store-response"))
+                    #expect(codes.contains(.noStoreResponse))
                     #expect(at >= before && at <= Int64(Date().timeIntervalSince1970))
                     #expect(status == 200)
                     #expect(refused!.message.contains("no-store"))
@@ -289,10 +289,10 @@ struct FetchTests {
             #expect(result.status == 500)
             #expect(!result.isSuccess)
             #expect(result.record.disposition == .refused)
-            #expect(result.record.refusalReasons.contains("status-not-cacheable"))
+            #expect(result.record.refusalReasons.map(\.code).contains("status-not-cacheable"))
             #expect(try h.blobCount() == 0)
             let reasons = try h.verdict("/simple/broken/", policy: .offline).reasons
-            #expect(reasons.contains { if case .refused(let codes, _, 500) = $0 { codes.contains("status-not-cacheable") } else { false } })
+            #expect(reasons.contains { if case .refused(let codes, _, 500) = $0 { codes.contains(.statusNotCacheable(status: 500)) } else { false } })
         }
     }
 

@@ -115,6 +115,7 @@ struct WebPageTests {
             #expect(status == 200)
             #expect(body.contains("class=\"archived\">archived</span>"))
             #expect(body.contains("no-store-response"))
+            #expect(body.contains("no-store-response: " + RefusalReason.noStoreResponse.description), "HTTPCaching's one wording, beside the code")
             #expect(body.contains(Timestamp.iso8601(Int64(Date().timeIntervalSince1970)).prefix(10)), "the date it was seen")
             #expect(body.contains("archived-needs-archive-policy") || body.contains("refused"))
         }

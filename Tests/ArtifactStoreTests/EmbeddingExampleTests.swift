@@ -2,6 +2,7 @@ import ArtifactStore
 import Foundation
 import HTTPCaching
 import Testing
+import TestSupport
 
 // The code between the two `embedding-example` markers is the example of the article
 // Sources/ArtifactStore/ArtifactStore.docc/EmbeddingInAnInstaller.md, line for line: change both

@@ -35,6 +35,35 @@ struct IntegrityTests {
         #expect(fixture.log.messages.filter { $0.level == .error }.map(\.message) == ["blob failed verification and was quarantined"])
     }
 
+    @Test("a digest mismatch quarantines the blob whoever reads it (BlobReader is the one way in)",
+          arguments: ["read", "copy", "stream", "export copy", "export hard link", "index page"])
+    func everyReaderQuarantines(reader: String) throws {
+        let fixture = try TestStore()
+        let original = Array("<a href='foo-1.0-py3-none-any.whl'>foo</a>".utf8)
+        let stored = try fixture.store.put(bytes: original)
+        try fixture.tamper(stored.digest, with: Array("<a href='evil-6.6-py3-none-any.whl'>no</a>".utf8))
+        let out = fixture.directory.url.appending(path: "out")
+        let item = ExportItem(requirement: "foo", project: "foo", filename: "foo-1.0-py3-none-any.whl", digest: stored.digest, size: stored.size)
+        switch reader {
+        case "read": _ = try? fixture.store.read(stored.digest)
+        case "copy":
+            let sink = try #require(FileHandle(forWritingAtPath: "/dev/null"))
+            defer { try? sink.close() }
+            try? fixture.store.copy(stored.digest, to: sink.fileDescriptor)
+        case "stream": _ = try? fixture.store.open(stored.digest).readToEnd()
+        case "export copy": _ = try? fixture.store.export(items: [item], missing: [], to: out, layout: .findLinks)
+        case "export hard link": _ = try? fixture.store.export(items: [item], missing: [], to: out, layout: .findLinks, method: .hardLink)
+        default:
+            // Recording a page reads its body back (verified) to list its files.
+            _ = try? fixture.store.record(request: Fixtures.get("https://pypi.org/simple/foo/"), response: Fixtures.response(200, ["Content-Type": "text/html", "Cache-Control": "max-age=600"]),
+                                     body: stored, requestTime: Fixtures.seen, responseTime: Fixtures.seen)
+        }
+        #expect(try fixture.store.blob(stored.digest)?.quarantinedAt != nil, "\(reader) quarantined it")
+        #expect(!FileManager.default.fileExists(atPath: fixture.blobPath(stored.digest)))
+        #expect(!FileManager.default.fileExists(atPath: out.appending(path: "foo-1.0-py3-none-any.whl").path(percentEncoded: false)))
+        #expect(fixture.log.messages.filter { $0.level == .error }.map(\.message) == ["blob failed verification and was quarantined"])
+    }
+
     @Test("putting the original content again restores a quarantined blob")
     func restoreAfterQuarantine() throws {
         let fixture = try TestStore()

@@ -1,5 +1,6 @@
 import ArtifactStore
 import Foundation
+import GRDB
 import HTTPCaching
 import Synchronization
 import Testing
@@ -39,6 +40,39 @@ extension TestStore {
 
 @Suite("Recording responses and answering offline")
 struct RecordingTests {
+    @Test("verdicts and history describe a refusal in HTTPCaching's one wording, and keep the recorded codes")
+    func refusalWordingIsHTTPCachings() throws {
+        let fixture = try TestStore()
+        let page = try fixture.record(Fixtures.get(Fixtures.torchPage), Fixtures.response(200, ["Cache-Control": "no-store", "Content-Type": "text/html"]))
+        #expect(page.refusalReasons == [.noStoreResponse])
+        let reason = try #require(try fixture.verdict(Fixtures.get(Fixtures.torchPage), .offline).reasons.first)
+        #expect(reason == .refused(reasons: [.noStoreResponse], at: page.responseTime, status: 200))
+        #expect(reason.message.hasSuffix(": " + RefusalReason.noStoreResponse.description))
+        let history = try #require(try fixture.store.observations(for: Fixtures.torchPage).last)
+        #expect(history.detail == "no-store-response", "the recorded code is unchanged")
+        #expect(history.describedDetail == RefusalReason.noStoreResponse.description)
+
+        // A 302 refused for want of freshness: the description names the recorded status.
+        let moved = try fixture.record(Fixtures.get(Fixtures.pypiPage), Fixtures.response(302, ["Location": "https://pypi.org/simple/"]))
+        #expect(moved.refusalReasons == [.statusNotCacheable(status: 302)])
+        let movedReason = try #require(try fixture.verdict(Fixtures.get(Fixtures.pypiPage), .offline).reasons.first)
+        #expect(movedReason.code == "status-not-cacheable")
+        #expect(movedReason.message.contains(RefusalReason.statusNotCacheable(status: 302).description))
+    }
+
+    @Test("a refusal code from another version's row still reads back and displays")
+    func unknownRecordedCodeDisplays() throws {
+        let fixture = try TestStore()
+        try fixture.record(Fixtures.get(Fixtures.torchPage), Fixtures.response(200, ["Cache-Control": "no-store"]))
+        let database = try DatabaseQueue(path: fixture.root.appending(path: "store.sqlite").path(percentEncoded: false))
+        try database.write { db in
+            try db.execute(sql: "UPDATE response SET refusal_reasons = 'no-store-response,from-the-future'")
+        }
+        let reason = try #require(try fixture.verdict(Fixtures.get(Fixtures.torchPage), .offline).reasons.first)
+        #expect(reason == .refused(reasons: [.noStoreResponse, .unrecognized(code: "from-the-future")], at: Int64(Fixtures.seen.timeIntervalSince1970), status: 200))
+        #expect(reason.message.hasSuffix(RefusalReason.noStoreResponse.description + "; from-the-future"))
+    }
+
     @Test("the seed story: a no-store page is explained with its directive and date; the wheel is stored")
     func seedScenario() throws {
         let fixture = try TestStore()
@@ -47,7 +81,7 @@ struct RecordingTests {
                                       body: "<a href='torch-2.0.1%2Bcpu-cp311-cp311-linux_x86_64.whl'>")
         #expect(page.disposition == .refused)
         #expect(page.bodyDigest == nil, "a refused response keeps no body")
-        #expect(page.refusalReasons.contains("no-store-response"))
+        #expect(page.refusalReasons.contains(.noStoreResponse))
         try fixture.record(Fixtures.get(Fixtures.torchWheel), Fixtures.response(200, ["Last-Modified": "Tue, 01 Aug 2023 00:00:00 GMT"]), body: "wheel bytes")
 
         let pageVerdict = try fixture.verdict(Fixtures.get(Fixtures.torchPage), .offline, after: 86_400 * 60)
@@ -87,6 +121,16 @@ struct RecordingTests {
         let later = try fixture.verdict(Fixtures.get(Fixtures.torchPage), .offline, after: 86_400)
         #expect(later.isSatisfiable)
         #expect(try fixture.verdict(Fixtures.get(Fixtures.torchPage), .online, after: 86_400).reasons.first?.code == "stale-not-allowed")
+    }
+
+    @Test("every sdist suffix pip accepts (.tar.xz, .tar, …) gets the file Cache-Control override, a page the page one",
+          arguments: ["foo-1.0.tar.xz", "foo-1.0.tar", "foo-1.0.tar.bz2", "foo-1.0.tgz", "foo-1.0.zip", "foo-1.0.tar.gz", "foo-1.0-py3-none-any.whl", "foo/"])
+    func overrideByDistributionFilename(name: String) throws {
+        let fixture = try TestStore()
+        try fixture.store.setIndexPolicy(IndexPolicy(urlPrefix: "https://files.example.org/", fileCacheControl: "max-age=365000000, immutable", pageCacheControl: "max-age=600"))
+        let record = try fixture.record(Fixtures.get("https://files.example.org/packages/" + name), Fixtures.response(200, ["Cache-Control": "no-store"]), body: "bytes")
+        #expect(record.appliedCacheControl == (name.hasSuffix("/") ? "max-age=600" : "max-age=365000000, immutable"))
+        #expect(record.disposition == .stored)
     }
 
     @Test("archive policy keeps a refused body, marked as such, and only policy archive serves it")
@@ -167,7 +211,7 @@ struct RecordingTests {
     func discardPlan() throws {
         let fixture = try TestStore()
         let plan = try fixture.store.recordingPlan(request: Fixtures.get(Fixtures.torchPage), response: Fixtures.response(200, ["Cache-Control": "no-store"]))
-        #expect(plan == .discardBody(refusalReasons: ["no-store-response"]))
+        #expect(plan == .discardBody(refusalReasons: [.noStoreResponse]))
     }
 
     @Test("a URL never fetched says so, names the last failed attempt, and its hint is the command to run")

@@ -117,6 +117,32 @@ struct StorabilityTests {
         #expect(Self.allReasons.filter { $0.code == reason.code }.count == 1)
     }
 
+    @Test("every refusal's recorded code reads back as the same reason, with its description")
+    func codesRoundTrip() {
+        let recorded: [(reason: RefusalReason, method: String, status: Int)] = [
+            (.methodNotCacheable(method: "POST"), "POST", 200), (.statusInvalid(status: 700), "GET", 700),
+            (.statusNotFinal(status: 101), "GET", 101), (.partialContent, "GET", 206), (.notModified, "GET", 304),
+            (.mustUnderstandStatusNotUnderstood(status: 299), "GET", 299), (.noStoreResponse, "GET", 200),
+            (.noStoreRequest, "GET", 200), (.statusNotCacheable(status: 302), "GET", 302),
+        ]
+        #expect(Set(recorded.map(\.reason.code)) == Set(Self.allReasons.map(\.code)), "the table covers every reason")
+        for (reason, method, status) in recorded {
+            let decoded = RefusalReason(code: reason.code, method: method, status: status)
+            #expect(decoded == reason)
+            #expect(decoded.code == reason.code)
+            #expect(decoded.description == reason.description)
+            #expect(decoded.description.count > 20)
+        }
+    }
+
+    @Test("a refusal code this version does not know reads back as itself and is shown as written")
+    func unknownCodeStillDisplays() {
+        let decoded = RefusalReason(code: "some-future-reason", method: "GET", status: 200)
+        #expect(decoded == .unrecognized(code: "some-future-reason"))
+        #expect(decoded.code == "some-future-reason")
+        #expect(decoded.description == "some-future-reason")
+    }
+
     @Test("notes explain what a private cache allows")
     func notes() {
         let request = get("https://example.org/", [("Authorization", "Bearer t")])

@@ -111,7 +111,7 @@ extension IndexServer {
         case 200:
             guard case .stored(let digest, _) = result.body else {
                 throw Problem(status: 502, code: "file-not-kept", title: "the upstream file was not kept",
-                              detail: "the store did not keep the body of \(result.url) (\(result.record.refusalReasons.joined(separator: ", ")))", url: result.url)
+                              detail: "the store did not keep the body of \(result.url) (\(result.record.refusalReasons.map(\.code).joined(separator: ", ")))", url: result.url)
             }
             if let expected, digest != expected {
                 throw Problem(status: 502, code: "hash-mismatch", title: "the stored file does not match its page's hash",

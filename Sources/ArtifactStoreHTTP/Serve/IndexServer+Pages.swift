@@ -150,7 +150,7 @@ extension IndexServer {
         case 200:
             guard case .stored(let digest, let size) = result.body else {
                 throw Problem(status: 502, code: "page-not-kept", title: "the upstream page was not kept",
-                              detail: "the store did not keep the body of \(result.url) (refused: \(result.record.refusalReasons.joined(separator: ", "))); serve keeps refused pages unless --strict-http", url: result.url)
+                              detail: "the store did not keep the body of \(result.url) (refused: \(result.record.refusalReasons.map(\.code).joined(separator: ", "))); serve keeps refused pages unless --strict-http", url: result.url)
             }
             guard size <= configuration.maximumPageBytes else {
                 throw Problem(status: 502, code: "page-too-large", title: "the upstream page is too large",

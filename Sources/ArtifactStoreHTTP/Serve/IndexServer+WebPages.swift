@@ -174,7 +174,7 @@ extension IndexServer {
         } else {
             body.append(.table(["seen", "URL", "status", "kept as", "reason codes"], refused.map { record in
                 [.text(Timestamp.iso8601(record.responseTime)), .a(ServeRoute.webURLPath(record.url), record.url), .text(String(record.status)),
-                 Self.disposition(record.disposition), .text(record.refusalReasons.joined(separator: ", "))]
+                 Self.disposition(record.disposition), .text(record.refusalReasons.map(\.code).joined(separator: ", "))]
             }))
         }
         return body
@@ -318,7 +318,7 @@ extension IndexServer {
             body.append(.table(["when", "outcome", "status", "detail"], history.reversed().map { entry in
                 [.text(Timestamp.iso8601(entry.at)), .span(entry.outcome.rawValue, class: entry.outcome.rawValue),
                  .text(entry.status.map(String.init) ?? ""),
-                 .text(entry.detail.isEmpty ? "" : entry.detail.split(separator: ",").map { VerdictReason.describeRefusal(String($0)) }.joined(separator: "; "))]
+                 .text(entry.describedDetail)]
             }))
         }
         return ("URL history", body)
@@ -452,7 +452,7 @@ extension IndexServer {
             [
                 .text(Timestamp.iso8601(record.responseTime)), .text(record.method), .text(String(record.status)),
                 disposition(record.disposition),
-                .text(record.refusalReasons.map { "\($0): \(VerdictReason.describeRefusal($0))" }.joined(separator: "; ")),
+                .text(record.refusalReasons.map { "\($0.code): \($0.description)" }.joined(separator: "; ")),
                 .text(record.disposition == .refused ? "-" : "fresh until \(Timestamp.iso8601(record.expiresAt)) (lifetime \(VerdictReason.duration(record.freshnessLifetime)))"
                       + (record.appliedCacheControl.map { "; Cache-Control overridden to \"\($0)\"" } ?? "")),
                 record.bodyDigest.map { .a(ServeRoute.webBlobPath($0), String($0.hex.prefix(12)) + "…") } ?? .span("none", class: "muted"),
@@ -540,19 +540,18 @@ struct GCPreview: Sendable {
 }
 
 /// gc's items as the dry run reports them, the first `limit` of them.
-private final class ItemList: @unchecked Sendable {
-    private let lock = NSLock()
-    private var list: [GCItem] = []
-    private(set) var truncated = false
+private final class ItemList: Sendable {
+    private let state = Mutex<(list: [GCItem], truncated: Bool)>(([], false))
     let limit: Int
 
     init(limit: Int) { self.limit = limit }
 
     func add(_ item: GCItem) {
-        lock.withLock {
-            if list.count < limit { list.append(item) } else { truncated = true }
+        state.withLock { state in
+            if state.list.count < limit { state.list.append(item) } else { state.truncated = true }
         }
     }
 
-    var items: [GCItem] { lock.withLock { list } }
+    var items: [GCItem] { state.withLock { $0.list } }
+    var truncated: Bool { state.withLock { $0.truncated } }
 }
