@@ -509,8 +509,8 @@ extension Store {
             for row in try Row.fetchAll(db, sql: """
                 SELECT f.filename, f.sha256, f.requires_python, f.yanked, b.size, r.url AS page_url FROM index_file f
                 JOIN blob b ON b.digest = f.sha256 JOIN response r ON r.id = f.page_response_id
-                WHERE f.project = ? AND f.kind = 'wheel' AND b.quarantined_at IS NULL
-                """, arguments: [requirement.project]) {
+                WHERE f.project = ? AND f.kind = 'wheel' AND f.sha256 IS NOT NULL AND b.quarantined_at IS NULL
+                """, arguments: [requirement.project]) {  // index_file_wheels_by_project (migration 0013)
                 let digest: String = row["sha256"]
                 if let index = result.firstIndex(where: { $0.digest == digest }) {
                     if result[index].requiresPython == nil { result[index].requiresPython = row["requires_python"] }
