@@ -35,16 +35,11 @@ struct ExplainCommand: ParsableCommand {
     @Flag(help: "Print the result as JSON.") var json = false
 
     func run() throws {
-        let store = try storeOptions.openExisting()
+        // Bad input is reported before anything is opened.
         var fields = HeaderFields()
         if let accept { fields.append(name: "Accept", value: accept) }
-        for header in headers {
-            guard let colon = header.firstIndex(of: ":"), colon != header.startIndex else {
-                throw ValidationError("--header takes 'Name: value', got \"\(header)\"")
-            }
-            fields.append(name: String(header[..<colon]).trimmingCharacters(in: .whitespaces),
-                          value: String(header[header.index(after: colon)...]).trimmingCharacters(in: .whitespaces))
-        }
+        for field in try HeaderArguments.parse(headers) { fields.append(name: field.name, value: field.value) }
+        let store = try storeOptions.openExisting()
         let request = HTTPRequestHead(method: "GET", url: url, headers: fields)
         let normalized = try RecordedURL.normalize(url)
         var verdicts: [CachePolicy: Verdict] = [:]

@@ -50,25 +50,7 @@ struct FetchCommand: AsyncParsableCommand {
         }
     }
 
-    func parsedHeaders() throws -> HeaderFields {
-        var fields = HeaderFields()
-        for line in headers {
-            guard let colon = line.firstIndex(of: ":") else {
-                throw ValidationError("--header must look like 'Name: value' (got \(line))")
-            }
-            let name = line[..<colon].trimmingCharacters(in: .whitespaces)
-            let value = line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)
-            let token = CharacterSet(charactersIn: "!#$%&'*+-.^_`|~0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ")
-            guard !name.isEmpty, name.unicodeScalars.allSatisfy(token.contains) else {
-                throw ValidationError("--header has an invalid field name: \(line)")
-            }
-            guard !value.unicodeScalars.contains(where: { $0 == "\r" || $0 == "\n" || $0 == "\0" }) else {
-                throw ValidationError("--header values cannot contain line breaks")
-            }
-            fields.append(name: name, value: value)
-        }
-        return fields
-    }
+    func parsedHeaders() throws -> HeaderFields { try HeaderArguments.parse(headers) }
 
     func run() async throws {
         let request = FetchRequest(url: url, headers: try parsedHeaders())

@@ -228,3 +228,18 @@ struct BoundedInputTests {
         #expect(Date().timeIntervalSince(started) < 5)
     }
 }
+
+@Suite("--header is parsed one way by every command")
+struct HeaderArgumentTests {
+    @Test("fetch and explain refuse the same malformed headers with the same words, before touching the network",
+          arguments: [("no colon", "must look like 'Name: value'"), (": empty name", "invalid field name"),
+                      ("Bad Name: x", "invalid field name"), ("X-Test: a\r\nEvil: 1", "cannot contain line breaks")])
+    func malformedHeaders(_ header: String, _ message: String) throws {
+        let scratch = try Scratch()
+        for command in [["fetch", "http://127.0.0.1:9/x", "-o", "/dev/null"], ["explain", "http://127.0.0.1:9/x"]] {
+            let result = try run(command + ["--header", header], store: scratch.store)
+            #expect(result.status == 64, "\(command[0]): \(result.stderr)")
+            #expect(result.stderr.contains(message), "\(command[0]): \(result.stderr)")
+        }
+    }
+}
