@@ -121,7 +121,8 @@ struct BenchLookupCommand: ParsableCommand {
     }
 
     private func progress(_ text: String) {
-        guard isatty(STDERR_FILENO) == 1 else { return }
-        FileHandle.standardError.write(Data("\r\u{1B}[K\(text)".utf8))
+        Self.progressLine.draw(force: true) { _ in text }
     }
+
+    private static let progressLine = ProgressLine()
 }

@@ -290,45 +290,28 @@ struct UnsatisfiableJSON: Encodable {
 
 // MARK: - Progress
 
-/// A one-line progress bar on standard error, drawn only when it is a terminal, at most ten
-/// times a second.
+/// A download's progress on the ``ProgressLine``: a bar when the size is known, else the bytes
+/// received.
 final class ProgressBar: Sendable {
-    private struct State {
-        var lastDraw = Date.distantPast
-        var drawn = false
-    }
-    private let state = Mutex(State())
+    private let line: ProgressLine
+
+    private init(line: ProgressLine) { self.line = line }
 
     static func forStandardError() -> ProgressBar? {
-        isatty(STDERR_FILENO) == 1 ? ProgressBar() : nil
+        let line = ProgressLine()
+        return line.isActive ? ProgressBar(line: line) : nil
     }
 
     @Sendable func update(_ received: Int64, _ expected: Int64?) {
-        let now = Date()
-        let shouldDraw = state.withLock { state -> Bool in
-            let complete = expected == received
-            guard complete || now.timeIntervalSince(state.lastDraw) >= 0.1 else { return false }
-            state.lastDraw = now
-            state.drawn = true
-            return true
-        }
-        guard shouldDraw else { return }
-        var line: String
-        if let expected, expected > 0 {
+        line.draw(force: expected == received) { _ in
+            guard let expected, expected > 0 else { return Output.humanSize(received) }
             let fraction = min(1, Double(received) / Double(expected))
             let width = 30
             let filled = Int(fraction * Double(width))
-            line = "[" + String(repeating: "#", count: filled) + String(repeating: ".", count: width - filled) + "] "
-            line += String(format: "%3d%% ", Int(fraction * 100)) + Output.humanSize(received) + " / " + Output.humanSize(expected)
-        } else {
-            line = Output.humanSize(received)
+            return "[" + String(repeating: "#", count: filled) + String(repeating: ".", count: width - filled) + "] "
+                + String(format: "%3d%% ", Int(fraction * 100)) + Output.humanSize(received) + " / " + Output.humanSize(expected)
         }
-        FileHandle.standardError.write(Data(("\r\u{1B}[K" + line).utf8))
     }
 
-    func finish() {
-        if state.withLock({ $0.drawn }) {
-            FileHandle.standardError.write(Data("\r\u{1B}[K".utf8))
-        }
-    }
+    func finish() { line.finish() }
 }

@@ -241,44 +241,35 @@ final class ByteCounter: Sendable {
 
 /// One progress line on a terminal for all downloads: files done, bytes, rate and ETA.
 final class PrefetchProgress: Sendable {
-    private struct State {
+    private struct Counts {
         var files = 0, done = 0
         var expectedBytes: Int64 = 0, receivedBytes: Int64 = 0
-        var started = Date(), lastDraw = Date.distantPast, drawn = false
     }
-    private let state = Mutex(State())
-    let isTerminal: Bool
+    private let counts = Mutex(Counts())
+    private let line: ProgressLine
 
-    init(isTerminal: Bool) { self.isTerminal = isTerminal }
+    init(isTerminal: Bool) { line = ProgressLine(isActive: isTerminal) }
 
-    func add(files: Int, bytes: Int64) { state.withLock { $0.files += files; $0.expectedBytes += bytes } ; draw() }
-    func received(_ bytes: Int64) { state.withLock { $0.receivedBytes += bytes }; draw() }
-    func completed() { state.withLock { $0.done += 1 }; draw(force: true) }
+    func add(files: Int, bytes: Int64) { counts.withLock { $0.files += files; $0.expectedBytes += bytes } ; draw() }
+    func received(_ bytes: Int64) { counts.withLock { $0.receivedBytes += bytes }; draw() }
+    func completed() { counts.withLock { $0.done += 1 }; draw(force: true) }
 
     private func draw(force: Bool = false) {
-        guard isTerminal else { return }
-        let now = Date()
-        let line: String? = state.withLock { state in
-            guard force || now.timeIntervalSince(state.lastDraw) >= 0.1 else { return nil }
-            state.lastDraw = now
-            state.drawn = true
-            var text = "[\(state.done)/\(state.files)] \(Output.humanSize(state.receivedBytes))"
-            if state.expectedBytes > 0 { text += " / \(Output.humanSize(state.expectedBytes))" }
-            let elapsed = now.timeIntervalSince(state.started)
-            if elapsed > 0.5, state.receivedBytes > 0 {
-                let rate = Double(state.receivedBytes) / elapsed
+        let counts = counts.withLock { $0 }
+        line.draw(force: force) { elapsed in
+            var text = "[\(counts.done)/\(counts.files)] \(Output.humanSize(counts.receivedBytes))"
+            if counts.expectedBytes > 0 { text += " / \(Output.humanSize(counts.expectedBytes))" }
+            if elapsed > 0.5, counts.receivedBytes > 0 {
+                let rate = Double(counts.receivedBytes) / elapsed
                 text += " (\(Output.humanSize(Int64(rate)))/s"
-                if state.expectedBytes > state.receivedBytes {
-                    text += ", ETA \(Int(Double(state.expectedBytes - state.receivedBytes) / rate))s"
+                if counts.expectedBytes > counts.receivedBytes {
+                    text += ", ETA \(Int(Double(counts.expectedBytes - counts.receivedBytes) / rate))s"
                 }
                 text += ")"
             }
             return text
         }
-        if let line { FileHandle.standardError.write(Data(("\r\u{1B}[K" + line).utf8)) }
     }
 
-    func finish() {
-        if state.withLock({ $0.drawn }) { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
-    }
+    func finish() { line.finish() }
 }

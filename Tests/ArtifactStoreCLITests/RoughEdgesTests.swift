@@ -136,6 +136,21 @@ struct RoughEdgesTests {
         #expect((unsatisfiable["reasons"] as? [[String: Any]])?.first?["code"] as? String == "never-fetched")
     }
 
+    @Test("verify and gc draw their progress on one terminal line and erase it; into a pipe, no progress at all")
+    func progressOnlyOnATerminal() throws {
+        let scratch = try Scratch()
+        let file = try scratch.file("a.bin", Data(repeating: 7, count: 4096))
+        #expect(try run(["put", file], store: scratch.store).status == 0)
+        for command in [["verify"], ["gc", "--dry-run"]] {
+            let terminal = try runOnTerminal(command, store: scratch.store)
+            #expect(terminal.status == 0, "\(command): \(terminal.screen)")
+            #expect(terminal.screen.contains("\r\u{1B}[K"), "\(command) drew no progress line: \(terminal.screen)")
+            let piped = try run(command, store: scratch.store)
+            #expect(piped.status == 0)
+            #expect(!piped.stderr.contains("\u{1B}["), "\(command) wrote progress into a pipe: \(piped.stderr)")
+        }
+    }
+
     @Test("✔ and ✘ are coloured on a terminal, never with NO_COLOR or into a pipe")
     func colourOnlyOnATerminal() throws {
         let scratch = try Scratch()
