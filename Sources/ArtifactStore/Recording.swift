@@ -62,7 +62,7 @@ public struct Observation: Sendable, Hashable, Codable {
     /// More about it: refusal codes, an error message, what evicted a body.
     public var detail: String
 
-    /// ``detail`` for people: each recorded refusal code described by its ``RefusalReason``,
+    /// ``detail`` for people: each recorded refusal code described by its `RefusalReason` (HTTPCaching),
     /// anything else (a note on the page's files, a failure) as written; `; `-separated.
     public var describedDetail: String {
         detail.split(separator: ",").map { RefusalReason(code: String($0), method: "", status: status ?? 0).description }.joined(separator: "; ")

@@ -62,7 +62,7 @@ public struct ResponseRecord: Sendable, Hashable {
     public var disposition: ResponseDisposition
     /// Why HTTP rules refused it, read back from the recorded codes (`no-store-response`,
     /// `status-not-cacheable`, …; a code this version does not know is kept as
-    /// ``RefusalReason/unrecognized(code:)``).
+    /// `RefusalReason.unrecognized(code:)`).
     public var refusalReasons: [RefusalReason]
     /// How long the response is fresh (seconds), from its headers or the applied policy.
     public var freshnessLifetime: Int64
