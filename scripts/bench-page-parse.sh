@@ -5,7 +5,10 @@
 # anchors with long `%2B` hrefs, sha256 fragments, data-requires-python="&gt;=3.9" and PEP 658
 # attributes), then asks `debug eval` to parse it N times in-process (`page.parse.timing`, which
 # reports the median/min/max of ProjectPage.parse alone: no JSON decoding of the input line, no
-# encoding of the result). It also times one end-to-end `page.parse` call for reference.
+# encoding of the result). It also times one end-to-end `page.parse` call for reference, and, as
+# the baseline of the same run, pip's own parser (`parse_links`, what `pip install` runs on such a
+# page) over the same bytes, median of 3. Ends with one JSON line: {"bench": "page-parse",
+# "figures", "baseline", "targets", "met"}; the target is the 50 ms a 5 MB page may take.
 #
 # usage: scripts/bench-page-parse.sh [--eval-cmd "CMD"] [--size-mb 5] [--iterations 20] [--build]
 #   --eval-cmd  the JSON-lines oracle (default: .build/release/artifact-store debug eval)
@@ -73,11 +76,13 @@ with open(f"{work}/timing.jsonl", "w") as f:
     f.write(json.dumps({"op": "page.parse.timing", "id": "timing", "iterations": iterations, **common}) + "\n")
 with open(f"{work}/parse.jsonl", "w") as f:
     f.write(json.dumps({"op": "page.parse", "id": "e2e", **common}) + "\n")
+with open(f"{work}/page.html", "w") as f:
+    f.write(page)
 print(f"page: {len(page.encode())} bytes, {n} anchors", file=sys.stderr)
 PY
 
 echo "in-process ProjectPage.parse ($iterations iterations):"
-$eval_cmd < "$work/timing.jsonl" | python3 -c '
+$eval_cmd < "$work/timing.jsonl" | tee "$work/timing.out" | python3 -c '
 import json, sys
 r = json.loads(sys.stdin.readline())
 if "error" in r and r["error"]:
@@ -87,4 +92,30 @@ print("  bytes=%d files=%d median=%.1f ms min=%.1f ms max=%.1f ms" % (r["bodyByt
 start=$(date +%s%N)
 files=$($eval_cmd < "$work/parse.jsonl" | python3 -c 'import json,sys; print(len(json.loads(sys.stdin.readline())["files"]))')
 end=$(date +%s%N)
-echo "end-to-end page.parse through debug eval (process start, JSON in and out): $(( (end - start) / 1000000 )) ms, $files files"
+e2e_ms=$(( (end - start) / 1000000 ))
+echo "end-to-end page.parse through debug eval (process start, JSON in and out): $e2e_ms ms, $files files"
+
+python3 - "$work/page.html" "$work/timing.out" "$e2e_ms" <<'PY'
+import json, statistics, sys, time
+page, timing, e2e = open(sys.argv[1], "rb").read(), json.loads(open(sys.argv[2]).readline()), int(sys.argv[3])
+baseline = None
+try:
+    from pip._internal.index.collector import IndexContent, parse_links
+    runs = []
+    for _ in range(3):
+        started = time.perf_counter()
+        count = sum(1 for _ in parse_links(IndexContent(page, "text/html; charset=utf-8", encoding=None,
+                                                        url="https://download.pytorch.org/whl/torch/", cache_link_parsing=False)))
+        runs.append((time.perf_counter() - started) * 1000)
+    baseline = {"pip_parse_links_median_ms": round(statistics.median(runs), 1), "pip_links": count}
+    print(f"pip's parse_links on the same page: {baseline['pip_parse_links_median_ms']} ms (median of 3), {count} links", file=sys.stderr)
+except ImportError:
+    print("pip is not importable by python3: no baseline", file=sys.stderr)
+figures = {"page_bytes": timing["bodyBytes"], "files": timing["files"], "parse_median_ms": round(timing["medianMillis"], 1),
+           "parse_max_ms": round(timing["maxMillis"], 1), "end_to_end_ms": e2e}
+if baseline:
+    figures["speedup_vs_pip"] = round(baseline["pip_parse_links_median_ms"] / timing["medianMillis"], 1)
+met = {"parse_median_ms": figures["parse_median_ms"] <= 50}
+met["all"] = all(met.values())
+print(json.dumps({"bench": "page-parse", "figures": figures, "baseline": baseline or {}, "targets": {"parse_median_ms": 50}, "met": met}))
+PY

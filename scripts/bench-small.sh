@@ -37,4 +37,17 @@ for backend in sorted({r["backend"] for r in pip}):
     rows = [r for r in pip if r["backend"] == backend]
     bp, bg = median(r["puts_per_s"] for r in rows), median(r["gets_per_s"] for r in rows)
     print(f"pip {backend:>4}: {bp:.0f} puts/s, {bg:.0f} gets/s -> store is {puts / bp:.2f}x on puts, {gets / bg:.2f}x on gets")
+# The one line every bench ends with. The ratios are against the `pip` backend, pip's own
+# crash-safe cache (SafeFileCache: fsync and rename per put), the peer the store's crash-safe puts
+# compare with; `sep` and `file` (cachecontrol's caches without fsync) are listed beside it.
+baseline = {backend: {"puts_per_s": round(median(r["puts_per_s"] for r in pip if r["backend"] == backend)),
+                      "gets_per_s": round(median(r["gets_per_s"] for r in pip if r["backend"] == backend))}
+            for backend in sorted({r["backend"] for r in pip})}
+peer = baseline["pip"]
+figures = {"puts_per_s": round(puts), "gets_per_s": round(gets), "rounds": len(store),
+           "puts_vs_pip": round(puts / peer["puts_per_s"], 2), "gets_vs_pip": round(gets / peer["gets_per_s"], 2)}
+targets = {"puts_vs_pip": 2, "gets_vs_pip": 2}
+met = {key: figures[key] >= target for key, target in targets.items()}
+met["all"] = all(met.values())
+print(json.dumps({"bench": "small", "figures": figures, "baseline": baseline, "targets": targets, "met": met}))
 PY
