@@ -41,7 +41,7 @@ public struct GCOptions: Sendable {
 }
 
 /// Why gc removes something. The raw values are the keys of the `--json` report.
-public enum GCReason: String, Sendable, Hashable, Codable, CaseIterable {
+public enum GCReason: String, Sendable, Hashable, Codable, CaseIterable, CodingKeyRepresentable {
     /// A blob that no response, pin or lease references.
     case unreferenced
     /// A response body not used for longer than `unusedFor` (the response stays as a tombstone).
@@ -121,8 +121,9 @@ public struct GCReport: Sendable, Codable {
     public var blobsBefore: Int
     /// Number of blobs after the run.
     public var blobsAfter: Int
-    /// What was removed, by reason (every reason present, zero when nothing).
-    public var removed: [String: GCTally]
+    /// What was removed, by reason (every reason present, zero when nothing); in JSON, an
+    /// object keyed by the reasons' codes (`unreferenced`, `max-size`, …).
+    public var removed: [GCReason: GCTally]
     /// Responses whose body was evicted; their rows stay as tombstones.
     public var evictedResponses: Int
     /// With a size budget: whether the blobs now fit in it (pinned, leased and recently used
@@ -196,7 +197,7 @@ private struct GCRun {
         self.now = now
         report = GCReport(
             dryRun: options.dryRun, durationSeconds: 0, bytesBefore: 0, bytesAfter: 0, blobsBefore: 0, blobsAfter: 0,
-            removed: Dictionary(uniqueKeysWithValues: GCReason.allCases.map { ($0.rawValue, GCTally()) }),
+            removed: Dictionary(uniqueKeysWithValues: GCReason.allCases.map { ($0, GCTally()) }),
             evictedResponses: 0, maxSizeMet: nil, longestTransactionMilliseconds: 0, writeTransactions: 0)
     }
 
@@ -228,8 +229,8 @@ private struct GCRun {
         try sweepTemporaryFiles()
         if options.dryRun {
             let blobReasons: [GCReason] = [.unreferenced, .unusedFor, .keepLatest, .maxSize]
-            let blobBytes = blobReasons.reduce(Int64(0)) { $0 + report.removed[$1.rawValue]!.bytes }
-            let blobCount = blobReasons.reduce(0) { $0 + report.removed[$1.rawValue]!.count }
+            let blobBytes = blobReasons.reduce(Int64(0)) { $0 + report.removed[$1]!.bytes }
+            let blobCount = blobReasons.reduce(0) { $0 + report.removed[$1]!.count }
             report.bytesAfter = report.bytesBefore - blobBytes
             report.blobsAfter = report.blobsBefore - blobCount
         } else {
@@ -255,8 +256,8 @@ private struct GCRun {
     /// Counts one removal; the item (with its formatted detail) is built only when someone
     /// listens, which keeps a million-blob run cheap.
     mutating func tally(_ reason: GCReason, bytes: Int64, digest: String? = nil, _ item: () -> GCItem) {
-        report.removed[reason.rawValue, default: GCTally()].count += 1
-        report.removed[reason.rawValue, default: GCTally()].bytes += bytes
+        report.removed[reason, default: GCTally()].count += 1
+        report.removed[reason, default: GCTally()].bytes += bytes
         if options.dryRun, let digest, (try? FileSystem.lstat(layout.blobPath(BlobDigest(trusted: digest)))) ?? nil != nil {
             wouldEmpty[String(digest.prefix(2)), default: 0] += 1
         }
@@ -483,7 +484,7 @@ private struct GCRun {
         var total: Int64
         if options.dryRun {
             let (_, bytes) = try blobTotals()
-            total = bytes - [GCReason.unreferenced, .unusedFor, .keepLatest].reduce(Int64(0)) { $0 + report.removed[$1.rawValue]!.bytes }
+            total = bytes - [GCReason.unreferenced, .unusedFor, .keepLatest].reduce(Int64(0)) { $0 + report.removed[$1]!.bytes }
         } else {
             (_, total) = try blobTotals()
         }

@@ -81,7 +81,7 @@ struct GCCommand: ParsableCommand {
         let verb = dryRun ? "would remove" : "removed"
         var parts: [String] = []
         for reason in GCReason.allCases {
-            guard let tally = report.removed[reason.rawValue], tally.count > 0 else { continue }
+            guard let tally = report.removed[reason], tally.count > 0 else { continue }
             parts.append("\(tally.count) \(reason.rawValue)\(tally.bytes > 0 ? " (\(Output.humanSize(tally.bytes)))" : "")")
         }
         Output.line("\(verb) \(total.count) item(s), \(Output.humanSize(total.bytes))\(parts.isEmpty ? "" : ": " + parts.joined(separator: ", "))")

@@ -34,7 +34,7 @@ extension TestStore {
 }
 
 extension GCReport {
-    func count(_ reason: GCReason) -> Int { removed[reason.rawValue]?.count ?? 0 }
+    func count(_ reason: GCReason) -> Int { removed[reason]?.count ?? 0 }
 }
 
 private let cacheable: HeaderFields = ["Cache-Control": "max-age=600", "Content-Type": "application/octet-stream"]
@@ -57,7 +57,7 @@ struct GCTests {
             return try fixture.gc()
         }
         #expect(report.count(.unreferenced) == 2)
-        #expect(report.removed["unreferenced"]?.bytes == 19)
+        #expect(report.removed[.unreferenced]?.bytes == 19)
         #expect(!fixture.exists(garbage) && !fixture.exists(moreGarbage))
         #expect(try fixture.store.blob(garbage) == nil)
         for kept in [pinned, leased, referenced] {

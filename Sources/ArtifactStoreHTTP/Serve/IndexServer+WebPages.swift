@@ -427,7 +427,7 @@ extension IndexServer {
                 ("budget met", .text(report.maxSizeMet.map { $0 ? "yes" : "no (pinned, leased and recently used data is never evicted)" } ?? "no budget")),
             ]),
             .table(["reason", "count", "bytes"], GCReason.allCases.compactMap { reason in
-                guard let tally = report.removed[reason.rawValue], tally.count > 0 else { return nil }
+                guard let tally = report.removed[reason], tally.count > 0 else { return nil }
                 return [.code(reason.rawValue), .text(String(tally.count)), .text(Self.humanSize(tally.bytes))]
             }),
         ]
