@@ -82,7 +82,7 @@ extension Store {
             chosen.stored = stored
             verdict.chosen = chosen
             verdict.notes += fileNotes
-            if let pageFreshness = deciding.pageFreshness, pageFreshness.hasPrefix("stale") {
+            if let pageFreshness = deciding.pageFreshness, pageFreshness.isStale {
                 verdict.notes.append("the page \(deciding.pageURL) is \(pageFreshness)")
             }
             verdict.reasons = fileReasons
@@ -134,10 +134,7 @@ extension Store {
             satisfied = value
         }
         outcome.pageUsable = true
-        outcome.pageFreshness = switch satisfied.freshness {
-        case .fresh(let until): "fresh until \(Timestamp.iso8601(until))"
-        case .stale(let by, let because): "stale by \(VerdictReason.duration(by)), served because \(because)"
-        }
+        outcome.pageFreshness = satisfied.freshness
         guard satisfied.record.status == 200 else {
             outcome.reasons = [.projectNotFound(pageURL: pageURL, status: satisfied.record.status)]
             return outcome

@@ -276,8 +276,8 @@ public struct IndexOutcome: Sendable, Hashable {
     public var pageURL: String
     /// The page could be used under the policy.
     public var pageUsable: Bool
-    /// How fresh the page is (`fresh until …`, `stale by …, served because …`), when usable.
-    public var pageFreshness: String?
+    /// How fresh the page is, when usable.
+    public var pageFreshness: Satisfied.Freshness?
     /// Number of distribution files the page lists for the project.
     public var fileCount: Int
     /// The best installable candidate on this index, if any.

@@ -116,17 +116,6 @@ extension Store {
     }
 }
 
-extension Satisfied {
-    /// How fresh the answer is, as `explain` and serve's pages say it: `fresh until T`, or
-    /// `stale by D, served because …`.
-    public var freshnessSummary: String {
-        switch freshness {
-        case .fresh(let until): "fresh until \(Timestamp.iso8601(until))"
-        case .stale(let by, let because): "stale by \(VerdictReason.duration(by)), served because \(because)"
-        }
-    }
-}
-
 extension ResponseRecord {
     /// The response headers as they may be shown: fields that carry credentials dropped (they
     /// are never stored; this guards the display too) and userinfo in URLs redacted.

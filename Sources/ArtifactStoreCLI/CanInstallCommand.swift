@@ -231,7 +231,7 @@ struct InstallReport: Encodable {
             "indexes": .array(verdict.indexes.map { outcome in
                 .object([
                     "index": .string(outcome.index), "pageURL": .string(outcome.pageURL), "pageUsable": .bool(outcome.pageUsable),
-                    "pageFreshness": .optional(outcome.pageFreshness), "fileCount": .int(Int64(outcome.fileCount)),
+                    "pageFreshness": .optional(outcome.pageFreshness?.description), "fileCount": .int(Int64(outcome.fileCount)),
                     "best": candidate(outcome.best), "reasons": .array(outcome.reasons.map(reason)),
                 ])
             }),

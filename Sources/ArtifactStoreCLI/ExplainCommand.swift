@@ -80,7 +80,7 @@ struct ExplainCommand: ParsableCommand {
             var lines: [String] = []
             switch verdicts[policy]! {
             case .satisfiable(let satisfied):
-                lines.append("✔ satisfiable, \(satisfied.freshnessSummary)")
+                lines.append("✔ satisfiable, \(satisfied.freshness.description)")
                 lines += satisfied.notes.map { "note: \($0)" }
             case .unsatisfiable(let reasons):
                 lines.append("✘ not satisfiable")

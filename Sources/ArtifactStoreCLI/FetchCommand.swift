@@ -256,7 +256,7 @@ struct FetchJSON: Encodable {
         case .revalidated: source = "revalidated"; fresh = nil
         case .store(let isFresh): source = "store"; fresh = isFresh
         }
-        freshness = result.freshness
+        freshness = result.freshness?.description
         storage = Self.storageDescription(result)
         if case .stored(let digest, _) = result.body { self.digest = digest.hex }
         size = result.body.size

@@ -575,11 +575,11 @@ struct Hop {
     var source: FetchResult.Source
     var record: ResponseRecord
     var body: FetchedBody
-    var freshness: String?
+    var freshness: Satisfied.Freshness?
 
     var fromStore: Bool { if case .store = source { return true } else { return false } }
 
-    init(source: FetchResult.Source, record: ResponseRecord, body: FetchedBody, freshness: String?) {
+    init(source: FetchResult.Source, record: ResponseRecord, body: FetchedBody, freshness: Satisfied.Freshness?) {
         self.source = source
         self.record = record
         self.body = body
@@ -587,17 +587,8 @@ struct Hop {
     }
 
     init(fromStore satisfied: Satisfied, store: Store) throws {
-        let description: String
-        let fresh: Bool
-        switch satisfied.freshness {
-        case .fresh(let until):
-            fresh = true
-            description = "fresh until \(Timestamp.iso8601(until))"
-        case .stale(let by, let allowedBecause):
-            fresh = false
-            description = "stale by \(VerdictReason.duration(by)), used because \(allowedBecause)"
-        }
-        self.init(source: .store(fresh: fresh), record: satisfied.record, body: CachingClient.storedBody(satisfied.record), freshness: description)
+        self.init(source: .store(fresh: !satisfied.freshness.isStale), record: satisfied.record, body: CachingClient.storedBody(satisfied.record),
+                  freshness: satisfied.freshness)
     }
 
     func result(url: String, redirects: [FetchRedirect]) -> FetchResult {

@@ -70,7 +70,7 @@ public struct FetchResult: Sendable {
     /// The response row for the final answer.
     public var record: ResponseRecord
     /// For answers from the store: how fresh they are, and why a stale one is allowed.
-    public var freshness: String?
+    public var freshness: Satisfied.Freshness?
 
     /// True when the status is 2xx.
     public var isSuccess: Bool { (200..<300).contains(status) }

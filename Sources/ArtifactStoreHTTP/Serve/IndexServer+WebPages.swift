@@ -470,7 +470,7 @@ extension IndexServer {
             switch verdict {
             case .satisfiable(let satisfied):
                 return [.code(policy.rawValue), .span("✔ satisfiable", class: "ok"),
-                        .fragment([.text(satisfied.freshnessSummary)] + satisfied.notes.map { HTML.p(.text("note: " + $0)) })]
+                        .fragment([.text(satisfied.freshness.description)] + satisfied.notes.map { HTML.p(.text("note: " + $0)) })]
             case .unsatisfiable(let reasons):
                 return [.code(policy.rawValue), .span("✘ not satisfiable", class: "no"), .ul(reasons.map { reason in
                     .li(.code(reason.code), .text(" " + reason.message), .element("br"), .span("hint: " + reason.hint, class: "muted"))
@@ -484,7 +484,7 @@ extension IndexServer {
         .fragment(verdicts.map { policy, verdict in
             switch verdict {
             case .satisfiable(let satisfied):
-                return .element("div", [], [.code(policy.rawValue + " "), .element("span", [("class", "ok"), ("title", satisfied.freshnessSummary)], [.text("✔")])])
+                return .element("div", [], [.code(policy.rawValue + " "), .element("span", [("class", "ok"), ("title", satisfied.freshness.description)], [.text("✔")])])
             case .unsatisfiable(let reasons):
                 return .element("details", [], [
                     .element("summary", [], [.code(policy.rawValue + " "), .span("✘ " + reasons.map(\.code).joined(separator: ", "), class: "no")]),
