@@ -1,62 +1,6 @@
 import Foundation
 import GRDB
 
-/// What the store records about one blob.
-public struct BlobInfo: Sendable, Hashable, Codable {
-    /// The SHA-256 of the content.
-    public var digest: BlobDigest
-    /// The content's size in bytes.
-    public var size: Int64
-    /// Unix seconds.
-    public var createdAt: Int64
-    /// Unix seconds: when the blob was last read, put or recorded (kept to the minute).
-    public var lastUsedAt: Int64
-    /// When the content was last re-hashed successfully after ingest, if ever.
-    public var verifiedAt: Int64?
-    /// When the content failed verification and was moved to `quarantine/`.
-    public var quarantinedAt: Int64?
-    /// Why it was quarantined, when it was.
-    public var quarantineReason: String?
-
-    init(row: Row) {
-        digest = BlobDigest(trusted: row["digest"])
-        size = row["size"]
-        createdAt = row["created_at"]
-        lastUsedAt = row["last_used_at"]
-        verifiedAt = row["verified_at"]
-        quarantinedAt = row["quarantined_at"]
-        quarantineReason = row["quarantine_reason"]
-    }
-}
-
-/// A summary of a store, as `artifact-store stats` prints it.
-public struct StoreStats: Sendable, Hashable, Codable {
-    /// The store directory.
-    public var path: String
-    /// The on-disk format version (``StoreLayout/currentFormatVersion`` for a current store).
-    public var formatVersion: Int
-    /// Applied schema migrations, e.g. `["0001_initial"]`.
-    public var schemaVersion: String
-    /// Number of blobs, quarantined ones excluded.
-    public var blobCount: Int
-    /// Bytes of those blobs.
-    public var blobBytes: Int64
-    /// Number of quarantined blobs.
-    public var quarantinedBlobCount: Int
-    /// The SQLite database with its WAL and shared-memory files.
-    public var databaseBytes: Int64
-}
-
-/// The order of ``Store/forEachBlob(order:limit:_:)``.
-public enum BlobOrder: String, Sendable, CaseIterable {
-    /// By digest, ascending.
-    case digest
-    /// Most recently used first.
-    case lastUsed = "last-used"
-    /// Largest first.
-    case size
-}
-
 extension Store {
     /// The row of one blob, or nil when the store never held it.
     public func blob(_ digest: BlobDigest) throws -> BlobInfo? {

@@ -3,72 +3,6 @@ import GRDB
 import HTTPCaching
 import PythonPackaging
 
-/// Whether to download and keep a response's body, decided from its head.
-public enum RecordingPlan: Sendable, Hashable {
-    /// Stream the body into a ``BlobWriter`` and pass the blob to ``Store/record(request:response:body:requestTime:responseTime:archivingRefused:)``.
-    case keepBody(ResponseDisposition)
-    /// Do not keep the body: HTTP rules refuse the response (the reasons).
-    case discardBody(refusalReasons: [RefusalReason])
-}
-
-/// A complete response to record: its request, head, body blob (if kept) and times.
-public struct RecordedExchange: Sendable, Hashable {
-    /// The request that was sent.
-    public var request: HTTPRequestHead
-    /// The response head that arrived.
-    public var response: HTTPResponseHead
-    /// The body's blob, when it was kept; nil otherwise.
-    public var body: StoredBlob?
-    /// When the request was sent.
-    public var requestTime: Date
-    /// When the response arrived.
-    public var responseTime: Date
-    /// Keep the body of a refused response as `archived`, as an index policy with `--archive`
-    /// would (``Store/recordingPlan(request:response:archivingRefused:)``).
-    public var archivingRefused: Bool
-
-    /// Creates an exchange to record.
-    public init(request: HTTPRequestHead, response: HTTPResponseHead, body: StoredBlob?, requestTime: Date, responseTime: Date, archivingRefused: Bool = false) {
-        self.request = request
-        self.response = response
-        self.body = body
-        self.requestTime = requestTime
-        self.responseTime = responseTime
-        self.archivingRefused = archivingRefused
-    }
-}
-
-/// One entry of a URL's fetch history.
-public struct Observation: Sendable, Hashable, Codable {
-    /// What a fetch of the URL came to.
-    public enum Outcome: String, Sendable, Hashable, Codable {
-        /// The response was stored, refused by HTTP rules, or refused and archived (as
-        /// ``ResponseDisposition``).
-        case stored, refused, archived
-        /// A 304 that freshened the stored response.
-        case notModified = "not-modified"
-        /// No complete response (connection error, timeout, truncated body).
-        case failed
-        /// A gc eviction of the response's body.
-        case evicted
-    }
-
-    /// When it happened (Unix seconds).
-    public var at: Int64
-    /// What the fetch came to.
-    public var outcome: Outcome
-    /// The response's status code; nil when there was no response.
-    public var status: Int?
-    /// More about it: refusal codes, an error message, what evicted a body.
-    public var detail: String
-
-    /// ``detail`` for people: each recorded refusal code described by its `RefusalReason` (HTTPCaching),
-    /// anything else (a note on the page's files, a failure) as written; `; `-separated.
-    public var describedDetail: String {
-        detail.split(separator: ",").map { RefusalReason(code: String($0), method: "", status: status ?? 0).description }.joined(separator: "; ")
-    }
-}
-
 extension Store {
     /// The cache rules the store applies.
     var cache: PrivateCache { PrivateCache() }
@@ -351,52 +285,5 @@ extension Store {
     static func seconds(_ date: Date) -> Int64 {
         let value = date.timeIntervalSince1970.rounded(.down)
         return value.isFinite ? Int64(clamping: Int(exactly: value) ?? (value < 0 ? Int.min : Int.max)) : 0
-    }
-}
-
-/// Which responses ``Store/forEachResponse(matching:limit:_:)`` lists.
-public struct ResponseFilter: Sendable, Hashable {
-    /// Only refused (and archived) responses.
-    public var refusedOnly = false
-    /// Only responses that are stale at `now` (past their freshness lifetime).
-    public var staleAt: Date?
-    /// Only responses from this host (case-insensitive).
-    public var host: String?
-
-    /// Creates a filter; with no arguments every current response matches.
-    public init(refusedOnly: Bool = false, staleAt: Date? = nil, host: String? = nil) {
-        self.refusedOnly = refusedOnly
-        self.staleAt = staleAt
-        self.host = host
-    }
-}
-
-extension Store {
-    /// Calls `body` for each current response row matching `filter`, by URL, without loading
-    /// them all in memory.
-    public func forEachResponse(matching filter: ResponseFilter = ResponseFilter(), limit: Int? = nil, _ body: (ResponseRecord) throws -> Void) throws {
-        var conditions: [String] = []
-        var arguments: [(any DatabaseValueConvertible)?] = []
-        if filter.refusedOnly { conditions.append("storability IN ('refused', 'archived')") }
-        if let staleAt = filter.staleAt {
-            conditions.append("storability <> 'refused' AND expires_at <= ?")
-            arguments.append(Self.seconds(staleAt))
-        }
-        if let host = filter.host?.lowercased() {
-            // URLs are normalized: the host follows the scheme in lowercase.
-            conditions.append("(url GLOB ? OR url GLOB ? OR url GLOB ? OR url GLOB ?)")
-            let escaped = host.replacingOccurrences(of: "[", with: "[[]").replacingOccurrences(of: "*", with: "[*]").replacingOccurrences(of: "?", with: "[?]")
-            for scheme in ["http", "https"] {
-                arguments.append("\(scheme)://\(escaped)/*")
-                arguments.append("\(scheme)://\(escaped):*")
-            }
-        }
-        let whereClause = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
-        arguments.append(limit ?? -1)
-        try read { db in
-            let cursor = try Row.fetchCursor(db, sql: "SELECT \(ResponseRecord.selection()) FROM response \(whereClause) ORDER BY url, method, variant_key LIMIT ?",
-                                             arguments: StatementArguments(arguments))
-            while let row = try cursor.next() { try body(ResponseRecord(row: row)) }
-        }
     }
 }

@@ -3,28 +3,6 @@ import GRDB
 import HTTPCaching
 import PythonPackaging
 
-/// What became of a response: kept, refused by HTTP rules, or refused but kept on purpose.
-public enum ResponseDisposition: String, Sendable, Hashable, Codable, CaseIterable {
-    /// Storable under RFC 9111; its body (if any) is a blob.
-    case stored
-    /// RFC 9111 forbids storing it (e.g. `no-store`): headers and reasons kept, no body.
-    case refused
-    /// Refused by HTTP rules, but the store's archive policy kept its body; used only by the
-    /// `archive` policy.
-    case archived
-}
-
-/// How requests are answered from the store (ARCHITECTURE.md §5). Policies decide; facts never change.
-public enum CachePolicy: String, Sendable, Hashable, Codable, CaseIterable {
-    /// Strict RFC 9111: only fresh responses; a stale one needs revalidation.
-    case online
-    /// What installers' `--offline` means: any stored body that matches is usable, however
-    /// stale, even against `must-revalidate`/`no-cache` (the staleness is reported).
-    case offline
-    /// Like `offline`, and also serves bodies of refused responses kept by the archive policy.
-    case archive
-}
-
 /// One recorded response: the current row for its (method, URL, variant).
 public struct ResponseRecord: Sendable, Hashable {
     /// The row's id.
@@ -168,101 +146,6 @@ extension ReuseSummary {
     /// The values of the columns `initial_age`, `no_cache`, `must_revalidate`, `vary`.
     var columnValues: [(any DatabaseValueConvertible)?] {
         [correctedInitialAge, noCache?.joined(separator: ","), mustRevalidate, vary.joined(separator: ",")]
-    }
-}
-
-/// A per-index policy: override the server's `Cache-Control` for files and/or pages under a URL
-/// prefix, as installers let users do per index, and/or keep the bodies of refused responses.
-/// The longest matching prefix applies; the prefix `""` applies to every URL (store-wide).
-public struct IndexPolicy: Sendable, Hashable, Codable {
-    /// The URLs the policy applies to start with this (`""`: every URL).
-    public var urlPrefix: String
-    /// Used instead of the server's `Cache-Control` for distribution files (`.whl`, sdists,
-    /// `.metadata`), e.g. `max-age=365000000, immutable`.
-    public var fileCacheControl: String?
-    /// Used instead of the server's `Cache-Control` for index pages, e.g. `max-age=600`.
-    public var pageCacheControl: String?
-    /// Keep bodies of responses HTTP rules refuse, marked `archived` (used by policy `archive`).
-    public var archiveRefused: Bool
-    /// Free text for people: why the policy exists.
-    public var note: String
-
-    /// Creates a policy; with only a prefix it changes nothing.
-    public init(urlPrefix: String, fileCacheControl: String? = nil, pageCacheControl: String? = nil, archiveRefused: Bool = false, note: String = "") {
-        self.urlPrefix = urlPrefix
-        self.fileCacheControl = fileCacheControl
-        self.pageCacheControl = pageCacheControl
-        self.archiveRefused = archiveRefused
-        self.note = note
-    }
-
-    /// The override for a URL: the file or the page `Cache-Control`.
-    func cacheControl(for url: String) -> String? {
-        DistributionFilename.isDownload(url: url) ? fileCacheControl : pageCacheControl
-    }
-
-    /// The headers with the server's freshness fields replaced by `cacheControl` (unchanged when nil).
-    static func apply(_ cacheControl: String?, to headers: HeaderFields) -> HeaderFields {
-        guard let cacheControl else { return headers }
-        var result = headers
-        // The override stands for everything the server said about freshness and storing.
-        result.removeAll(named: "Pragma")
-        result.removeAll(named: "Expires")
-        result.replaceAll(named: "Cache-Control", with: [cacheControl])
-        return result
-    }
-
-    init(row: Row) {
-        urlPrefix = row["url_prefix"]
-        fileCacheControl = row["file_cache_control"]
-        pageCacheControl = row["page_cache_control"]
-        archiveRefused = row["archive_refused"]
-        note = row["note"]
-    }
-}
-
-extension Store {
-    /// Adds or replaces the policy for a URL prefix.
-    public func setIndexPolicy(_ policy: IndexPolicy) throws {
-        let prefix = policy.urlPrefix.isEmpty ? "" : try RecordedURL.normalize(policy.urlPrefix)
-        try writeTransaction { db in
-            try db.execute(
-                sql: """
-                    INSERT OR REPLACE INTO index_policy (url_prefix, file_cache_control, page_cache_control, archive_refused, note)
-                    VALUES (?, ?, ?, ?, ?)
-                    """,
-                arguments: [prefix, policy.fileCacheControl, policy.pageCacheControl, policy.archiveRefused, policy.note])
-        }
-    }
-
-    /// Removes the policy for a URL prefix; returns whether there was one.
-    @discardableResult
-    public func removeIndexPolicy(urlPrefix: String) throws -> Bool {
-        let prefix = urlPrefix.isEmpty ? "" : try RecordedURL.normalize(urlPrefix)
-        return try writeTransaction { db in
-            try db.execute(sql: "DELETE FROM index_policy WHERE url_prefix = ?", arguments: [prefix])
-            return db.changesCount > 0
-        }
-    }
-
-    /// Every index policy, by prefix.
-    public func indexPolicies() throws -> [IndexPolicy] {
-        try read { db in try Row.fetchAll(db, sql: "SELECT * FROM index_policy ORDER BY url_prefix").map(IndexPolicy.init(row:)) }
-    }
-
-    /// The policy that applies to a normalized URL: the longest matching prefix.
-    func indexPolicy(for url: String, _ db: Database) throws -> IndexPolicy? {
-        Self.indexPolicy(for: url, among: try Self.indexPolicies(db))
-    }
-
-    /// Every index policy, in prefix order.
-    static func indexPolicies(_ db: Database) throws -> [IndexPolicy] {
-        try Row.fetchAll(db, cachedSQL: "SELECT * FROM index_policy ORDER BY url_prefix").map(IndexPolicy.init(row:))
-    }
-
-    /// The policy among `policies` that applies to a normalized URL: the longest matching prefix.
-    static func indexPolicy(for url: String, among policies: [IndexPolicy]) -> IndexPolicy? {
-        policies.filter { url.hasPrefix($0.urlPrefix) }.max { $0.urlPrefix.count < $1.urlPrefix.count }
     }
 }
 

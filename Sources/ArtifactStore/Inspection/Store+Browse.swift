@@ -3,39 +3,6 @@ import GRDB
 import HTTPCaching
 import PythonPackaging
 
-/// What refers to one blob: the responses whose body it is, the pins and the leases that keep it
-/// (serve's blob page; ARCHITECTURE.md §7, "Web pages").
-public struct BlobReferences: Sendable, Hashable {
-    /// Current responses with this body (at most the limit asked for).
-    public var responses: [ResponseRecord]
-    /// True when more responses than those have it.
-    public var moreResponses: Bool
-    /// Pins of the digest itself, and URL-pattern pins matching one of ``responses``.
-    public var pins: [Pin]
-    /// Live or expired leases holding the digest: id and expiry (Unix seconds).
-    public var leases: [(id: Int64, expiresAt: Int64)]
-
-    /// Equal when the responses, pins and leases (ids and expiries) are equal.
-    public static func == (lhs: Self, rhs: Self) -> Bool {
-        lhs.responses == rhs.responses && lhs.moreResponses == rhs.moreResponses && lhs.pins == rhs.pins
-            && lhs.leases.map(\.id) == rhs.leases.map(\.id) && lhs.leases.map(\.expiresAt) == rhs.leases.map(\.expiresAt)
-    }
-
-    /// Hashes the responses and pins.
-    public func hash(into hasher: inout Hasher) {
-        hasher.combine(responses)
-        hasher.combine(pins)
-    }
-}
-
-/// A project some recorded page is for (serve's search).
-public struct RecordedProject: Sendable, Hashable {
-    /// PEP 503-normalized name.
-    public var project: String
-    /// The page's URL (normalized, without credentials).
-    public var pageURL: String
-}
-
 /// The read-only questions serve's web pages ask. Every query here is answered from an index
 /// (checked at 1 M responses by `scripts/bench-pages.sh`); none writes.
 extension Store {

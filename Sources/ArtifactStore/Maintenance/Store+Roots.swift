@@ -1,38 +1,6 @@
 import Foundation
 import GRDB
 
-/// What a pin keeps: one blob, or the bodies of every response whose URL matches a pattern.
-public enum PinTarget: Sendable, Hashable {
-    /// Keeps this blob (it need not be stored yet).
-    case digest(BlobDigest)
-    /// Keeps the body of every current response whose normalized URL matches this glob
-    /// (`*` matches any run of characters including `/`, `?` one character; SQLite `GLOB`).
-    case urlPattern(String)
-}
-
-/// A root that garbage collection never evicts (ARCHITECTURE.md §3, §6).
-public struct Pin: Sendable, Hashable {
-    /// The pin's row id.
-    public var id: Int64
-    /// What the pin keeps.
-    public var target: PinTarget
-    /// Unix seconds.
-    public var createdAt: Int64
-    /// Free text for people: why the pin exists.
-    public var note: String
-
-    init(row: Row) {
-        id = row["id"]
-        if let digest = row["digest"] as String? {
-            target = .digest(BlobDigest(trusted: digest))
-        } else {
-            target = .urlPattern(row["url_pattern"])
-        }
-        createdAt = row["created_at"]
-        note = row["note"]
-    }
-}
-
 extension Store {
     /// Pins a blob or a URL pattern so that `gc` keeps it. Pinning what is already pinned
     /// updates the note and returns the existing pin.
@@ -110,50 +78,5 @@ extension Store {
             return db.lastInsertedRowID
         }
         return Lease(store: self, id: id, expiresAt: expires)
-    }
-}
-
-/// A time-limited root: the digests added to it are kept by `gc` until it is released or
-/// expires. See ``Store/withLease(timeout:_:)``.
-public final class Lease: Sendable {
-    private let store: Store
-    /// The lease's row id.
-    public let id: Int64
-    /// When `gc` stops respecting it (Unix seconds), unless extended.
-    public let expiresAt: Int64
-
-    init(store: Store, id: Int64, expiresAt: Int64) {
-        self.store = store
-        self.id = id
-        self.expiresAt = expiresAt
-    }
-
-    /// Keeps these blobs while the lease lives. A digest not stored yet is fine: lease, then put.
-    ///
-    /// - Throws: ``StoreError`` `invalidInput` when the lease was released or has expired and
-    ///   was already collected (take a new lease).
-    public func add(_ digests: BlobDigest...) throws {
-        try add(contentsOf: digests)
-    }
-
-    /// Keeps these blobs while the lease lives.
-    public func add(contentsOf digests: some Sequence<BlobDigest>) throws {
-        let now = store.nowSeconds
-        try store.writeTransaction { db in
-            guard let expires = try Int64.fetchOne(db, sql: "SELECT expires_at FROM lease WHERE id = ?", arguments: [id]), expires > now else {
-                throw StoreError(.invalidInput, "lease \(id) has expired or was released, so it no longer protects anything; take a new lease (a longer timeout if the work takes long)")
-            }
-            let statement = try db.cachedStatement(sql: "INSERT OR IGNORE INTO lease_blob (lease_id, digest) VALUES (?, ?)")
-            for digest in digests {
-                try statement.execute(arguments: [id, digest.hex])
-            }
-        }
-    }
-
-    /// Ends the lease: its blobs are no longer kept on its account.
-    public func release() throws {
-        try store.writeTransaction { db in
-            try db.execute(sql: "DELETE FROM lease WHERE id = ?", arguments: [id])
-        }
     }
 }

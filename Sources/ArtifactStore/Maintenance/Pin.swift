@@ -1,0 +1,34 @@
+import Foundation
+import GRDB
+
+/// What a pin keeps: one blob, or the bodies of every response whose URL matches a pattern.
+public enum PinTarget: Sendable, Hashable {
+    /// Keeps this blob (it need not be stored yet).
+    case digest(BlobDigest)
+    /// Keeps the body of every current response whose normalized URL matches this glob
+    /// (`*` matches any run of characters including `/`, `?` one character; SQLite `GLOB`).
+    case urlPattern(String)
+}
+
+/// A root that garbage collection never evicts (ARCHITECTURE.md §3, §6).
+public struct Pin: Sendable, Hashable {
+    /// The pin's row id.
+    public var id: Int64
+    /// What the pin keeps.
+    public var target: PinTarget
+    /// Unix seconds.
+    public var createdAt: Int64
+    /// Free text for people: why the pin exists.
+    public var note: String
+
+    init(row: Row) {
+        id = row["id"]
+        if let digest = row["digest"] as String? {
+            target = .digest(BlobDigest(trusted: digest))
+        } else {
+            target = .urlPattern(row["url_pattern"])
+        }
+        createdAt = row["created_at"]
+        note = row["note"]
+    }
+}

@@ -1,0 +1,29 @@
+import Foundation
+import HTTPCaching
+
+/// A complete response to record: its request, head, body blob (if kept) and times.
+public struct RecordedExchange: Sendable, Hashable {
+    /// The request that was sent.
+    public var request: HTTPRequestHead
+    /// The response head that arrived.
+    public var response: HTTPResponseHead
+    /// The body's blob, when it was kept; nil otherwise.
+    public var body: StoredBlob?
+    /// When the request was sent.
+    public var requestTime: Date
+    /// When the response arrived.
+    public var responseTime: Date
+    /// Keep the body of a refused response as `archived`, as an index policy with `--archive`
+    /// would (``Store/recordingPlan(request:response:archivingRefused:)``).
+    public var archivingRefused: Bool
+
+    /// Creates an exchange to record.
+    public init(request: HTTPRequestHead, response: HTTPResponseHead, body: StoredBlob?, requestTime: Date, responseTime: Date, archivingRefused: Bool = false) {
+        self.request = request
+        self.response = response
+        self.body = body
+        self.requestTime = requestTime
+        self.responseTime = responseTime
+        self.archivingRefused = archivingRefused
+    }
+}

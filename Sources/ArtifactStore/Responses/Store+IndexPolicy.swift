@@ -1,0 +1,47 @@
+import Foundation
+import GRDB
+
+extension Store {
+    /// Adds or replaces the policy for a URL prefix.
+    public func setIndexPolicy(_ policy: IndexPolicy) throws {
+        let prefix = policy.urlPrefix.isEmpty ? "" : try RecordedURL.normalize(policy.urlPrefix)
+        try writeTransaction { db in
+            try db.execute(
+                sql: """
+                    INSERT OR REPLACE INTO index_policy (url_prefix, file_cache_control, page_cache_control, archive_refused, note)
+                    VALUES (?, ?, ?, ?, ?)
+                    """,
+                arguments: [prefix, policy.fileCacheControl, policy.pageCacheControl, policy.archiveRefused, policy.note])
+        }
+    }
+
+    /// Removes the policy for a URL prefix; returns whether there was one.
+    @discardableResult
+    public func removeIndexPolicy(urlPrefix: String) throws -> Bool {
+        let prefix = urlPrefix.isEmpty ? "" : try RecordedURL.normalize(urlPrefix)
+        return try writeTransaction { db in
+            try db.execute(sql: "DELETE FROM index_policy WHERE url_prefix = ?", arguments: [prefix])
+            return db.changesCount > 0
+        }
+    }
+
+    /// Every index policy, by prefix.
+    public func indexPolicies() throws -> [IndexPolicy] {
+        try read { db in try Row.fetchAll(db, sql: "SELECT * FROM index_policy ORDER BY url_prefix").map(IndexPolicy.init(row:)) }
+    }
+
+    /// The policy that applies to a normalized URL: the longest matching prefix.
+    func indexPolicy(for url: String, _ db: Database) throws -> IndexPolicy? {
+        Self.indexPolicy(for: url, among: try Self.indexPolicies(db))
+    }
+
+    /// Every index policy, in prefix order.
+    static func indexPolicies(_ db: Database) throws -> [IndexPolicy] {
+        try Row.fetchAll(db, cachedSQL: "SELECT * FROM index_policy ORDER BY url_prefix").map(IndexPolicy.init(row:))
+    }
+
+    /// The policy among `policies` that applies to a normalized URL: the longest matching prefix.
+    static func indexPolicy(for url: String, among policies: [IndexPolicy]) -> IndexPolicy? {
+        policies.filter { url.hasPrefix($0.urlPrefix) }.max { $0.urlPrefix.count < $1.urlPrefix.count }
+    }
+}
