@@ -101,6 +101,137 @@ package enum FileSystem {
         try check("unlink \(path)") { Glibc.unlink(path) }
     }
 
+    /// Removes a file if it is there, ignoring every error: for cleaning up a temporary file on
+    /// a path that is already failing or finished.
+    package static func removeIfPresent(_ path: String) {
+        _ = Glibc.unlink(path)
+    }
+
+    /// `openat` relative to a held directory descriptor, with `O_CLOEXEC`.
+    static func open(relativeTo directory: Int32, _ path: String, _ flags: Int32, mode: mode_t = 0) throws -> Int32 {
+        try check("open \(path)") { Glibc.openat(directory, path, flags | O_CLOEXEC, mode) }
+    }
+
+    /// Creates a new, empty file with a unique name in `directory` (`mkstemp`, mode 0600,
+    /// `O_CLOEXEC`): its descriptor, open for writing, and its path.
+    package static func makeTemporaryFile(in directory: String, prefix: String) throws -> (descriptor: Int32, path: String) {
+        var template = Array((directory + "/" + prefix + "XXXXXX").utf8CString)
+        let descriptor = try check("mkstemp \(directory)/\(prefix)XXXXXX") {
+            template.withUnsafeMutableBufferPointer { Glibc.mkstemp($0.baseAddress!) }
+        }
+        _ = Glibc.fcntl(descriptor, F_SETFD, FD_CLOEXEC)
+        return (descriptor, template.withUnsafeBufferPointer { String(cString: $0.baseAddress!) })
+    }
+
+    /// Moves a descriptor's offset to `offset` bytes from the start.
+    static func seek(_ fd: Int32, to offset: Int64) throws {
+        try check("lseek") { Glibc.lseek(fd, off_t(offset), SEEK_SET) }
+    }
+
+    /// Sets a file's permission bits (`fchmod`).
+    static func setMode(_ fd: Int32, _ mode: mode_t) throws {
+        try check("fchmod") { Glibc.fchmod(fd, mode) }
+    }
+
+    /// Sets the permission bits of the file at `path` (`chmod`).
+    static func setMode(_ path: String, _ mode: mode_t) throws {
+        try check("chmod \(path)") { Glibc.chmod(path, mode) }
+    }
+
+    /// Whether this process may create and remove entries in the directory at `path`.
+    static func isWritableDirectory(_ path: String) throws {
+        try check("access \(path)") { Glibc.access(path, W_OK | X_OK) }
+    }
+
+    /// Takes an exclusive `flock` on a descriptor, waiting for it.
+    static func lockExclusively(_ fd: Int32, _ what: String) throws {
+        try check("flock \(what)") { flock(fd, LOCK_EX) }
+    }
+
+    /// What a directory entry is.
+    enum EntryKind: Sendable {
+        case file, directory, symlink, other
+    }
+
+    /// One entry of a directory.
+    struct Entry: Sendable {
+        var name: String
+        var kind: EntryKind
+    }
+
+    /// The entries of a directory (without `.` and `..`), sorted by name; nil when it does not
+    /// exist. Reads `d_type`, falling back to `lstat` where the file system does not fill it in.
+    static func directoryEntries(_ path: String) throws -> [Entry]? {
+        guard let directory = Glibc.opendir(path) else {
+            if errno == ENOENT || errno == ENOTDIR { return nil }
+            throw SystemError(errno: errno, operation: "opendir \(path)")
+        }
+        defer { Glibc.closedir(directory) }
+        var entries: [Entry] = []
+        while true {
+            errno = 0
+            guard let entry = Glibc.readdir(directory) else {
+                if errno != 0 { throw SystemError(errno: errno, operation: "readdir \(path)") }
+                break
+            }
+            let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
+                String(cString: raw.baseAddress!.assumingMemoryBound(to: CChar.self))
+            }
+            if name == "." || name == ".." { continue }
+            var kind: EntryKind
+            switch Int32(entry.pointee.d_type) {
+            case Int32(DT_REG): kind = .file
+            case Int32(DT_DIR): kind = .directory
+            case Int32(DT_LNK): kind = .symlink
+            case Int32(DT_UNKNOWN):
+                kind = .other
+                if let info = try lstat(path + "/" + name) { kind = Self.kind(info) }
+            default: kind = .other
+            }
+            entries.append(Entry(name: name, kind: kind))
+        }
+        entries.sort { $0.name < $1.name }
+        return entries
+    }
+
+    /// The kind of file a `stat` describes.
+    static func kind(_ info: stat) -> EntryKind {
+        switch info.st_mode & S_IFMT {
+        case S_IFREG: .file
+        case S_IFDIR: .directory
+        case S_IFLNK: .symlink
+        default: .other
+        }
+    }
+
+    /// `stat` of the file at `path`, following symbolic links, or nil when nothing is there.
+    package static func status(ofPath path: String) throws -> stat? {
+        var info = Glibc.stat()
+        if stat(path, &info) == 0 { return info }
+        if errno == ENOENT || errno == ENOTDIR { return nil }
+        throw SystemError(errno: errno, operation: "stat \(path)")
+    }
+
+    /// `fstatat` without following a symbolic link, or nil when nothing is at the path.
+    static func lstat(relativeTo directory: Int32, _ path: String) -> stat? {
+        var info = Glibc.stat()
+        return Glibc.fstatat(directory, path, &info, AT_SYMLINK_NOFOLLOW) == 0 ? info : nil
+    }
+
+    /// Tells the kernel a file will be read from start to end (read-ahead); only a hint.
+    static func adviseSequential(_ fd: Int32) {
+        _ = Glibc.posix_fadvise(fd, 0, 0, Int32(POSIX_FADV_SEQUENTIAL))
+    }
+
+    /// The effective user id of this process.
+    static var effectiveUserID: uid_t { Glibc.geteuid() }
+
+    /// Whether a descriptor is a terminal (`isatty`).
+    package static func isTerminal(_ fd: Int32) -> Bool { Glibc.isatty(fd) == 1 }
+
+    /// This process's id (for unique temporary names).
+    package static var processID: Int32 { Glibc.getpid() }
+
     /// A copy-on-write clone of the whole of `source` into `destination` (`ioctl(FICLONE)`);
     /// false where the file system cannot (the caller copies).
     static func clone(_ source: Int32, to destination: Int32) -> Bool {
@@ -145,8 +276,8 @@ package enum FileSystem {
         throw SystemError(errno: errno, operation: "mkdir \(path)")
     }
 
-    static func isDirectory(_ info: stat) -> Bool { info.st_mode & S_IFMT == S_IFDIR }
-    static func isRegularFile(_ info: stat) -> Bool { info.st_mode & S_IFMT == S_IFREG }
+    package static func isDirectory(_ info: stat) -> Bool { info.st_mode & S_IFMT == S_IFDIR }
+    package static func isRegularFile(_ info: stat) -> Bool { info.st_mode & S_IFMT == S_IFREG }
 
     /// Seconds since the epoch of a file's last modification.
     static func modificationTime(_ info: stat) -> Int64 { Int64(info.st_mtim.tv_sec) }

@@ -57,7 +57,7 @@ public final class Store: Sendable {
 
     deinit {
         writeUsage(usage.take())
-        close(blobsDirectory)
+        FileSystem.close(blobsDirectory)
     }
 
     /// Opens the store at `directory`, creating it (private to the user, mode 0700) if needed and
@@ -88,16 +88,18 @@ public final class Store: Sendable {
         if let existing = FileManager.default.contents(atPath: path), existing.count == 32 {
             return Array(existing)
         }
-        let temporary = layout.tmp + "/key-\(getpid())-\(UInt64.random(in: 0...UInt64.max).hexString)"
+        let temporary = layout.tmp + "/key-\(FileSystem.processID)-\(UInt64.random(in: 0...UInt64.max).hexString)"
         do {
             let descriptor = try FileSystem.open(temporary, O_WRONLY | O_CREAT | O_EXCL, mode: 0o600)
-            defer { close(descriptor) }
+            defer { FileSystem.close(descriptor) }
             let key = SymmetricKey(size: .bits256)
             try key.withUnsafeBytes { try FileSystem.writeAll(descriptor, $0) }
             try FileSystem.fsync(descriptor)
-            defer { unlink(temporary) }
-            if link(temporary, path) != 0 && errno != EEXIST {
-                throw SystemError(errno: errno, operation: "link \(path)")
+            defer { FileSystem.removeIfPresent(temporary) }
+            do {
+                try FileSystem.link(temporary, path)
+            } catch let error as SystemError where error.errno == EEXIST {
+                // Another opener's key won: it is read below.
             }
             try FileSystem.fsyncDirectory(layout.rootPath)
         } catch let error as SystemError {
@@ -113,11 +115,9 @@ public final class Store: Sendable {
     /// regular file: a FIFO in its place would block a reader forever (`O_NONBLOCK` makes the open
     /// itself return; it changes nothing for regular files).
     func openBlobFile(_ digest: BlobDigest) throws -> Int32 {
-        let descriptor = try FileSystem.check("open \(layout.blobPath(digest))") {
-            openat(blobsDirectory, layout.relativeBlobPath(digest), O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK)
-        }
-        guard let info = try? FileSystem.fstat(descriptor), info.st_mode & S_IFMT == S_IFREG else {
-            close(descriptor)
+        let descriptor = try FileSystem.open(relativeTo: blobsDirectory, layout.relativeBlobPath(digest), O_RDONLY | O_NOFOLLOW | O_NONBLOCK)
+        guard let info = try? FileSystem.fstat(descriptor), FileSystem.isRegularFile(info) else {
+            FileSystem.close(descriptor)
             throw StoreError(.blobCorrupt, "the file of blob \(digest.hex) at \(layout.blobPath(digest)) is not a regular file (a FIFO, device or directory the store never creates); it was not read. Run `artifact-store verify --repair` to move it aside, then put the original again")
         }
         return descriptor
@@ -126,9 +126,7 @@ public final class Store: Sendable {
     /// Whether a blob's file is in place: a regular file (never a symbolic link, which reads
     /// refuse to follow).
     func blobFileExists(_ digest: BlobDigest) -> Bool {
-        var info = stat()
-        return fstatat(blobsDirectory, layout.relativeBlobPath(digest), &info, AT_SYMLINK_NOFOLLOW) == 0
-            && info.st_mode & S_IFMT == S_IFREG
+        FileSystem.lstat(relativeTo: blobsDirectory, layout.relativeBlobPath(digest)).map(FileSystem.isRegularFile) ?? false
     }
 
     var nowSeconds: Int64 { Int64(options.now().timeIntervalSince1970.rounded(.down)) }
@@ -252,10 +250,10 @@ extension Store {
     private static func createPrivateDirectory(_ path: String) throws {
         if let info = try FileSystem.lstat(path) {
             guard FileSystem.isDirectory(info) else { throw SystemError(errno: ENOTDIR, operation: "open \(path)") }
-            guard access(path, W_OK | X_OK) == 0 else { throw SystemError(errno: errno, operation: "access \(path)") }
+            try FileSystem.isWritableDirectory(path)
             // Someone else's directory, or one others may write into, could have blobs swapped
             // under us: refuse it rather than trust it.
-            if info.st_uid != geteuid() || info.st_mode & 0o022 != 0 {
+            if info.st_uid != FileSystem.effectiveUserID || info.st_mode & 0o022 != 0 {
                 throw StoreError(.unusableStore, "the store directory \(path) is not private to you (owner uid \(info.st_uid), mode \(String(info.st_mode & 0o777, radix: 8))); use a directory you own that only you can write, e.g. chmod 700 it")
             }
             return
@@ -265,7 +263,7 @@ extension Store {
             try createPrivateDirectory(parent)
         }
         if try FileSystem.makeDirectory(path, mode: 0o700) {
-            try FileSystem.check("chmod \(path)") { chmod(path, 0o700) }  // umask may have masked bits
+            try FileSystem.setMode(path, 0o700)  // umask may have masked bits
             try FileSystem.fsyncDirectory(parent)
         }
     }
@@ -295,7 +293,7 @@ extension Store {
             throw StoreError(.unusableStore, "\(layout.rootPath) is not empty and is not an artifact-store directory (no STORE-FORMAT file); choose an empty or new directory for --store")
         }
         // A new store: private to its owner, whatever the directory's mode was.
-        try FileSystem.check("chmod \(layout.rootPath)") { chmod(layout.rootPath, 0o700) }
+        try FileSystem.setMode(layout.rootPath, 0o700)
         try writeFormatFile(layout)
     }
 
@@ -326,8 +324,8 @@ extension Store {
             // a new database to WAL and migrating it need it to themselves, and SQLite reports
             // such a conflict as "busy" without waiting. Everything after the open runs freely.
             let lock = try FileSystem.open(layout.rootPath, O_RDONLY | O_DIRECTORY)
-            defer { close(lock) }
-            try FileSystem.check("flock \(layout.rootPath)") { flock(lock, LOCK_EX) }
+            defer { FileSystem.close(lock) }
+            try FileSystem.lockExclusively(lock, layout.rootPath)
             let pool = try DatabasePool(path: layout.database, configuration: configuration)
             try migrate(pool, layout: layout, options: options)
             return (pool, try LookupConnection(path: layout.database, busyTimeout: options.busyTimeout))

@@ -83,7 +83,7 @@ struct FetchCommand: AsyncParsableCommand {
         case .failure(let error):
             throw error
         }
-        defer { if case .temporaryFile(let path, _) = result.body { unlink(path) } }
+        defer { if case .temporaryFile(let path, _) = result.body { FileSystem.removeIfPresent(path) } }
 
         // A 206 answers a Range request. To a request for the whole body it is a piece of the
         // file, never the file (ARCHITECTURE.md §4, I7): nothing is written, and it is a failure.
@@ -156,17 +156,18 @@ struct FetchCommand: AsyncParsableCommand {
             try copy(body, of: store, to: FileHandle.standardOutput.fileDescriptor)
             return
         }
-        var info = stat()
-        if stat(path, &info) == 0, (info.st_mode & S_IFMT) != S_IFREG {
+        if let info = try? FileSystem.status(ofPath: path), !FileSystem.isRegularFile(info) {
             // A device or a pipe (/dev/null, /dev/stdout, a FIFO): write into it, never replace it.
-            guard (info.st_mode & S_IFMT) != S_IFDIR else {
+            guard !FileSystem.isDirectory(info) else {
                 throw StoreError(.invalidInput, "\(path) is a directory; give a file name for -o")
             }
-            let descriptor = open(path, O_WRONLY | O_CLOEXEC)
-            guard descriptor >= 0 else {
-                throw StoreError(.invalidInput, "cannot open \(path): \(String(cString: strerror(errno)))")
+            let descriptor: Int32
+            do {
+                descriptor = try FileSystem.open(path, O_WRONLY)
+            } catch let error as SystemError {
+                throw StoreError(.invalidInput, "cannot open \(path): \(error.reason)")
             }
-            defer { close(descriptor) }
+            defer { FileSystem.close(descriptor) }
             try copy(body, of: store, to: descriptor)
             return
         }
@@ -176,13 +177,13 @@ struct FetchCommand: AsyncParsableCommand {
             target.hasPrefix("/") ? target : URL(fileURLWithPath: path).deletingLastPathComponent().appending(path: target).path(percentEncoded: false)
         } ?? path
         let destination = URL(fileURLWithPath: resolved)
-        let temporary = destination.deletingLastPathComponent().appending(path: ".\(destination.lastPathComponent).artifact-store-\(getpid())").path(percentEncoded: false)
+        let temporary = destination.deletingLastPathComponent().appending(path: ".\(destination.lastPathComponent).artifact-store-\(FileSystem.processID)").path(percentEncoded: false)
         do {
             try FileSystem.replaceFile(resolved, temporary: temporary) { descriptor in
                 try copy(body, of: store, to: descriptor)
             }
         } catch let error as SystemError {
-            let message = String(cString: strerror(error.errno))
+            let message = error.reason
             if error.operation.hasPrefix("open") { throw StoreError(.invalidInput, "cannot create \(path): \(message)") }
             if error.operation.hasPrefix("rename") { throw StoreError(.invalidInput, "cannot write \(path): \(message)") }
             throw StoreError(.io, "cannot write \(path): \(message)")
@@ -206,7 +207,7 @@ struct FetchCommand: AsyncParsableCommand {
                 do {
                     try FileSystem.writeAll(descriptor, UnsafeRawBufferPointer(rebasing: buffer[..<count]))
                 } catch let error as SystemError {
-                    throw StoreError(.io, "cannot write the output: \(String(cString: strerror(error.errno)))")
+                    throw StoreError(.io, "cannot write the output: \(error.reason)")
                 }
             }
         }

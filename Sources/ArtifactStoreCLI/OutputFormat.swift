@@ -14,7 +14,7 @@ enum Output {
         let environment = ProcessInfo.processInfo.environment
         if let value = environment["NO_COLOR"], !value.isEmpty { return false }
         if environment["TERM"] == "dumb" { return false }
-        return isatty(STDOUT_FILENO) == 1
+        return FileSystem.isTerminal(STDOUT_FILENO)
     }()
 
     /// Writes one line to standard error.
@@ -108,5 +108,5 @@ extension Output {
     }
 
     /// Standard output is a terminal.
-    static var standardOutputIsTerminal: Bool { isatty(STDOUT_FILENO) == 1 }
+    static var standardOutputIsTerminal: Bool { FileSystem.isTerminal(STDOUT_FILENO) }
 }

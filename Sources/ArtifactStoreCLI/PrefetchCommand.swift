@@ -87,7 +87,7 @@ struct PrefetchCommand: AsyncParsableCommand {
         configuration.readTimeout = readTimeout
         configuration.netrc = Netrc.load()
         let client = CachingClient(store: store, configuration: configuration)
-        let progress = PrefetchProgress(isTerminal: isatty(STDERR_FILENO) == 1 && !json)
+        let progress = PrefetchProgress(isTerminal: FileSystem.isTerminal(STDERR_FILENO) && !json)
         var attempted = Set<String>()
         var fetched: [PrefetchResult] = []
         var verdicts: [EnvironmentVerdict] = []
@@ -205,7 +205,7 @@ struct PrefetchCommand: AsyncParsableCommand {
                     let counter = ByteCounter()
                     do {
                         let result = try await client.fetch(request, progress: { received, _ in progress.received(counter.advance(to: received)) })
-                        if case .temporaryFile(let path, _) = result.body { unlink(path) }
+                        if case .temporaryFile(let path, _) = result.body { FileSystem.removeIfPresent(path) }
                         progress.completed()
                         let failed = !fetch.isPage && result.status != 200
                         return PrefetchResult(url: fetch.url, status: result.status, bytes: counter.total,

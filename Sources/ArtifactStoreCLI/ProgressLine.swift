@@ -1,3 +1,4 @@
+import ArtifactStore
 import Foundation
 import Synchronization
 
@@ -12,7 +13,7 @@ final class ProgressLine: Sendable {
     /// When the line was last drawn, and whether one is on screen.
     private let state = Mutex<(lastDrawn: Date, drawn: Bool)>((.distantPast, false))
 
-    init(isActive: Bool = isatty(STDERR_FILENO) == 1) { self.isActive = isActive }
+    init(isActive: Bool = FileSystem.isTerminal(STDERR_FILENO)) { self.isActive = isActive }
 
     /// Redraws the line with `text()`, unless it was drawn less than 0.1 s ago and `force` is
     /// false (`force`: a state people must see, such as a download's last byte).

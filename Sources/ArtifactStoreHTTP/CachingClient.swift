@@ -154,7 +154,7 @@ public final class CachingClient: Sendable {
             redirects.append(FetchRedirect(from: target.recordedURL, status: hop.record.status, to: next.recordedURL, fromStore: hop.fromStore))
             target = next
             // Only the final answer's body goes to the caller.
-            if case .temporaryFile(let path, _) = hop.body { unlink(path) }
+            if case .temporaryFile(let path, _) = hop.body { FileSystem.removeIfPresent(path) }
         }
     }
 
@@ -294,7 +294,7 @@ public final class CachingClient: Sendable {
                 throw fail(head, Self.fetchError(error, url: target.recordedURL, headerLimit: configuration.maximumHeaderBytes))
             }
         case .temporaryFile(let descriptor, let path):
-            close(descriptor)
+            FileSystem.close(descriptor)
             body = .temporaryFile(path: path, size: received)
         case .discard:
             break
@@ -306,7 +306,7 @@ public final class CachingClient: Sendable {
                                  archivingRefused: configuration.archivesRefusedBodies)
             }
         } catch {
-            if case .temporaryFile(let path, _) = body { unlink(path) }
+            if case .temporaryFile(let path, _) = body { FileSystem.removeIfPresent(path) }
             throw error
         }
         if let blob { body = .stored(digest: blob.digest, size: blob.size) }
@@ -430,13 +430,12 @@ private enum BodySink {
     case discard
 
     static func temporaryFile(in directory: String) throws -> BodySink {
-        var template = Array((directory + "/artifact-store-body-XXXXXX").utf8CString)
-        let descriptor = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
-        guard descriptor >= 0 else {
-            throw FetchError.store(StoreError(.io, "cannot create a temporary file in \(directory): \(String(cString: strerror(errno)))"))
+        do {
+            let file = try FileSystem.makeTemporaryFile(in: directory, prefix: "artifact-store-body-")
+            return .temporaryFile(file.descriptor, file.path)
+        } catch let error as SystemError {
+            throw FetchError.store(StoreError(.io, "cannot create a temporary file in \(directory): \(error.reason)"))
         }
-        let path = template.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
-        return .temporaryFile(descriptor, path)
     }
 
     func write(_ bytes: UnsafeRawBufferPointer) throws {
@@ -447,7 +446,7 @@ private enum BodySink {
             do {
                 try FileSystem.writeAll(descriptor, bytes)
             } catch let error as SystemError {
-                throw FetchError.store(StoreError(.io, "cannot write the temporary file \(path): \(String(cString: strerror(error.errno)))"))
+                throw FetchError.store(StoreError(.io, "cannot write the temporary file \(path): \(error.reason)"))
             }
         case .discard:
             break
@@ -458,8 +457,8 @@ private enum BodySink {
         switch self {
         case .blob(let writer): writer.cancel()
         case .temporaryFile(let descriptor, let path):
-            close(descriptor)
-            unlink(path)
+            FileSystem.close(descriptor)
+            FileSystem.removeIfPresent(path)
         case .discard: break
         }
     }

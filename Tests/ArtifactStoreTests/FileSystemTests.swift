@@ -36,4 +36,33 @@ struct FileSystemTests {
         #expect(throws: SystemError.self) { try FileSystem.replaceFile(path, temporary: path + ".tmp") { _ in } }
         #expect(try String(contentsOfFile: path, encoding: .utf8) == "old")
     }
+
+    @Test("makeTemporaryFile creates distinct private files that a child process does not inherit")
+    func temporaryFilesArePrivateAndDistinct() throws {
+        let directory = try TemporaryDirectory()
+        let first = try FileSystem.makeTemporaryFile(in: directory.path, prefix: "body-")
+        let second = try FileSystem.makeTemporaryFile(in: directory.path, prefix: "body-")
+        defer { FileSystem.close(first.descriptor); FileSystem.close(second.descriptor) }
+        #expect(first.path != second.path)
+        #expect(first.path.hasPrefix(directory.path + "/body-"))
+        let info = try #require(try FileSystem.status(ofPath: first.path))
+        #expect(FileSystem.isRegularFile(info))
+        #expect(info.st_mode & 0o777 == 0o600)
+        #expect(fcntl(first.descriptor, F_GETFD) & FD_CLOEXEC != 0)
+        #expect(throws: SystemError.self) { try FileSystem.makeTemporaryFile(in: directory.path + "/missing", prefix: "x") }
+    }
+
+    @Test("status(ofPath:) is nil for a missing path, follows links, and removeIfPresent ignores what is not there")
+    func statusAndRemoval() throws {
+        let directory = try TemporaryDirectory()
+        #expect(try FileSystem.status(ofPath: directory.path + "/missing") == nil)
+        #expect(try FileSystem.status(ofPath: directory.path + "/missing/below") == nil)
+        let file = try directory.file("file", contents: Array("12345".utf8)).path(percentEncoded: false)
+        try FileManager.default.createSymbolicLink(atPath: directory.path + "/link", withDestinationPath: file)
+        let linked = try #require(try FileSystem.status(ofPath: directory.path + "/link"))
+        #expect(FileSystem.isRegularFile(linked) && linked.st_size == 5)
+        FileSystem.removeIfPresent(file)
+        FileSystem.removeIfPresent(file)
+        #expect(try FileSystem.status(ofPath: file) == nil)
+    }
 }

@@ -81,14 +81,14 @@ public final class BlobReader {
         let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: Store.ingestChunkSize, alignment: 16)
         defer { buffer.deallocate() }
         while try read(into: buffer) > 0 {}
-        _ = try store.ioCall { try FileSystem.check("lseek") { lseek(descriptor, 0, SEEK_SET) } }
+        try store.ioCall { try FileSystem.seek(descriptor, to: 0) }
     }
 
     /// Moves the read position to `offset` bytes from the start. Only after
     /// ``verifyAndRewind()``: reading from elsewhere than the start cannot verify the content.
     public func seek(to offset: Int64) throws {
         precondition(verified, "seek before the blob was verified")
-        _ = try store.ioCall { try FileSystem.check("lseek") { lseek(descriptor, off_t(offset), SEEK_SET) } }
+        try store.ioCall { try FileSystem.seek(descriptor, to: offset) }
     }
 
     /// Moves the read position to `offset` without verifying: what is read from here on is not
@@ -97,7 +97,7 @@ public final class BlobReader {
     /// request for a blob it has just sent whole.
     public func seekWithoutVerifying(to offset: Int64) throws {
         verified = true
-        _ = try store.ioCall { try FileSystem.check("lseek") { lseek(descriptor, off_t(offset), SEEK_SET) } }
+        try store.ioCall { try FileSystem.seek(descriptor, to: offset) }
     }
 
     /// The descriptor of the open blob file, for copying after ``verifyAndRewind()``.

@@ -21,7 +21,7 @@ public final class BlobWriter {
 
     init(store: Store) throws {
         self.store = store
-        let name = "ingest-\(getpid())-\(UInt64.random(in: 0...UInt64.max).hexString)"
+        let name = "ingest-\(FileSystem.processID)-\(UInt64.random(in: 0...UInt64.max).hexString)"
         let path = store.layout.tmp + "/" + name
         temporaryPath = path
         descriptor = try store.ioCall { try FileSystem.open(path, O_WRONLY | O_CREAT | O_EXCL, mode: 0o600) }
@@ -75,10 +75,10 @@ public final class BlobWriter {
             throw StoreError(.blobCorrupt, "the content has SHA-256 \(digest.hex) but \(expected.hex) was expected; nothing was stored (the download is damaged or the source changed)")
         }
         try store.ioCall {
-            try FileSystem.check("fchmod") { fchmod(descriptor, 0o444) }
+            try FileSystem.setMode(descriptor, 0o444)
             try FileSystem.fsync(descriptor)
         }
-        close(descriptor)
+        FileSystem.close(descriptor)
         descriptor = -1
         return try store.publish(temporaryPath: temporaryPath, digest: digest, size: size)
     }
@@ -88,9 +88,9 @@ public final class BlobWriter {
     /// Discards what was written. Safe to call more than once.
     public func cancel() {
         if descriptor >= 0 {
-            close(descriptor)
+            FileSystem.close(descriptor)
             descriptor = -1
         }
-        unlink(temporaryPath)
+        FileSystem.removeIfPresent(temporaryPath)
     }
 }

@@ -23,13 +23,13 @@ extension Store {
             }
             throw StoreError(.invalidInput, "\(path): \(reason)", underlying: error)
         }
-        defer { close(descriptor) }
+        defer { FileSystem.close(descriptor) }
         let info = try ioCall { try FileSystem.fstat(descriptor) }
         guard FileSystem.isRegularFile(info) || (info.st_mode & S_IFMT) == S_IFIFO || (info.st_mode & S_IFMT) == S_IFCHR else {
             let kind = FileSystem.isDirectory(info) ? "is a directory; put takes files (for a tree: find DIR -type f -exec artifact-store put {} +)" : "is not a regular file"
             throw StoreError(.invalidInput, "\(path) \(kind)")
         }
-        _ = posix_fadvise(descriptor, 0, 0, Int32(POSIX_FADV_SEQUENTIAL))
+        FileSystem.adviseSequential(descriptor)
         let stored = try put(readingFrom: descriptor, name: path)
         // A wheel keeps its name, so that can-install and export find it without any page.
         if let wheel = WheelFilename(file.lastPathComponent) {

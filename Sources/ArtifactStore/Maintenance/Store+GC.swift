@@ -462,7 +462,7 @@ private struct GCRun {
         }
         for prefix in Maintenance.fanOuts {
             let directory = layout.blobs + "/" + prefix
-            guard let entries = try Maintenance.list(directory) else { continue }
+            guard let entries = try FileSystem.directoryEntries(directory) else { continue }
             var rows = Set<String>()
             try store.read { db in
                 let cursor = try String.fetchCursor(db, sql: "SELECT digest FROM blob WHERE digest >= ? AND digest < ?", arguments: [prefix, Maintenance.upperBound(prefix)])
@@ -504,7 +504,7 @@ private struct GCRun {
                 if entries.count == wouldEmpty[prefix, default: 0] {
                     tally(.emptyDirectory, bytes: 0) { GCItem(reason: .emptyDirectory, path: directory, bytes: 0, detail: "a fan-out directory that would be empty") }
                 }
-            } else if try Maintenance.list(directory)?.isEmpty == true {
+            } else if try FileSystem.directoryEntries(directory)?.isEmpty == true {
                 try removeEmptyDirectory(directory)
             }
         }
@@ -523,7 +523,7 @@ private struct GCRun {
     mutating func sweepTemporaryFiles() throws {
         let graceCutoff = graceCutoff
         var stale: [(name: String, size: Int64)] = []
-        for entry in try Maintenance.list(layout.tmp) ?? [] where entry.kind == .file {
+        for entry in try FileSystem.directoryEntries(layout.tmp) ?? [] where entry.kind == .file {
             guard let info = try FileSystem.lstat(layout.tmp + "/" + entry.name), FileSystem.modificationTime(info) < graceCutoff else { continue }
             stale.append((entry.name, Int64(info.st_size)))
         }

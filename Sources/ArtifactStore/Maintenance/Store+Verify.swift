@@ -41,10 +41,10 @@ extension Store {
     /// `blobs/` holds only `sha256/`, which holds only the 256 fan-out directories.
     private func checkBlobsTopLevel(_ report: inout VerifyReport, options: VerifyOptions) throws {
         let top = layout.rootPath + "/blobs"
-        for entry in try Maintenance.list(top) ?? [] where entry.name != "sha256" {
+        for entry in try FileSystem.directoryEntries(top) ?? [] where entry.name != "sha256" {
             try reportUnexpected(top + "/" + entry.name, kind: entry.kind, &report, options: options)
         }
-        for entry in try Maintenance.list(layout.blobs) ?? [] {
+        for entry in try FileSystem.directoryEntries(layout.blobs) ?? [] {
             let isFanOut = entry.kind == .directory && entry.name.utf8.count == 2 && Maintenance.fanOuts.contains(entry.name)
             if !isFanOut {
                 report.files += 1
@@ -53,7 +53,7 @@ extension Store {
         }
     }
 
-    private func reportUnexpected(_ path: String, kind: Maintenance.EntryKind, _ report: inout VerifyReport, options: VerifyOptions) throws {
+    private func reportUnexpected(_ path: String, kind: FileSystem.EntryKind, _ report: inout VerifyReport, options: VerifyOptions) throws {
         let what = switch kind {
         case .symlink: "a symbolic link"
         case .directory: "a directory"
@@ -80,7 +80,7 @@ extension Store {
 
     private func verifyFanOut(_ prefix: String, _ report: inout VerifyReport, _ progress: inout VerifyProgress, options: VerifyOptions) throws {
         let directory = layout.blobs + "/" + prefix
-        let entries = try Maintenance.list(directory) ?? []
+        let entries = try FileSystem.directoryEntries(directory) ?? []
         report.files += entries.count
         var rows: [String: RowState] = [:]
         try read { db in
@@ -231,7 +231,7 @@ extension Store {
     }
 
     /// A symbolic link, directory or special file where a blob file should be.
-    private func handleNonFile(_ digest: BlobDigest, kind: Maintenance.EntryKind, hasRow: Bool, _ report: inout VerifyReport, options: VerifyOptions) throws {
+    private func handleNonFile(_ digest: BlobDigest, kind: FileSystem.EntryKind, hasRow: Bool, _ report: inout VerifyReport, options: VerifyOptions) throws {
         let path = layout.blobPath(digest)
         let what = kind == .symlink ? "a symbolic link (never followed)" : "not a regular file"
         var problem = VerifyProblem(
@@ -274,7 +274,7 @@ extension Store {
                         kind: .orphanFile, digest: digest, path: path,
                         message: "\(path) has no row (left by a crash, or its row was lost); its content is intact. --repair adopts it; otherwise gc removes it after the grace period")
                     if options.repair {
-                        try FileSystem.check("chmod \(path)") { chmod(path, 0o444) }
+                        try FileSystem.setMode(path, 0o444)
                         try db.execute(
                             sql: """
                                 INSERT INTO blob (digest, size, created_at, last_used_at, verified_at) VALUES (?, ?, ?, ?, ?)

@@ -5,59 +5,6 @@ import Synchronization
 
 /// File-system helpers shared by `verify` and `gc`.
 enum Maintenance {
-    enum EntryKind: Sendable {
-        case file, directory, symlink, other
-    }
-
-    struct Entry: Sendable {
-        var name: String
-        var kind: EntryKind
-    }
-
-    /// The entries of a directory (without `.` and `..`), sorted by name; nil when it does not
-    /// exist. Reads `d_type`, falling back to `lstat` where the file system does not fill it in.
-    static func list(_ path: String) throws -> [Entry]? {
-        guard let directory = opendir(path) else {
-            if errno == ENOENT || errno == ENOTDIR { return nil }
-            throw SystemError(errno: errno, operation: "opendir \(path)")
-        }
-        defer { closedir(directory) }
-        var entries: [Entry] = []
-        while true {
-            errno = 0
-            guard let entry = readdir(directory) else {
-                if errno != 0 { throw SystemError(errno: errno, operation: "readdir \(path)") }
-                break
-            }
-            let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
-                String(cString: raw.baseAddress!.assumingMemoryBound(to: CChar.self))
-            }
-            if name == "." || name == ".." { continue }
-            var kind: EntryKind
-            switch Int32(entry.pointee.d_type) {
-            case Int32(DT_REG): kind = .file
-            case Int32(DT_DIR): kind = .directory
-            case Int32(DT_LNK): kind = .symlink
-            case Int32(DT_UNKNOWN):
-                kind = .other
-                if let info = try FileSystem.lstat(path + "/" + name) { kind = Self.kind(info) }
-            default: kind = .other
-            }
-            entries.append(Entry(name: name, kind: kind))
-        }
-        entries.sort { $0.name < $1.name }
-        return entries
-    }
-
-    static func kind(_ info: stat) -> EntryKind {
-        switch info.st_mode & S_IFMT {
-        case S_IFREG: .file
-        case S_IFDIR: .directory
-        case S_IFLNK: .symlink
-        default: .other
-        }
-    }
-
     /// The 256 fan-out directory names, `00` … `ff`.
     static let fanOuts: [String] = (0..<256).map { value in
         let digits = Array("0123456789abcdef")
@@ -95,16 +42,16 @@ enum Maintenance {
             switch error.errno {
             case ENOENT: return .missing
             case ELOOP: return .symlink
-            default: return .unreadable(String(cString: strerror(error.errno)))
+            default: return .unreadable(error.reason)
             }
         } catch {
             return .unreadable("\(error)")
         }
         defer { FileSystem.close(descriptor) }
-        var info = stat()
-        guard fstat(descriptor, &info) == 0 else { return .unreadable(String(cString: strerror(errno))) }
+        let info: stat
+        do { info = try FileSystem.fstat(descriptor) } catch let error as SystemError { return .unreadable(error.reason) } catch { return .unreadable("\(error)") }
         guard info.st_mode & S_IFMT == S_IFREG else { return .notRegular }
-        _ = posix_fadvise(descriptor, 0, 0, Int32(POSIX_FADV_SEQUENTIAL))
+        FileSystem.adviseSequential(descriptor)
         var hasher = SHA256()
         var size: Int64 = 0
         while true {
@@ -112,7 +59,7 @@ enum Maintenance {
             do {
                 count = try FileSystem.read(descriptor, into: buffer)
             } catch let error as SystemError {
-                return .unreadable(String(cString: strerror(error.errno)))
+                return .unreadable(error.reason)
             } catch {
                 return .unreadable("\(error)")
             }
