@@ -28,7 +28,8 @@ let package = Package(
     targets: [
         // Pure logic: no dependencies, no I/O.
         .target(name: "HTTPCaching"),
-        .target(name: "PythonPackaging"),
+        // PEP 691 negotiation reads `Accept` through HTTPCaching's AcceptField.
+        .target(name: "PythonPackaging", dependencies: ["HTTPCaching"]),
         // Lock files and requirements files read into packages and files (parsing only).
         .target(
             name: "LockFiles",

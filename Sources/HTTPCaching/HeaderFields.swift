@@ -162,7 +162,7 @@ public struct HeaderFields: Hashable, Sendable, Codable, RandomAccessCollection,
     static func isWhitespace(_ byte: UInt8) -> Bool { byte == 0x20 || byte == 0x09 }
 
     /// Removes leading and trailing optional whitespace (SP / HTAB, RFC 9110 §5.6.3).
-    static func trimmingWhitespace(_ text: some StringProtocol) -> String {
+    public static func trimmingWhitespace(_ text: some StringProtocol) -> String {
         let bytes = Array(text.utf8)
         var start = 0, end = bytes.count
         while start < end, isWhitespace(bytes[start]) { start += 1 }

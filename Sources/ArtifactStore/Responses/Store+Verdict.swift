@@ -173,7 +173,7 @@ extension Store {
                 case .varyAll: return .varyStar
                 case .varyMismatch(let field, let stored, let presented):
                     return .varyMismatch(header: field, stored: stored, requested: presented,
-                                         relaxedMatch: field.lowercased() == "accept" && Self.accepts(presented, contentType: record.responseHeaders.combinedValue(for: "Content-Type")))
+                                         relaxedMatch: field.lowercased() == "accept" && record.responseHeaders.combinedValue(for: "Content-Type").map { AcceptField.accepts(presented, contentType: $0) } ?? false)
                 case .urlMismatch, .methodMismatch: return nil
                 }
             }))
@@ -207,21 +207,5 @@ extension Store {
             .varyStar
         }
         return .failure(Unsatisfied(reasons: [reason]))
-    }
-
-    /// Whether an `Accept` value admits a content type (media ranges, ignoring parameters and
-    /// giving q=0 its meaning of "not acceptable").
-    static func accepts(_ accept: String?, contentType: String?) -> Bool {
-        guard let contentType, let mediaType = contentType.split(separator: ";").first?.trimmingCharacters(in: .whitespaces).lowercased(), !mediaType.isEmpty else { return false }
-        guard let accept else { return true }  // no Accept: anything is acceptable (RFC 9110 §12.5.1)
-        for range in accept.split(separator: ",") {
-            let parts = range.split(separator: ";").map { $0.trimmingCharacters(in: .whitespaces).lowercased() }
-            guard let type = parts.first, !type.isEmpty else { continue }
-            let q = parts.dropFirst().first { $0.hasPrefix("q=") }.flatMap { Double($0.dropFirst(2)) } ?? 1
-            guard q > 0 else { continue }
-            if type == "*/*" || type == mediaType { return true }
-            if type.hasSuffix("/*"), mediaType.hasPrefix(type.dropLast()) { return true }
-        }
-        return false
     }
 }
