@@ -24,7 +24,7 @@ struct CanInstallCommand: ParsableCommand {
             --python and --platform are given.
 
             --json prints one object: {"satisfiable", "environment", "policy", "indexStrategy", \
-            "results": [RESULT]}; see the README for RESULT.
+            "results": [RESULT]}; docs/json-output.md describes RESULT.
 
             WHOLE ENVIRONMENTS
             --lock FILE answers for a PEP 751 pylock.toml or a uv.lock: each package the \
@@ -36,7 +36,7 @@ struct CanInstallCommand: ParsableCommand {
             package and a summary ("41 of 43 files stored (1.2 GiB); missing: …"); --json prints \
             {"satisfiable", "environment", "policy", "indexStrategy", "environments": [{"source", \
             "summary", "packages": [PACKAGE], "skipped"}]}, where PACKAGE is {"name", "version", \
-            "file", "url", "digest", "size", "status", "reasons", …} (README, "JSON output").
+            "file", "url", "digest", "size", "status", "reasons", …} (docs/json-output.md).
 
             EXIT STATUS
               0   every requirement can be installed from the store

@@ -118,7 +118,7 @@ struct RoughEdgesTests {
         #expect(try upstream.requests()["/files/torch-2.0.1+cpu-py3-none-any.whl"] == 1)
     }
 
-    @Test("fetch --json prints the keys the README documents, online and when offline cannot answer")
+    @Test("fetch --json prints the keys docs/json-output.md documents, online and when offline cannot answer")
     func fetchJSONKeysAreTheDocumentedOnes() throws {
         let scratch = try Scratch()
         let upstream = try TestUpstream(directory: scratch.path + "/upstream")
