@@ -102,6 +102,12 @@ public struct SpecifierSet: Sendable, Hashable, CustomStringConvertible {
         return specifiers.allSatisfy { $0.operatorMatches(version, raw: version.description) }
     }
 
+    /// Whether the set pins one version (`==X` without a wildcard, or `===X`): the only case in
+    /// which an installer may take a yanked file (PEP 592).
+    public var pinsOneVersion: Bool {
+        specifiers.contains { ($0.operator == .equal && !$0.isWildcard) || $0.operator == .arbitrary }
+    }
+
     /// The candidates the set accepts, in input order (packaging's `SpecifierSet.filter`).
     ///
     /// With no decision (`prereleases` `nil` and ``prereleases`` undecided), matching

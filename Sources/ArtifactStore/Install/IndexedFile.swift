@@ -83,3 +83,11 @@ public struct IndexedFile: Sendable, Hashable {
         size = row["size"]
     }
 }
+
+extension IndexedFile {
+    /// What PythonPackaging's `FileSelection` weighs of the file.
+    var offer: FileSelection.Offer {
+        FileSelection.Offer(filename: filename, version: version.flatMap(Version.init), isWheel: kind == .wheel, requiresPython: requiresPython,
+                            isYanked: yanked, yankedReason: yankedReason, position: position)
+    }
+}

@@ -24,9 +24,7 @@ public struct InstallRequirement: Sendable, Hashable, CustomStringConvertible {
 
     /// Whether the requirement pins one version (`==X` without wildcard, or `===X`): the only
     /// case in which a yanked file may be chosen (PEP 592).
-    public var isPinned: Bool {
-        specifier.specifiers.contains { ($0.operator == .equal && !$0.isWildcard) || $0.operator == .arbitrary }
-    }
+    public var isPinned: Bool { specifier.pinsOneVersion }
 
     /// Parses `name[extra,…] specifiers ; marker` (the specifiers may be in parentheses).
     ///

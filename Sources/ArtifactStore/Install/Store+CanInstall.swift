@@ -172,7 +172,7 @@ extension Store {
         if let best = evaluation.best {
             outcome.best = InstallCandidate(
                 filename: best.file.filename, url: best.file.url, version: best.version.description, kind: .wheel,
-                sha256: best.file.sha256, unusableHash: best.file.unusableHash, tag: best.tag?.description, index: base, pageURL: pageURL,
+                sha256: best.file.sha256, unusableHash: best.file.unusableHash, tag: best.tag.description, index: base, pageURL: pageURL,
                 yanked: best.file.yanked, stored: nil)
         }
         return outcome
@@ -274,9 +274,7 @@ extension Store {
     struct Evaluated {
         var file: IndexedFile
         var version: Version
-        var tag: Tag?
-        var rank: Int?
-        var wheel: WheelFilename?
+        var tag: Tag
     }
 
     struct IndexEvaluation {
@@ -284,98 +282,30 @@ extension Store {
         var reasons: [InstallReason]
     }
 
-    /// Steps (2) of the walk for one page's files.
+    /// Steps (2) of the walk for one page's files: PythonPackaging's `FileSelection`, its
+    /// rejections told as install reasons for this page.
     ///
     /// - Parameters:
     ///   - files: the page's files of the versions that could match (or all of them);
     ///   - allVersions: every version the page offers (for the reasons).
     static func evaluate(_ files: [IndexedFile], allVersions: [String], pageURL: String, requirement: InstallRequirement, environment: TargetEnvironment) -> IndexEvaluation {
-        let supported = environment.supportedTags
-        var all: [Evaluated] = []
-        for file in files {
-            guard let versionText = file.version, let version = Version(versionText) else { continue }
-            if file.kind == .wheel {
-                guard let wheel = WheelFilename(file.filename), wheel.name == requirement.project else { continue }
-                let match = supported.bestMatch(for: wheel.tags)
-                all.append(Evaluated(file: file, version: version, tag: match?.tag, rank: match?.rank, wheel: wheel))
-            } else {
-                all.append(Evaluated(file: file, version: version, tag: nil, rank: nil, wheel: nil))
+        let outcome = FileSelection.select(files.map(\.offer), allVersions: allVersions, project: requirement.project, specifier: requirement.specifier,
+                                           pythonVersion: environment.pythonVersion, supportedTags: environment.supportedTags)
+        let best = outcome.choice.map { Evaluated(file: files[$0.index], version: $0.version, tag: $0.tag) }
+        return IndexEvaluation(best: best, reasons: outcome.rejections.map { rejection in
+            switch rejection {
+            case .noMatchingVersion(let available, let prereleases):
+                .noMatchingVersion(pageURL: pageURL, specifier: requirement.specifier.description, available: available, prereleasesWouldMatch: prereleases)
+            case .yanked(let versions, let reasons):
+                .yanked(versions: versions, reasons: reasons)
+            case .requiresPython(let versions, let requires):
+                .requiresPython(versions: versions, requires: requires, python: environment.pythonVersionText)
+            case .noCompatibleWheel(let versions, let nearest):
+                .noCompatibleWheel(versions: versions, nearestTag: nearest?.tag.description, difference: nearest?.difference, environment: environment.summary)
+            case .needsBuild(let filenames):
+                .needsBuild(filenames: filenames)
             }
-        }
-        let pinned = requirement.isPinned
-        func requiresPythonOK(_ file: IndexedFile) -> Bool {
-            SpecifierSet.checkRequiresPython(file.requiresPython, pythonVersion: environment.pythonVersion).isAcceptable
-        }
-        let installable = all.filter { $0.wheel != nil && $0.rank != nil && (!$0.file.yanked || pinned) && requiresPythonOK($0.file) }
-        let installableVersions = Self.distinct(installable.map(\.version.description))
-        let selected = Set(requirement.specifier.filter(installableVersions))
-        if !selected.isEmpty {
-            let best = installable.filter { selected.contains($0.version.description) }
-                .max { lhs, rhs in
-                    if lhs.version != rhs.version { return lhs.version < rhs.version }
-                    if lhs.rank! != rhs.rank! { return lhs.rank! > rhs.rank! }
-                    return lhs.file.position > rhs.file.position
-                }
-            return IndexEvaluation(best: best, reasons: [])
-        }
-
-        // Nothing installable: say why, for the versions the specifier would accept.
-        let matching = Set(requirement.specifier.filter(allVersions).compactMap { Version($0)?.description })
-        if matching.isEmpty {
-            let sorted = allVersions.compactMap(Version.init).sorted(by: >).map(\.description)
-            let pre = requirement.specifier.filter(allVersions, prereleases: true)
-            return IndexEvaluation(best: nil, reasons: [.noMatchingVersion(
-                pageURL: pageURL, specifier: requirement.specifier.description, available: sorted, prereleasesWouldMatch: pre)])
-        }
-        let candidates = all.filter { matching.contains($0.version.description) }
-        let wheels = candidates.filter { $0.wheel != nil }
-        var reasons: [InstallReason] = []
-        let versionsOf = { (items: [Evaluated]) in Self.distinct(items.sorted { $0.version > $1.version }.map(\.version.description)) }
-        let yanked = wheels.filter { $0.file.yanked && !pinned }
-        if !yanked.isEmpty {
-            reasons.append(.yanked(versions: versionsOf(yanked), reasons: Self.distinct(yanked.compactMap(\.file.yankedReason))))
-        }
-        let wrongPython = wheels.filter { !requiresPythonOK($0.file) }
-        if !wrongPython.isEmpty {
-            reasons.append(.requiresPython(versions: versionsOf(wrongPython), requires: Self.distinct(wrongPython.compactMap(\.file.requiresPython)), python: environment.pythonVersionText))
-        }
-        let incompatible = wheels.filter { $0.rank == nil }
-        if !incompatible.isEmpty && incompatible.count == wheels.count || (!incompatible.isEmpty && reasons.isEmpty) {
-            let nearest = Self.nearestTag(incompatible.flatMap { Array($0.wheel!.tags) }, supported: supported)
-            reasons.append(.noCompatibleWheel(versions: versionsOf(incompatible), nearestTag: nearest?.tag.description,
-                                              difference: nearest?.difference, environment: environment.summary))
-        }
-        let sdists = candidates.filter { $0.file.kind == .sdist }
-        if wheels.isEmpty && !sdists.isEmpty {
-            reasons.append(.needsBuild(filenames: sdists.map(\.file.filename)))
-        }
-        if reasons.isEmpty {
-            reasons.append(.noMatchingVersion(pageURL: pageURL, specifier: requirement.specifier.description,
-                                              available: allVersions, prereleasesWouldMatch: []))
-        }
-        return IndexEvaluation(best: nil, reasons: reasons)
-    }
-
-    /// The tag closest to the environment (most of interpreter, ABI, platform supported) and
-    /// what differs.
-    static func nearestTag(_ tags: [Tag], supported: SupportedTags) -> (tag: Tag, difference: String)? {
-        let interpreters = Set(supported.tags.map(\.interpreter)), abis = Set(supported.tags.map(\.abi))
-        var platforms: [String] = []
-        for tag in supported.tags where !platforms.contains(tag.platform) { platforms.append(tag.platform) }
-        let platformSet = Set(platforms)
-        func score(_ tag: Tag) -> Int {
-            (interpreters.contains(tag.interpreter) ? 4 : 0) + (abis.contains(tag.abi) ? 2 : 0) + (platformSet.contains(tag.platform) ? 3 : 0)
-        }
-        guard let best = tags.sorted().max(by: { score($0) < score($1) }) else { return nil }
-        var differences: [String] = []
-        if !interpreters.contains(best.interpreter) { differences.append("interpreter \(best.interpreter) is not supported") }
-        if !abis.contains(best.abi) { differences.append("ABI \(best.abi) is not supported") }
-        if !platformSet.contains(best.platform) {
-            let shown = platforms.filter { $0 != "any" }
-            differences.append("platform \(best.platform) is not one of \(shown.count <= 3 ? shown.joined(separator: ", ") : "\(shown[0]) … \(shown[shown.count - 1]) (\(shown.count) platforms)")")
-        }
-        if differences.isEmpty { differences.append("this interpreter/ABI/platform combination is not supported") }
-        return (best, differences.joined(separator: "; "))
+        })
     }
 
     static func distinct(_ items: [String]) -> [String] {
@@ -530,7 +460,7 @@ extension Store {
             var whyNot: [String] = []
             if !matches { whyNot.append("version \(wheel.version) does not match \(requirement.specifier.description)") }
             if match == nil {
-                let nearest = Self.nearestTag(Array(wheel.tags), supported: environment.supportedTags)
+                let nearest = environment.supportedTags.nearest(to: Array(wheel.tags))
                 whyNot.append("not compatible with \(environment.summary)\(nearest.map { ": \($0.difference)" } ?? "")")
             }
             if !pythonOK { whyNot.append("requires Python \(item.requiresPython ?? "")") }

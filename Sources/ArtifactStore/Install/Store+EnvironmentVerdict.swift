@@ -56,7 +56,7 @@ extension Store {
         guard let (file, tag) = Self.chooseFile(package, environment: environment) else {
             answer.status = .noCompatibleFile
             let tags = package.wheels.compactMap { WheelFilename($0.filename) }.flatMap { Array($0.tags) }
-            let nearest = Self.nearestTag(tags, supported: environment.supportedTags)
+            let nearest = environment.supportedTags.nearest(to: tags)
             answer.reasons = [.noCompatibleWheel(versions: [package.version ?? "?"], nearestTag: nearest?.tag.description, difference: nearest?.difference, environment: environment.summary)]
             return answer
         }
