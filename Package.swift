@@ -65,6 +65,16 @@ let package = Package(
                 .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
+        // Blobs in an S3-compatible bucket, signed with a small SigV4 signer of its own.
+        .target(
+            name: "ArtifactStoreS3",
+            dependencies: [
+                "ArtifactStore",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         .target(
             name: "ArtifactStoreCLI",
             dependencies: [
@@ -109,6 +119,17 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ]
+        ),
+        .testTarget(
+            name: "ArtifactStoreS3Tests",
+            dependencies: [
+                "ArtifactStoreS3",
+                "ArtifactStore",
+                "TestSupport",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            exclude: ["Fixtures"]
         ),
         .testTarget(name: "ArtifactStoreCLITests", dependencies: ["ArtifactStoreCLI", "artifact-store"]),
     ]
