@@ -364,16 +364,16 @@ extension Store {
         return migrator
     }
 
-    /// `recorded_url(TEXT)`: ``RecordedURL/normalize(_:)`` for a migration that changes how URLs
+    /// `recorded_url(TEXT)`: ``NormalizedURL`` for a migration that changes how URLs
     /// are recorded (a URL it cannot normalize is returned as it is).
     private static let recordedURLFunction = DatabaseFunction("recorded_url", argumentCount: 1, pure: true) { values in
         guard let url = String.fromDatabaseValue(values[0]) else { return nil }
-        return (try? RecordedURL.normalize(url)) ?? url
+        return (try? NormalizedURL(url).text) ?? url
     }
 
-    /// `recorded_url_key(TEXT)`: the `url_key` of a recorded URL (``RecordedURL/lookupKey(_:)``).
+    /// `recorded_url_key(TEXT)`: the `url_key` of a recorded URL (`NormalizedURL.lookupKey`).
     private static let recordedURLKeyFunction = DatabaseFunction("recorded_url_key", argumentCount: 1, pure: true) { values in
-        String.fromDatabaseValue(values[0]).map(RecordedURL.lookupKey)
+        String.fromDatabaseValue(values[0]).map(NormalizedURL.lookupKey)
     }
 
     /// `recorded_url_pattern(TEXT)`: a pin's URL pattern as ``normalizedPattern(_:)`` writes it.

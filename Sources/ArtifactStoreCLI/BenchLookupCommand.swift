@@ -46,7 +46,7 @@ struct BenchLookupCommand: ParsableCommand {
         // neither finds pages the other just brought into memory.
         var generator = SystemRandomNumberGenerator()
         let requests = (0..<lookups).map { _ in Self.exchange(Int.random(in: 0..<responses, using: &generator), body: nil).request }
-        let urls = try (0..<lookups).map { _ in try RecordedURL.normalize(Self.exchange(Int.random(in: 0..<responses, using: &generator), body: nil).request.url) }
+        let urls = try (0..<lookups).map { _ in try NormalizedURL(Self.exchange(Int.random(in: 0..<responses, using: &generator), body: nil).request.url).text }
 
         var verdictNanos: [UInt64] = [], rawNanos: [UInt64] = []
         verdictNanos.reserveCapacity(lookups)

@@ -41,7 +41,7 @@ struct ExplainCommand: ParsableCommand {
         for field in try HeaderArguments.parse(headers) { fields.append(name: field.name, value: field.value) }
         let store = try storeOptions.openExisting()
         let request = HTTPRequestHead(method: "GET", url: url, headers: fields)
-        let normalized = try RecordedURL.normalize(url)
+        let normalized = try NormalizedURL(url).text
         var verdicts: [CachePolicy: Verdict] = [:]
         for policy in CachePolicy.allCases { verdicts[policy] = try store.verdict(for: request, policy: policy) }
         let responses = try store.responses(for: url)

@@ -100,7 +100,7 @@ struct PrefetchCommand: AsyncParsableCommand {
                 // A lock's files are enough for export, but an installer pointed at `serve`
                 // asks for the project pages first: fetch those the store has never had.
                 for package in verdicts.flatMap(\.packages) where question.lock != nil {
-                    guard let index = package.index, let page = try? RecordedURL.normalize((index.hasSuffix("/") ? index : index + "/") + package.project + "/"),
+                    guard let index = package.index, let page = try? NormalizedURL((index.hasSuffix("/") ? index : index + "/") + package.project + "/").text,
                           try store.responses(for: page).isEmpty, !tasks.contains(where: { $0.url == page }) else { continue }
                     tasks.append(Fetch(url: Self.withCredentials(page, indexes: credentials), expected: nil, isPage: true, size: nil))
                 }

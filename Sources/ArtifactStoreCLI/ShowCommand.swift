@@ -53,7 +53,7 @@ struct ShowCommand: ParsableCommand {
         let records = try store.responses(for: url)
         if json { return try Output.printJSON(records.map(ResponseJSON.init)) }
         guard !records.isEmpty else {
-            throw StoreError(.notFound, "no response recorded for \(try RecordedURL.normalize(url)); fetch it once while online")
+            throw StoreError(.notFound, "no response recorded for \(try NormalizedURL(url).text); fetch it once while online")
         }
         for record in records {
             Output.line("\(record.method) \(record.url)\(record.variantKey.isEmpty ? "" : "  [variant \(record.variantKey.replacingOccurrences(of: "\n", with: "; "))]")")

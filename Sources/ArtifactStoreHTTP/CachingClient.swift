@@ -5,8 +5,7 @@ import HTTPCaching
 import NIOCore
 import NIOHTTP1
 
-/// The store's request and response heads (NIOHTTP1 has types of the same names).
-typealias RequestHead = HTTPCaching.HTTPRequestHead
+/// The store's response head (NIOHTTP1 has a type of the same name).
 typealias ResponseHead = HTTPCaching.HTTPResponseHead
 
 /// An HTTP client that fetches through a ``ArtifactStore/Store``: fresh responses come from the
@@ -166,8 +165,9 @@ public final class CachingClient: Sendable {
     /// The request as the store sees it: the recorded URL, and the header fields, credentials
     /// included: the store writes a credential only as its keyed hash, and only when a `Vary`
     /// names it, so that a response fetched with one credential is never served to another.
-    private func recordedHead(_ target: Target, method: String, headers: HeaderFields) -> RequestHead {
-        RequestHead(method: method, url: target.recordedURL, headers: headers)
+    /// Its URL is normalized once, in `Target`, for every question the store is asked about it.
+    private func recordedHead(_ target: Target, method: String, headers: HeaderFields) -> StoreRequest {
+        StoreRequest(url: target.normalizedURL, method: method, headers: headers)
     }
 
     // MARK: Offline
@@ -215,7 +215,7 @@ public final class CachingClient: Sendable {
     /// (empty when the caller's own are in `wireHeaders`; nil for an unconditional request).
     /// Returns nil only for a 304 that could not be merged into a usable stored response.
     private func exchange(
-        target: Target, head: RequestHead, wireHeaders: HeaderFields, conditional: HeaderFields?,
+        target: Target, head: StoreRequest, wireHeaders: HeaderFields, conditional: HeaderFields?,
         deadline: Date?, hooks: Hooks
     ) async throws -> Hop? {
         var request = HTTPClientRequest(url: target.wireURL)
@@ -323,7 +323,7 @@ public final class CachingClient: Sendable {
     /// Streams a body into `sink`, checking it against its `Content-Length` and the deadline.
     /// On any failure the sink is discarded (nothing stored) and the failure recorded.
     private func receive(
-        _ body: HTTPClientResponse.Body, into sink: BodySink, expected: Int64?, target: Target, head: RequestHead,
+        _ body: HTTPClientResponse.Body, into sink: BodySink, expected: Int64?, target: Target, head: StoreRequest,
         deadline: Date?, progress: FetchProgress?
     ) async throws -> Int64 {
         var received: Int64 = 0
@@ -357,7 +357,7 @@ public final class CachingClient: Sendable {
 
     /// Records a failed fetch (best effort: a store that cannot record it must not hide the
     /// original failure) and returns the error to throw.
-    private func fail(_ head: RequestHead, _ error: FetchError) -> FetchError {
+    private func fail(_ head: StoreRequest, _ error: FetchError) -> FetchError {
         if case .store = error { return error }
         try? store.recordFailure(request: head, error: error.description, at: Date())
         return error
@@ -469,7 +469,9 @@ struct Target: Sendable {
     /// The URL sent on the wire, without userinfo.
     var wireURL: String
     /// The URL as the store records it (normalized, no userinfo, no fragment).
-    var recordedURL: String
+    var normalizedURL: NormalizedURL
+    /// ``normalizedURL`` as text, for messages and results.
+    var recordedURL: String { normalizedURL.text }
     /// `user:password`, percent-decoded, for Basic authentication.
     var basicCredentials: String?
     var scheme: String
@@ -513,7 +515,7 @@ struct Target: Sendable {
         }
         wireURL = wire
         do {
-            recordedURL = try RecordedURL.normalize(wire)
+            normalizedURL = try NormalizedURL(wire)
         } catch let error as StoreError {
             throw FetchError.invalidURL(error.message)
         }

@@ -46,8 +46,8 @@ struct QuickVerdictTests {
             for offset in offsets {
                 let now = HTTPDate(secondsSince1970: Int64(Fixtures.seen.timeIntervalSince1970 + offset))
                 for policy in CachePolicy.allCases {
-                    let full = try fixture.store.fullVerdict(for: request, policy: policy, now: now)
-                    guard let quick = try fixture.store.quickVerdict(for: request, policy: policy, now: now) else { continue }
+                    let full = try fixture.store.fullVerdict(for: StoreRequest(request), policy: policy, now: now)
+                    guard let quick = try fixture.store.quickVerdict(for: StoreRequest(request), policy: policy, now: now) else { continue }
                     answered += 1
                     #expect(Verdict.satisfiable(quick) == full, "\(headers) at +\(offset) s, policy \(policy)", sourceLocation: sourceLocation)
                 }
@@ -99,18 +99,18 @@ struct QuickVerdictTests {
         let request = Fixtures.get(Self.page, ["Accept": Fixtures.pipAccept])
         try fixture.record(request, Fixtures.response(200, ["Cache-Control": "max-age=600, must-revalidate", "Vary": "Accept"]), body: "{}")
         let seen = Int64(Fixtures.seen.timeIntervalSince1970)
-        let fresh = try fixture.store.quickVerdict(for: request, policy: .online, now: HTTPDate(secondsSince1970: seen + 10))
+        let fresh = try fixture.store.quickVerdict(for: StoreRequest(request), policy: .online, now: HTTPDate(secondsSince1970: seen + 10))
         #expect(fresh?.freshness == .fresh(until: seen + 600))
-        let stale = try fixture.store.quickVerdict(for: request, policy: .offline, now: HTTPDate(secondsSince1970: seen + 700))
+        let stale = try fixture.store.quickVerdict(for: StoreRequest(request), policy: .offline, now: HTTPDate(secondsSince1970: seen + 700))
         #expect(stale?.freshness == .stale(by: 100, allowedBecause: "policy offline serves stale responses, overriding the response's must-revalidate"))
         // What it cannot serve, it leaves to the full evaluation, which explains why.
-        #expect(try fixture.store.quickVerdict(for: request, policy: .online, now: HTTPDate(secondsSince1970: seen + 700)) == nil)
+        #expect(try fixture.store.quickVerdict(for: StoreRequest(request), policy: .online, now: HTTPDate(secondsSince1970: seen + 700)) == nil)
     }
 
     @Test("the URL key is 64-bit FNV-1a, fixed forever: stores index rows by it")
     func urlKeyNeverChanges() {
-        #expect(RecordedURL.lookupKey("a") == Int64(bitPattern: 0xaf63_dc4c_8601_ec8c))
-        #expect(RecordedURL.lookupKey("https://pypi.org/simple/torch/") == Int64(bitPattern: 0xe3a2_9c24_f2e1_ace1))
+        #expect(NormalizedURL.lookupKey("a") == Int64(bitPattern: 0xaf63_dc4c_8601_ec8c))
+        #expect(NormalizedURL.lookupKey("https://pypi.org/simple/torch/") == Int64(bitPattern: 0xe3a2_9c24_f2e1_ace1))
     }
 
     @Test("rows recorded before the summary and URL key existed are decided from their headers")
@@ -122,7 +122,7 @@ struct QuickVerdictTests {
             try db.execute(sql: "UPDATE response SET initial_age = NULL, no_cache = NULL, must_revalidate = 0, vary = NULL, url_key = NULL")
         }
         let now = HTTPDate(secondsSince1970: Int64(Fixtures.seen.timeIntervalSince1970) + 10)
-        #expect(try fixture.store.quickVerdict(for: request, policy: .online, now: now) == nil)
+        #expect(try fixture.store.quickVerdict(for: StoreRequest(request), policy: .online, now: now) == nil)
         #expect(try fixture.verdict(request, .online, after: 10).satisfied?.freshness == .fresh(until: now.secondsSince1970 + 590))
         #expect(try fixture.verdict(Fixtures.get(Self.page, ["Accept": Self.otherAccept]), .offline).reasons.map(\.code) == ["vary-mismatch"])
     }

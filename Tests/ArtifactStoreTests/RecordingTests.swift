@@ -348,7 +348,18 @@ struct RecordingTests {
         ("https://u:p@h/a+b", "https://h/a%2Bb"),
     ])
     func normalization(input: String, expected: String) throws {
-        #expect(try RecordedURL.normalize(input) == expected)
+        #expect(try NormalizedURL(input).text == expected)
+    }
+
+    @Test("a NormalizedURL normalizes to itself, and decodes only from a URL the store records", arguments: [
+        "HTTPS://PyPI.org:443/simple/%7etorch/", "https://u:p@h/a+b", "https://h/a+b/c?q=x+y",
+    ])
+    func normalizedURLIsAFixedPoint(input: String) throws {
+        let url = try NormalizedURL(input)
+        #expect(try NormalizedURL(url.text) == url)
+        let encoded = try JSONEncoder().encode(url)
+        #expect(try JSONDecoder().decode(NormalizedURL.self, from: encoded) == url)
+        #expect(throws: (any Error).self) { try JSONDecoder().decode(NormalizedURL.self, from: Data(#""ftp://h/x""#.utf8)) }
     }
 
     @Test("a store recorded before + and %2B were one URL is migrated: the + rows answer under either spelling")

@@ -11,7 +11,7 @@ let targets: [String: @Sendable ([UInt8]) -> Void] = [
     // URLs: the store's normalization, PEP 503 link resolution.
     "url": { bytes in
         let text = String(decoding: bytes, as: UTF8.self)
-        _ = try? RecordedURL.normalize(text)
+        _ = try? NormalizedURL(text).text
         _ = CacheKey.normalizedURL(text)
         let reference = URIReference(parsing: text)
         _ = reference.resolved(against: URIReference(parsing: "https://pypi.org/simple/torch/")).string

@@ -118,7 +118,7 @@ extension Store {
 
     private func evaluateIndex(_ index: String, requirement: InstallRequirement, environment: TargetEnvironment, policy: CachePolicy, at time: Date?) throws -> IndexOutcome {
         let base = index.hasSuffix("/") ? String(index.dropLast()) : index
-        let pageURL = try RecordedURL.normalize(base + "/" + requirement.project + "/")
+        let pageURL = try NormalizedURL(base + "/" + requirement.project + "/").text
         var outcome = IndexOutcome(index: base, pageURL: pageURL, pageUsable: false, pageFreshness: nil, fileCount: 0, best: nil, reasons: [])
         // Judge the page with the request headers it was fetched with: whichever installer sent
         // them would be served it (Vary: Accept on PyPI).
@@ -317,7 +317,7 @@ extension Store {
 
     func checkFile(_ candidate: InstallCandidate, policy: CachePolicy, verify: Bool, at time: Date?) throws -> (StoredFile?, [InstallReason], [String]) {
         var notes: [String] = []
-        let fileURL = try RecordedURL.normalize(candidate.url)
+        let fileURL = try NormalizedURL(candidate.url).text
         // Only a complete 200 can stand for a file (ARCHITECTURE.md §4, I7): a recorded 404
         // page or a 206 is not the wheel.
         let atURL = try responses(for: fileURL).filter { $0.status == 200 }

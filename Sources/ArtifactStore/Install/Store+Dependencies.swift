@@ -83,7 +83,7 @@ extension Store {
     /// The core metadata of a stored wheel: its PEP 658 sidecar when one is stored for the file's
     /// URL, else the wheel's own `*.dist-info/METADATA`, read from the verified blob.
     func coreMetadata(filename: String, digest: BlobDigest, url: String?) throws -> DistributionMetadata? {
-        if let url, let sidecarURL = try? RecordedURL.normalize(url + ".metadata"),
+        if let url, let sidecarURL = try? NormalizedURL(url + ".metadata").text,
            let record = try responses(for: sidecarURL).first(where: { $0.status == 200 && $0.bodyDigest != nil }),
            let body = try? read(record.bodyDigest!), body.count <= Self.metadataSizeLimit {
             return DistributionMetadata(parsing: String(decoding: body, as: UTF8.self))

@@ -83,7 +83,7 @@ extension Store {
     /// A locked file is stored when a blob has its SHA-256 (the URL does not matter); a lock
     /// without a usable hash falls back to the rules of ``checkFile``.
     func checkLockedFile(_ file: LockedFile, version: String, tag: Tag?, index: String, policy: CachePolicy, verify: Bool, at time: Date?) throws -> (StoredFile?, [InstallReason], [String]) {
-        guard let url = file.url, (try? RecordedURL.normalize(url)) != nil else {
+        guard let url = file.url, (try? NormalizedURL(url).text) != nil else {
             // A local path: only the content can stand for it.
             let location = file.path ?? file.filename
             guard let sha256 = file.sha256 else {

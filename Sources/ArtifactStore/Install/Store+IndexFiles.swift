@@ -174,7 +174,7 @@ extension Store {
 
     /// The parsed page recorded for a URL (its current stored row), if any.
     public func indexedPage(for url: String) throws -> IndexedPage? {
-        let url = try RecordedURL.normalize(url)
+        let url = try NormalizedURL(url).text
         return try read { db in
             try Row.fetchOne(db, sql: """
                 SELECT p.* FROM index_page p JOIN response r ON r.id = p.response_id

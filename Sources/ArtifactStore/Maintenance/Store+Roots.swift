@@ -54,7 +54,7 @@ extension Store {
         guard let schemeEnd = stripped.range(of: "://") else { return stripped }
         let rest = stripped[schemeEnd.upperBound...]
         let authorityEnd = rest.firstIndex { "/?#".contains($0) } ?? rest.endIndex
-        return RecordedURL.quotingPlusInPath(stripped[..<schemeEnd.upperBound].lowercased() + rest[..<authorityEnd].lowercased() + rest[authorityEnd...])
+        return NormalizedURL.quotingPlusInPath(stripped[..<schemeEnd.upperBound].lowercased() + rest[..<authorityEnd].lowercased() + rest[authorityEnd...])
     }
 
     /// Runs `body` holding a lease: every digest added to it is kept by `gc` until `body`

@@ -16,6 +16,8 @@ public struct RecordedExchange: Sendable, Hashable {
     /// Keep the body of a refused response as `archived`, as an index policy with `--archive`
     /// would (``Store/recordingPlan(request:response:archivingRefused:)``).
     public var archivingRefused: Bool
+    /// The request's URL normalized, when the exchange was made from a ``StoreRequest``.
+    var normalizedURL: NormalizedURL?
 
     /// Creates an exchange to record.
     public init(request: HTTPRequestHead, response: HTTPResponseHead, body: StoredBlob?, requestTime: Date, responseTime: Date, archivingRefused: Bool = false) {
@@ -25,5 +27,11 @@ public struct RecordedExchange: Sendable, Hashable {
         self.requestTime = requestTime
         self.responseTime = responseTime
         self.archivingRefused = archivingRefused
+    }
+
+    /// An exchange of a request whose URL is normalized already.
+    init(request: StoreRequest, response: HTTPResponseHead, body: StoredBlob?, requestTime: Date, responseTime: Date, archivingRefused: Bool) {
+        self.init(request: request.head, response: response, body: body, requestTime: requestTime, responseTime: responseTime, archivingRefused: archivingRefused)
+        normalizedURL = request.url
     }
 }

@@ -4,7 +4,7 @@ import GRDB
 extension Store {
     /// Adds or replaces the policy for a URL prefix.
     public func setIndexPolicy(_ policy: IndexPolicy) throws {
-        let prefix = policy.urlPrefix.isEmpty ? "" : try RecordedURL.normalize(policy.urlPrefix)
+        let prefix = policy.urlPrefix.isEmpty ? "" : try NormalizedURL(policy.urlPrefix).text
         try writeTransaction { db in
             try db.execute(
                 sql: """
@@ -18,7 +18,7 @@ extension Store {
     /// Removes the policy for a URL prefix; returns whether there was one.
     @discardableResult
     public func removeIndexPolicy(urlPrefix: String) throws -> Bool {
-        let prefix = urlPrefix.isEmpty ? "" : try RecordedURL.normalize(urlPrefix)
+        let prefix = urlPrefix.isEmpty ? "" : try NormalizedURL(urlPrefix).text
         return try writeTransaction { db in
             try db.execute(sql: "DELETE FROM index_policy WHERE url_prefix = ?", arguments: [prefix])
             return db.changesCount > 0

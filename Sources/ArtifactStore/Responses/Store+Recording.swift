@@ -15,10 +15,15 @@ extension Store {
     ///   `archived`, whatever the URL's index policy says (an index server that must answer from
     ///   the last copy when its upstream is down asks for this).
     public func recordingPlan(request: HTTPRequestHead, response: HTTPResponseHead, archivingRefused: Bool = false) throws -> RecordingPlan {
-        let url = try RecordedURL.normalize(request.url)
+        try recordingPlan(request: StoreRequest(request), response: response, archivingRefused: archivingRefused)
+    }
+
+    /// ``recordingPlan(request:response:archivingRefused:)-(HTTPRequestHead,_,_)`` for a request whose URL is normalized already.
+    public func recordingPlan(request: StoreRequest, response: HTTPResponseHead, archivingRefused: Bool = false) throws -> RecordingPlan {
+        let url = request.url.text
         let policy = try read { db in try indexPolicy(for: url, db) }
         let effective = HTTPResponseHead(status: response.status, headers: IndexPolicy.apply(policy?.cacheControl(for: url), to: response.headers))
-        let storability = cache.storability(request: request, response: effective)
+        let storability = cache.storability(request: request.head, response: effective)
         if storability.isStorable { return .keepBody(.stored) }
         // Only a complete 200 can stand for a page or a file: a refused 206 or error page is
         // never archived.
@@ -44,10 +49,16 @@ extension Store {
         try record(batch: [RecordedExchange(request: request, response: response, body: body, requestTime: requestTime, responseTime: responseTime, archivingRefused: archivingRefused)])[0]
     }
 
+    /// ``record(request:response:body:requestTime:responseTime:archivingRefused:)-(HTTPRequestHead,_,_,_,_,_)`` for a request whose URL is normalized already.
+    @discardableResult
+    public func record(request: StoreRequest, response: HTTPResponseHead, body: StoredBlob?, requestTime: Date, responseTime: Date, archivingRefused: Bool = false) throws -> ResponseRecord {
+        try record(batch: [RecordedExchange(request: request, response: response, body: body, requestTime: requestTime, responseTime: responseTime, archivingRefused: archivingRefused)])[0]
+    }
+
     /// Records many responses in one transaction (one fsync): for imports and bulk loads.
     @discardableResult
     public func record(batch: [RecordedExchange]) throws -> [ResponseRecord] {
-        let normalized = try batch.map { try RecordedURL.normalize($0.request.url) }
+        let normalized = try batch.map { try ($0.normalizedURL ?? NormalizedURL($0.request.url)).text }
         // Pages are read and parsed first, outside the write lock, and so is every header: the
         // rows are worked out from the index policies as they are now (ARCHITECTURE.md §4, I8).
         let prepared = preparePages(batch, urls: normalized)
@@ -129,7 +140,7 @@ extension Store {
             requestHeaderBlock: HeaderBlock.encode(keptRequestHeaders), responseHeaderBlock: HeaderBlock.encode(response.headers),
             override: override, overridePrefix: override == nil ? nil : policy?.urlPrefix, sent: sent, received: received,
             disposition: disposition, refusalReasons: storability.refusalReasons, summary: ReuseSummary(stored, cache: cache),
-            keptBody: disposition == .refused ? nil : body, lookupKey: RecordedURL.lookupKey(url),
+            keptBody: disposition == .refused ? nil : body, lookupKey: NormalizedURL.lookupKey(url),
             wheelProject: (try? WheelFilename(urlSegment: Self.lastPathSegment(url)))?.name)
     }
 
@@ -173,7 +184,13 @@ extension Store {
     /// freshened (RFC 9111 §4.3.4). Returns the freshened record, or nil when nothing matched.
     @discardableResult
     public func recordNotModified(request: HTTPRequestHead, response: HTTPResponseHead, requestTime: Date, responseTime: Date) throws -> ResponseRecord? {
-        let url = try RecordedURL.normalize(request.url)
+        try recordNotModified(request: StoreRequest(request), response: response, requestTime: requestTime, responseTime: responseTime)
+    }
+
+    /// ``recordNotModified(request:response:requestTime:responseTime:)-(HTTPRequestHead,_,_,_)`` for a request whose URL is normalized already.
+    @discardableResult
+    public func recordNotModified(request: StoreRequest, response: HTTPResponseHead, requestTime: Date, responseTime: Date) throws -> ResponseRecord? {
+        let url = request.url.text
         let sent = HTTPDate(secondsSince1970: Self.seconds(requestTime)), received = HTTPDate(secondsSince1970: Self.seconds(responseTime))
         let presented = HTTPRequestHead(method: request.method, url: url, headers: HeaderBlock.protectingCredentials(request.headers, key: secretKey))
         return try writeTransaction { db in
@@ -204,7 +221,7 @@ extension Store {
                         """,
                     arguments: StatementArguments([HeaderBlock.encode(record.responseHeaders), record.requestTime, record.responseTime,
                                 record.freshnessLifetime, record.expiresAt, record.lastUsedAt] + summary.columnValues
-                                + [RecordedURL.lookupKey(url), record.id]))
+                                + [request.url.lookupKey, record.id]))
                 freshened = freshened ?? record
             }
             try observe(url: url, at: received.secondsSince1970, outcome: .notModified, status: 304,
@@ -215,7 +232,12 @@ extension Store {
 
     /// Records a fetch that produced no complete response (the error text has credentials removed).
     public func recordFailure(request: HTTPRequestHead, error: String, at time: Date) throws {
-        let url = try RecordedURL.normalize(request.url)
+        try recordFailure(request: StoreRequest(request), error: error, at: time)
+    }
+
+    /// ``recordFailure(request:error:at:)-(HTTPRequestHead,_,_)`` for a request whose URL is normalized already.
+    public func recordFailure(request: StoreRequest, error: String, at time: Date) throws {
+        let url = request.url.text
         try writeTransaction { db in
             try observe(url: url, at: Self.seconds(time), outcome: .failed, status: nil, detail: RecordedURL.redacted(error), db)
         }
@@ -224,7 +246,12 @@ extension Store {
     /// The conditional headers (`If-None-Match`, `If-Modified-Since`) that revalidate what is
     /// stored for this request, or nil when nothing is stored for it (RFC 9111 §4.3.1).
     public func conditionalHeaders(for request: HTTPRequestHead) throws -> HeaderFields? {
-        let url = try RecordedURL.normalize(request.url)
+        try conditionalHeaders(for: StoreRequest(request))
+    }
+
+    /// ``conditionalHeaders(for:)-(HTTPRequestHead)`` for a request whose URL is normalized already.
+    public func conditionalHeaders(for request: StoreRequest) throws -> HeaderFields? {
+        let url = request.url.text
         let presented = HTTPRequestHead(method: request.method, url: url, headers: HeaderBlock.protectingCredentials(request.headers, key: secretKey))
         let stored = try read { db in try responses(url: url, method: request.method, db) }
             .filter { $0.disposition == .stored && CacheKey.mismatches($0.exchange, presented).isEmpty }
@@ -235,7 +262,7 @@ extension Store {
 
     /// The current rows for a URL (every method and variant), most recent first.
     public func responses(for url: String) throws -> [ResponseRecord] {
-        let url = try RecordedURL.normalize(url)
+        let url = try NormalizedURL(url).text
         return try read { db in
             try Row.fetchAll(db, cachedSQL: "SELECT \(ResponseRecord.selection()) FROM response WHERE url = ? ORDER BY response_time DESC, id DESC", arguments: [url])
                 .map(ResponseRecord.init(row:))
@@ -244,7 +271,7 @@ extension Store {
 
     /// The fetch history of a URL, oldest first (the last ``Options/observationsPerURL``).
     public func observations(for url: String) throws -> [Observation] {
-        let url = try RecordedURL.normalize(url)
+        let url = try NormalizedURL(url).text
         return try read { db in
             try Row.fetchAll(db, cachedSQL: "SELECT * FROM observation WHERE url = ? ORDER BY id", arguments: [url]).map {
                 Observation(at: $0["at"], outcome: Observation.Outcome(rawValue: $0["outcome"]) ?? .failed, status: $0["status"], detail: $0["detail"])

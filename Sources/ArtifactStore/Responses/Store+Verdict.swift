@@ -6,18 +6,23 @@ extension Store {
     /// Can this request be answered from the store under `policy` at `time` (default: now)?
     /// Either the response that answers it and how fresh it is, or every reason it cannot be.
     public func verdict(for request: HTTPRequestHead, policy: CachePolicy, at time: Date? = nil) throws -> Verdict {
-        let url = try RecordedURL.normalize(request.url)
+        try verdict(for: StoreRequest(request), policy: policy, at: time)
+    }
+
+    /// ``verdict(for:policy:at:)-(HTTPRequestHead,_,_)`` for a request whose URL is normalized already.
+    public func verdict(for request: StoreRequest, policy: CachePolicy, at time: Date? = nil) throws -> Verdict {
         let now = HTTPDate(secondsSince1970: time.map(Self.seconds) ?? nowSeconds)
-        let presented = HTTPRequestHead(method: request.method, url: url, headers: HeaderBlock.protectingCredentials(request.headers, key: secretKey))
+        var presented = request
+        presented.headers = HeaderBlock.protectingCredentials(request.headers, key: secretKey)
         if let satisfied = try quickVerdict(for: presented, policy: policy, now: now) { return .satisfiable(satisfied) }
         return try fullVerdict(for: presented, policy: policy, now: now)
     }
 
     /// The verdict from every current row of the URL, each evaluated from its headers by
     /// HTTPCaching: the reference ``quickVerdict(for:policy:now:)`` must agree with.
-    /// `request.url` is normalized.
-    func fullVerdict(for request: HTTPRequestHead, policy: CachePolicy, now: HTTPDate) throws -> Verdict {
-        let url = request.url
+    func fullVerdict(for request: StoreRequest, policy: CachePolicy, now: HTTPDate) throws -> Verdict {
+        let url = request.url.text
+        let head = request.head
         let (candidates, lastFailure) = try read { db -> ([(ResponseRecord, Row)], Observation?) in
             let rows = try Row.fetchAll(db, cachedSQL: """
                 SELECT \(ResponseRecord.selection(from: "r")), r.evicted_at, r.evicted_by,
@@ -35,7 +40,7 @@ extension Store {
 
         var reasons: [VerdictReason] = []
         for (record, row) in candidates {
-            switch evaluate(record, blobRow: row, for: request, policy: policy, now: now) {
+            switch evaluate(record, blobRow: row, for: head, policy: policy, now: now) {
             case .success(let satisfied): return .satisfiable(satisfied)
             case .failure(let failure):
                 for reason in failure.reasons where !reasons.contains(reason) { reasons.append(reason) }
@@ -52,10 +57,10 @@ extension Store {
     /// or one cannot be decided without its headers (recorded before summaries were kept, or a
     /// request's own cache directives under policy online). Refusals are explained by the full
     /// evaluation only.
-    func quickVerdict(for request: HTTPRequestHead, policy: CachePolicy, now: HTTPDate) throws -> Satisfied? {
+    func quickVerdict(for request: StoreRequest, policy: CachePolicy, now: HTTPDate) throws -> Satisfied? {
         // Unordered: sorting SQLite-side would copy whole rows into a sorter; there are few.
         var candidates: [QuickCandidate] = []
-        let arguments: [LookupConnection.Argument] = [.integer(RecordedURL.lookupKey(request.url)), .text(request.url), .text(request.method)]
+        let arguments: [LookupConnection.Argument] = [.integer(request.url.lookupKey), .text(request.url.text), .text(request.method)]
         try lookup(Self.quickVerdictSQL, arguments: arguments) { row in
             candidates.append(QuickCandidate(record: ResponseRecord(columns: row), evicted: ResponseRecord.extra(row, 0) ?? false,
                                              bodyNotQuarantined: ResponseRecord.extra(row, 1) ?? false))
@@ -94,7 +99,7 @@ extension Store {
     }
 
     /// ``evaluate(_:blobRow:for:policy:now:)`` for one row, from its summary.
-    private func quickEvaluation(_ candidate: QuickCandidate, for request: HTTPRequestHead, policy: CachePolicy, now: HTTPDate) -> QuickOutcome {
+    private func quickEvaluation(_ candidate: QuickCandidate, for request: StoreRequest, policy: CachePolicy, now: HTTPDate) -> QuickOutcome {
         let record = candidate.record
         guard let summary = record.reuseSummary else { return .undecided }
         if !summary.variesOnEverything {

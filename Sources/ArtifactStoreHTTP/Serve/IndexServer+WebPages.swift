@@ -230,7 +230,7 @@ extension IndexServer {
         }
         let project = ProjectName.normalize(raw)
         guard !project.isEmpty else { throw WebPageError(status: .notFound, title: "Not found", message: "no project name given") }
-        let pageURL = try RecordedURL.normalize(index.projectPageURL(project))
+        let pageURL = try NormalizedURL(index.projectPageURL(project)).text
         let pageRequest = HTTPRequestHead(method: "GET", url: pageURL, headers: Self.upstreamPageHeaders)
         let pageVerdicts = try CachePolicy.allCases.map { ($0, try store.verdict(for: pageRequest, policy: $0)) }
         let responses = try store.responses(for: pageURL)
@@ -292,7 +292,7 @@ extension IndexServer {
     // MARK: - URL history
 
     private func urlWebPage(_ raw: String) throws -> (String, [HTML]) {
-        let url = try RecordedURL.normalize(raw)
+        let url = try NormalizedURL(raw).text
         let responses = try store.responses(for: url)
         let history = try store.observations(for: url)
         var body: [HTML] = [.h1("History of a URL"), .p(.code(url))]
@@ -394,7 +394,7 @@ extension IndexServer {
             body.append(.p(.text("No recorded project page for a name starting with \(ProjectName.normalize(query))."), class: "muted"))
         } else {
             body.append(.table(["project", "index", "page"], projects.map { found in
-                let index = configuration.indexes.first { (try? RecordedURL.normalize($0.projectPageURL(found.project))) == found.pageURL }
+                let index = configuration.indexes.first { (try? NormalizedURL($0.projectPageURL(found.project)).text) == found.pageURL }
                 return [
                     index.map { .a(ServeRoute.webProjectPath(index: $0.name, project: found.project), found.project) } ?? .text(found.project),
                     .text(index?.name ?? "(not an index of this server)"), .a(ServeRoute.webURLPath(found.pageURL), found.pageURL),
