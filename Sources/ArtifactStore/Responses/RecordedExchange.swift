@@ -14,7 +14,7 @@ public struct RecordedExchange: Sendable, Hashable {
     /// When the response arrived.
     public var responseTime: Date
     /// Keep the body of a refused response as `archived`, as an index policy with `--archive`
-    /// would (``Store/recordingPlan(request:response:archivingRefused:)``).
+    /// would (``Store/recordingPlan(request:response:archivingRefused:)-(HTTPRequestHead,_,_)``).
     public var archivingRefused: Bool
     /// The request's URL normalized, when the exchange was made from a ``StoreRequest``.
     var normalizedURL: NormalizedURL?

@@ -43,7 +43,7 @@ extension Store {
     ///   - requestTime: when the request was sent; `responseTime`: when the response arrived.
     ///   - responseTime: when the response arrived.
     ///   - archivingRefused: keep a refused response's body as `archived` (see
-    ///     ``recordingPlan(request:response:archivingRefused:)``).
+    ///     ``recordingPlan(request:response:archivingRefused:)-(HTTPRequestHead,_,_)``).
     @discardableResult
     public func record(request: HTTPRequestHead, response: HTTPResponseHead, body: StoredBlob?, requestTime: Date, responseTime: Date, archivingRefused: Bool = false) throws -> ResponseRecord {
         try record(batch: [RecordedExchange(request: request, response: response, body: body, requestTime: requestTime, responseTime: responseTime, archivingRefused: archivingRefused)])[0]
