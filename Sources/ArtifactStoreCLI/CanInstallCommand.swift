@@ -110,7 +110,7 @@ enum InstallText {
         let requirement = verdict.requirement.text
         if verdict.isSatisfiable, let chosen = verdict.chosen, let stored = chosen.stored {
             Output.line("✔ \(requirement)  \(chosen.filename) (stored\(stored.verified ? ", verified" : ""))")
-            Output.line("    from \(chosen.pageURL), tag \(chosen.tag ?? "?"), blob \(stored.digest.hex)")
+            Output.line("    from \(chosen.pageURL), tag \(chosen.tag?.description ?? "?"), blob \(stored.digest.hex)")
         } else {
             Output.line("✘ \(requirement) because \(verdict.reasons.first?.message ?? "nothing in the store satisfies it")")
             if let chosen = verdict.chosen {
@@ -127,7 +127,7 @@ enum InstallText {
             Output.line("    stored wheels of \(verdict.requirement.project):")
             for wheel in verdict.storedWheels.prefix(20) {
                 let mark = wheel.satisfies ? "✔" : "✘"
-                let detail = wheel.satisfies ? "satisfies \(requirement) (tag \(wheel.tag ?? "?"))" : (wheel.whyNot ?? "")
+                let detail = wheel.satisfies ? "satisfies \(requirement) (tag \(wheel.tag?.description ?? "?"))" : (wheel.whyNot ?? "")
                 Output.line("      \(mark) \(wheel.filename)  \(wheel.version)  \(detail)")
                 Output.line("          from \(wheel.source)")
             }
@@ -213,8 +213,8 @@ struct InstallReport: Encodable {
                               "source": .string(source), "sourceURL": .optional(sourceURL)])
         }
         return .object([
-            "filename": .string(candidate.filename), "url": .string(candidate.url), "version": .string(candidate.version),
-            "kind": .string(candidate.kind.rawValue), "sha256": .optional(candidate.sha256), "tag": .optional(candidate.tag),
+            "filename": .string(candidate.filename), "url": .string(candidate.url), "version": .string(candidate.version?.description ?? ""),
+            "kind": .string(candidate.kind.rawValue), "sha256": .optional(candidate.sha256?.hex), "tag": .optional(candidate.tag?.description),
             "index": .string(candidate.index), "pageURL": .string(candidate.pageURL), "yanked": .bool(candidate.yanked), "stored": stored,
         ])
     }
@@ -246,8 +246,8 @@ struct InstallReport: Encodable {
 
     static func storedWheel(_ wheel: StoredWheel) -> InstallJSON {
         .object([
-            "filename": .string(wheel.filename), "version": .string(wheel.version), "digest": .string(wheel.digest.hex),
-            "size": .int(wheel.size), "source": .string(wheel.source), "tag": .optional(wheel.tag),
+            "filename": .string(wheel.filename), "version": .string(wheel.version.description), "digest": .string(wheel.digest.hex),
+            "size": .int(wheel.size), "source": .string(wheel.source), "tag": .optional(wheel.tag?.description),
             "matchesSpecifier": .bool(wheel.matchesSpecifier), "requiresPython": .optional(wheel.requiresPython),
             "satisfies": .bool(wheel.satisfies), "whyNot": .optional(wheel.whyNot),
         ])

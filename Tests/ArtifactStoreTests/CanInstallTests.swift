@@ -207,7 +207,7 @@ struct CanInstallTests {
         let verdict = try f.canInstall("torch==2.0.1")
         #expect(verdict.isSatisfiable, "\(verdict.reasons.map(\.message))")
         #expect(verdict.chosen?.filename == "torch-2.0.1+cpu-cp311-cp311-linux_x86_64.whl")
-        #expect(verdict.chosen?.tag == "cp311-cp311-linux_x86_64")
+        #expect(verdict.chosen?.tag?.description == "cp311-cp311-linux_x86_64")
         #expect(verdict.chosen?.stored?.verified == true)
         #expect(verdict.chosen?.stored?.source == .url)
         #expect(verdict.notes.contains { $0.contains("stale") }, "the page is served stale by policy offline")
@@ -250,9 +250,9 @@ struct CanInstallTests {
         ]
         try f.recordPage(torchPage, wheels)
         for wheel in wheels { _ = try f.store.put(bytes: wheel.bytes) }
-        #expect(try f.canInstall("torch>=2").chosen?.version == "2.0.0")
+        #expect(try f.canInstall("torch>=2").chosen?.version?.description == "2.0.0")
         let pinned = try f.canInstall("torch==2.1.0")
-        #expect(pinned.chosen?.version == "2.1.0")
+        #expect(pinned.chosen?.version?.description == "2.1.0")
         #expect(pinned.chosen?.yanked == true)
         let onlyYanked = try f.canInstall("torch>=2.1")
         #expect(!onlyYanked.isSatisfiable)
@@ -267,14 +267,14 @@ struct CanInstallTests {
         let wheels = [FakeWheel("torch-2.6.0rc1-cp311-cp311-linux_x86_64.whl"), FakeWheel("torch-2.5.0-cp311-cp311-linux_x86_64.whl")]
         try f.recordPage(torchPage, wheels)
         for wheel in wheels { _ = try f.store.put(bytes: wheel.bytes) }
-        #expect(try f.canInstall("torch").chosen?.version == "2.5.0")
-        #expect(try f.canInstall("torch>=2.6.0rc1").chosen?.version == "2.6.0rc1", "a pre-release in the specifier allows them")
+        #expect(try f.canInstall("torch").chosen?.version?.description == "2.5.0")
+        #expect(try f.canInstall("torch>=2.6.0rc1").chosen?.version?.description == "2.6.0rc1", "a pre-release in the specifier allows them")
         let only = try CanInstallFixture()
         try only.recordPage(torchPage, [wheels[0]])
         _ = try only.store.put(bytes: wheels[0].bytes)
         let verdict = try only.canInstall("torch>=2")
         #expect(verdict.isSatisfiable)
-        #expect(verdict.chosen?.version == "2.6.0rc1", "only pre-releases: they are used")
+        #expect(verdict.chosen?.version?.description == "2.6.0rc1", "only pre-releases: they are used")
         let none = try only.canInstall("torch<2.6")
         #expect(none.reasons.first?.code == "no-matching-version")
     }
@@ -286,7 +286,7 @@ struct CanInstallTests {
         try f.recordPage(torchPage, wheels)
         for wheel in wheels { _ = try f.store.put(bytes: wheel.bytes) }
         #expect(try f.canInstall("torch==2.5.1+cpu").chosen?.filename == "torch-2.5.1+cpu-cp311-cp311-linux_x86_64.whl")
-        #expect(try f.canInstall("torch==2.5.1").chosen?.version == "2.5.1+cu121", "the highest local label wins (cu121 > cpu)")
+        #expect(try f.canInstall("torch==2.5.1").chosen?.version?.description == "2.5.1+cu121", "the highest local label wins (cu121 > cpu)")
         #expect(try f.canInstall("torch==2.5.1+rocm").reasons.first?.code == "no-matching-version")
     }
 
@@ -299,7 +299,7 @@ struct CanInstallTests {
         #expect(verdict.reasons.first?.message.contains(">=3.12") == true)
         #expect(verdict.reasons.first?.message.contains("3.11") == true)
         let py312 = TargetEnvironment(PythonEnvironment.cpython(3, 12, platforms: ["linux_x86_64"]))
-        #expect(try f.canInstall("torch>=3", environment: py312).chosen?.version == "3.0.0")
+        #expect(try f.canInstall("torch>=3", environment: py312).chosen?.version?.description == "3.0.0")
     }
 
     @Test("no compatible tag: the nearest tag is named with what differs")
@@ -331,9 +331,9 @@ struct CanInstallTests {
         _ = try f.store.put(bytes: old.bytes)
         _ = try f.store.put(bytes: new.bytes)
         let indexes = ["https://download.pytorch.org/whl/cpu", "https://pypi.org/simple/"]
-        #expect(try f.canInstall("torch>=2", indexes: indexes).chosen?.version == "2.0.1")
+        #expect(try f.canInstall("torch>=2", indexes: indexes).chosen?.version?.description == "2.0.1")
         let best = try f.canInstall("torch>=2", indexes: indexes, strategy: .unsafeBestMatch)
-        #expect(best.chosen?.version == "2.5.1")
+        #expect(best.chosen?.version?.description == "2.5.1")
         #expect(best.chosen?.index == "https://pypi.org/simple")
         let pinned = try f.canInstall("torch==2.5.1", indexes: indexes)
         #expect(!pinned.isSatisfiable)
@@ -341,7 +341,7 @@ struct CanInstallTests {
         #expect(pinned.notes.contains { $0.contains("unsafe-best-match") })
         // An unusable first index does not hide a usable second one.
         let missing = try f.canInstall("torch>=2", indexes: ["https://never.example/simple", "https://pypi.org/simple"])
-        #expect(missing.chosen?.version == "2.5.1")
+        #expect(missing.chosen?.version?.description == "2.5.1")
         #expect(missing.indexes.first?.reasons.first?.code == "page-never-fetched")
     }
 

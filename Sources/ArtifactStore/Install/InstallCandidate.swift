@@ -7,16 +7,16 @@ public struct InstallCandidate: Sendable, Hashable {
     public var filename: String
     /// The absolute URL the page links, without fragment.
     public var url: String
-    /// The version the file name carries, normalized.
-    public var version: String
+    /// The version the file name carries; nil for a locked file whose lock gives none.
+    public var version: Version?
     /// Wheel or source distribution.
     public var kind: IndexedFile.Kind
-    /// The SHA-256 the page gives, if any.
-    public var sha256: String?
+    /// The SHA-256 the page (or lock) gives, if any.
+    public var sha256: BlobDigest?
     /// A hash the page gives that the store cannot check (see ``IndexedFile/unusableHash``).
     public var unusableHash: String?
     /// The best supported tag of the wheel.
-    public var tag: String?
+    public var tag: Tag?
     /// The index (base URL) and the project page it came from.
     public var index: String
     /// The project page that lists the file.

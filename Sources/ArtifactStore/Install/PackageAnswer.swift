@@ -85,13 +85,13 @@ extension PackageAnswer {
     /// The answer for a requirement, from its ``InstallVerdict``: the chosen file (or the way
     /// out `export` would use) and the reasons.
     public init(_ verdict: InstallVerdict, origin: String) {
-        self.init(name: verdict.requirement.name, project: verdict.requirement.project, version: verdict.chosen?.version, status: .missing,
+        self.init(name: verdict.requirement.name, project: verdict.requirement.project, version: verdict.chosen?.version?.description, status: .missing,
                   reasons: verdict.reasons, notes: verdict.notes, origin: origin)
         requirement = verdict.requirement.text
         filename = verdict.chosen?.filename
         index = verdict.chosen?.index
         url = verdict.chosen?.url
-        sha256 = verdict.chosen?.sha256
+        sha256 = verdict.chosen?.sha256?.hex
         stored = verdict.chosen?.stored
         size = stored?.size
         if verdict.isSatisfiable {

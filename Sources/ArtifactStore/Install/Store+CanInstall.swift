@@ -65,8 +65,8 @@ extension Store {
         case .unsafeBestMatch:
             // Higher version wins; ties keep the earlier index.
             for outcome in verdict.indexes {
-                guard let best = outcome.best, let version = Version(best.version) else { continue }
-                if let current = deciding?.best, let currentVersion = Version(current.version), currentVersion >= version { continue }
+                guard let best = outcome.best, let version = best.version else { continue }
+                if let current = deciding?.best, let currentVersion = current.version, currentVersion >= version { continue }
                 deciding = outcome
             }
             if deciding == nil { deciding = verdict.indexes.first { $0.pageUsable && $0.fileCount > 0 } }
@@ -171,8 +171,8 @@ extension Store {
         outcome.reasons = evaluation.reasons
         if let best = evaluation.best {
             outcome.best = InstallCandidate(
-                filename: best.file.filename, url: best.file.url, version: best.version.description, kind: .wheel,
-                sha256: best.file.sha256, unusableHash: best.file.unusableHash, tag: best.tag.description, index: base, pageURL: pageURL,
+                filename: best.file.filename, url: best.file.url, version: best.version, kind: .wheel,
+                sha256: best.file.sha256.map(BlobDigest.init(trusted:)), unusableHash: best.file.unusableHash, tag: best.tag, index: base, pageURL: pageURL,
                 yanked: best.file.yanked, stored: nil)
         }
         return outcome
@@ -321,8 +321,8 @@ extension Store {
         // Only a complete 200 can stand for a file (ARCHITECTURE.md §4, I7): a recorded 404
         // page or a 206 is not the wheel.
         let atURL = try responses(for: fileURL).filter { $0.status == 200 }
-        if let expected = candidate.sha256 {
-            let digest = BlobDigest(trusted: expected)
+        if let digest = candidate.sha256 {
+            let expected = digest.hex
             let mismatched = atURL.compactMap(\.bodyDigest).first { $0 != digest }
             if let info = try blob(digest), info.quarantinedAt == nil {
                 let source: FileSource
@@ -475,14 +475,13 @@ extension Store {
                 whyNot.append("its SHA-256 \(item.digest.prefix(12))… is not the sha256 a project page lists for \(wheel.filename): it is not that file")
             }
             wheels.append((StoredWheel(
-                filename: wheel.filename, version: wheel.version.description, digest: BlobDigest(trusted: item.digest), size: item.size,
-                source: item.source, tag: match?.tag.description, matchesSpecifier: matches, requiresPython: item.requiresPython,
+                filename: wheel.filename, version: wheel.version, digest: BlobDigest(trusted: item.digest), size: item.size,
+                source: item.source, tag: match?.tag, matchesSpecifier: matches, requiresPython: item.requiresPython,
                 satisfies: whyNot.isEmpty, whyNot: whyNot.isEmpty ? nil : whyNot.joined(separator: "; ")), match?.rank ?? Int.max))
         }
         return wheels.sorted { lhs, rhs in
             if lhs.0.satisfies != rhs.0.satisfies { return lhs.0.satisfies }
-            let (lv, rv) = (Version(lhs.0.version)!, Version(rhs.0.version)!)
-            if lv != rv { return lv > rv }
+            if lhs.0.version != rhs.0.version { return lhs.0.version > rhs.0.version }
             return lhs.1 < rhs.1
         }.map(\.0)
     }

@@ -29,9 +29,9 @@ extension Store {
             }
             let extras = Set(requirement.extras)
             if let existing = answered[requirement.project] {
-                if let chosen = existing.verdict.chosen?.version ?? existing.verdict.wayOut?.version, let version = Version(chosen),
+                if let version = existing.verdict.chosen?.version ?? existing.verdict.wayOut?.version,
                    !requirement.specifier.contains(version, prereleases: true) {
-                    verdict.notes.append("conflict: \(origin) needs \(requirement.text), but \(requirement.project) \(chosen) was chosen for \(existing.verdict.requirement.text); an installer's resolver would look for another version")
+                    verdict.notes.append("conflict: \(origin) needs \(requirement.text), but \(requirement.project) \(version) was chosen for \(existing.verdict.requirement.text); an installer's resolver would look for another version")
                 }
                 let newExtras = extras.subtracting(existing.extras)
                 guard !newExtras.isEmpty else { continue }

@@ -97,8 +97,8 @@ extension Store {
             return (StoredFile(digest: digest, size: info.size, verified: verify, source: .sameContentFromPut), [], [])
         }
         let candidate = InstallCandidate(
-            filename: file.filename, url: url, version: version, kind: file.kind == .wheel ? .wheel : .sdist, sha256: file.sha256,
-            unusableHash: file.unusableHash, tag: tag?.description, index: index, pageURL: index, yanked: false, stored: nil)
+            filename: file.filename, url: url, version: Version(version), kind: file.kind == .wheel ? .wheel : .sdist, sha256: file.sha256.map(BlobDigest.init(trusted:)),
+            unusableHash: file.unusableHash, tag: tag, index: index, pageURL: index, yanked: false, stored: nil)
         return try checkFile(candidate, policy: policy, verify: verify, at: time)
     }
 }

@@ -6,7 +6,7 @@ public struct StoredWheel: Sendable, Hashable {
     /// The wheel's file name.
     public var filename: String
     /// The version the file name carries.
-    public var version: String
+    public var version: Version
     /// The blob that holds it.
     public var digest: BlobDigest
     /// Its size in bytes.
@@ -14,7 +14,7 @@ public struct StoredWheel: Sendable, Hashable {
     /// Where it came from: the URL it was fetched from, or the page whose hash it matches.
     public var source: String
     /// The best supported tag, nil when incompatible.
-    public var tag: String?
+    public var tag: Tag?
     /// Whether its version satisfies the requirement's specifier.
     public var matchesSpecifier: Bool
     /// `Requires-Python` from a page listing it, when known.
