@@ -89,6 +89,16 @@ let package = Package(
             ]
         ),
         .executableTarget(name: "artifact-store", dependencies: ["ArtifactStoreCLI"]),
+        // The benchmarks' drivers (scripts/bench-*.sh): built beside the product, never in it.
+        .executableTarget(
+            name: "artifact-store-bench",
+            dependencies: [
+                "ArtifactStore",
+                "ArtifactStoreCLI",
+                "HTTPCaching",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
 
         // Schema/*.sql compiled into the binary (no resource bundle to lose on install).
         .executableTarget(name: "SchemaCodegen", path: "Sources/SchemaCodegen"),

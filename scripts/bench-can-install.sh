@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # can-install latency (issue 6 acceptance): a store with RESPONSES recorded responses (default 1 M,
-# via `debug bench-lookup --directory`), plus a ~5 MB PyTorch-shaped project page (PAGE_FILES
+# via `artifact-store-bench lookup --directory`), plus a ~5 MB PyTorch-shaped project page (PAGE_FILES
 # anchors, stored through an index policy) and one of its wheels; then ROUNDS timed runs of
 # `can-install 'torch==2.0.1+cpu' --no-verify --json` (wall time of the whole process, so an upper
 # bound: it includes process start and opening the store), and as many of a bare `torch`, which
@@ -9,15 +9,16 @@
 # Env: RESPONSES, PAGE_FILES (default 20000, about 5 MB), ROUNDS (default 20), BIN, SKIP_BUILD=1.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-if [[ "${SKIP_BUILD:-0}" != 1 && -z "${BIN:-}" ]]; then swift build -c release --product artifact-store >&2; fi
+if [[ "${SKIP_BUILD:-0}" != 1 && -z "${BIN:-}" ]]; then swift build -c release --product artifact-store >&2 && swift build -c release --product artifact-store-bench >&2; fi
 BIN=${BIN:-$(swift build -c release --show-bin-path)/artifact-store}
+BENCH=${BENCH:-$(dirname "$BIN")/artifact-store-bench}
 WORK=$(mktemp -d)
 SERVER_PID=
 cleanup() { [[ -n "$SERVER_PID" ]] && kill "$SERVER_PID" 2>/dev/null || true; rm -rf "$WORK"; }
 trap cleanup EXIT
 export ARTIFACT_STORE_DIR="$WORK/store"
 
-"$BIN" debug bench-lookup --directory "$WORK/store" --responses "${RESPONSES:-1000000}" --lookups 1000 >/dev/null
+"$BENCH" lookup --directory "$WORK/store" --responses "${RESPONSES:-1000000}" --lookups 1000 >/dev/null
 
 # A big page: the real wheels of the fake index plus PAGE_FILES synthetic anchors (other versions and tags).
 python3 scripts/fake-torch-index.py build "$WORK/index"

@@ -12,12 +12,12 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 SECONDS_PER_RUN=${1:-20}
 if [[ -z "${BIN:-}" ]]; then
-    swift build -c release --product artifact-store --scratch-path "${SCRATCH:-.build}" >&2
+    swift build -c release --product artifact-store-bench --scratch-path "${SCRATCH:-.build}" >&2
     BIN="${SCRATCH:-.build}/release/artifact-store"
 fi
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/bench-contention.XXXXXX")
 trap 'rm -rf "$WORK"' EXIT
-"$BIN" debug bench-contention --seconds "$SECONDS_PER_RUN" --directory "$WORK/store" > "$WORK/result.json"
+"${BENCH:-$(dirname "$BIN")/artifact-store-bench}" contention --seconds "$SECONDS_PER_RUN" --directory "$WORK/store" > "$WORK/result.json"
 cat "$WORK/result.json" >&2
 python3 - "$WORK/result.json" <<'PY'
 import json, sys

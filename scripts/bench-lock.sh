@@ -2,7 +2,7 @@
 # Whole-environment latency (issue 13 acceptance): `can-install --lock` on a lock of 300 packages
 # against a store with 1 M responses answers in <= 200 ms for the whole process; `prefetch` of a warm
 # lock (nothing to fetch) takes <= 1 s. Release build.
-#   1. a store with RESPONSES recorded responses (`debug bench-lookup --directory`, about 4 min for 1 M
+#   1. a store with RESPONSES recorded responses (`artifact-store-bench lookup --directory`, about 4 min for 1 M
 #      on 2 cores; SEED_STORE=DIR copies such a store instead)
 #   2. a loopback upstream (scripts/test-upstream.py --many 300: pkg000…pkg299 and many-root requiring
 #      them all); the real uv locks a project depending on many-root: uv.lock, 301 wheels
@@ -25,6 +25,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 if [[ "${SKIP_BUILD:-0}" != 1 && -z "${BIN:-}" ]]; then
     swift build -c release --product artifact-store --scratch-path .build-release >&2
+    swift build -c release --product artifact-store-bench --scratch-path .build-release >&2
 fi
 BIN=${BIN:-$(swift build -c release --scratch-path .build-release --show-bin-path)/artifact-store}
 CLIENTS=${CLIENTS:-.build/client-venv/bin}
@@ -67,8 +68,8 @@ if [[ -n "${SEED_STORE:-}" ]]; then
     echo "store: a copy of $SEED_STORE" >&2
     cp -a "$SEED_STORE" "$WORK/store"
 else
-    echo "store: recording $RESPONSES responses (debug bench-lookup)…" >&2
-    "$BIN" debug bench-lookup --directory "$WORK/store" --responses "$RESPONSES" --lookups 1000 >/dev/null
+    echo "store: recording $RESPONSES responses (artifact-store-bench lookup)…" >&2
+    "$(dirname "$BIN")/artifact-store-bench" lookup --directory "$WORK/store" --responses "$RESPONSES" --lookups 1000 >/dev/null
 fi
 
 "$python" scripts/test-upstream.py build "$WORK/up" --many "$PACKAGES" >/dev/null

@@ -11,12 +11,12 @@
 # next run (loading 1 M responses takes minutes).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-if [ "${SKIP_BUILD:-0}" != 1 ]; then swift build -c release --product artifact-store >&2; fi
-bin=${BIN:-$(swift build -c release --show-bin-path)/artifact-store}
+if [ "${SKIP_BUILD:-0}" != 1 ]; then swift build -c release --product artifact-store-bench >&2; fi
+bin=${BENCH:-$(swift build -c release --show-bin-path)/artifact-store-bench}
 rounds=$(mktemp)
 trap 'rm -f "$rounds"' EXIT
 for round in $(seq "${ROUNDS:-3}"); do
-    "$bin" debug bench-lookup --responses "${RESPONSES:-1000000}" --lookups "${LOOKUPS:-200000}" --bodies "${BODIES:-1000}" ${STORE:+--directory "$STORE"} | tee -a "$rounds"
+    "$bin" lookup --responses "${RESPONSES:-1000000}" --lookups "${LOOKUPS:-200000}" --bodies "${BODIES:-1000}" ${STORE:+--directory "$STORE"} | tee -a "$rounds"
 done
 python3 - "$rounds" <<'PY'
 import json, statistics, sys

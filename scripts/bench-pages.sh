@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # serve's web pages against a big store (target: every page answers in <= 50 ms, p99, with 1 M
-# responses). Builds the store the way bench-lookup.sh does (`debug bench-lookup` records
+# responses). Builds the store the way bench-lookup.sh does (`artifact-store-bench lookup` records
 # RESPONSES synthetic PyPI-shaped responses, default 1 M), then serves it with a loopback test
 # index (scripts/test-upstream.py) in front of which alpha and torch are fetched once through
 # serve, so that the pages have real project pages, wheels and a no-store page to show. Each page
@@ -16,7 +16,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 if [[ -z "${BIN:-}" ]]; then
-    if [ "${SKIP_BUILD:-0}" != 1 ]; then swift build -c release --product artifact-store >&2; fi
+    if [ "${SKIP_BUILD:-0}" != 1 ]; then swift build -c release --product artifact-store >&2 && swift build -c release --product artifact-store-bench >&2; fi
     BIN=$(swift build -c release --show-bin-path)/artifact-store
 fi
 command -v wrk >/dev/null || { echo "bench-pages: needs wrk (apt-get install wrk)" >&2; exit 1; }
@@ -48,7 +48,7 @@ wait_line() {  # FILE PID
 held=$(sqlite3 "file:$store/store.sqlite?mode=ro" 'SELECT count(*) FROM response' 2>/dev/null || echo 0)
 if (( held < RESPONSES )); then
     echo "loading $RESPONSES responses into $store" >&2
-    "$BIN" debug bench-lookup --responses "$RESPONSES" --lookups 1 --directory "$store" >/dev/null
+    "$(dirname "$BIN")/artifact-store-bench" lookup --responses "$RESPONSES" --lookups 1 --directory "$store" >/dev/null
 fi
 
 "$python" scripts/test-upstream.py build "$work/upstream" >/dev/null

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Small crash-safe puts and verified gets (target: ≥ 2× pip's own cache), beside pip's own HTTP cache in the same run:
-#   store  `artifact-store debug bench-small`: N bodies of SIZE bytes, each put durable when it
+#   store  `artifact-store-bench small`: N bodies of SIZE bytes, each put durable when it
 #          returns (blob fsynced and published, response row committed); then, in random order,
 #          each URL's offline verdict and its body read back verified
 #   pip    ../shared/bench/pip_cache_baseline.py: the same workload through cachecontrol's file
@@ -14,14 +14,14 @@ n=${N:-10000} size=${SIZE:-20000} rounds=${ROUNDS:-3}
 baseline=${BASELINE:-../shared/bench/pip_cache_baseline.py}
 [ -f "$baseline" ] || { echo "bench-small: no baseline script at $baseline; set BASELINE=path/to/pip_cache_baseline.py" >&2; exit 64; }
 python3 -c 'import pip' 2>/dev/null || { echo "bench-small: the baseline needs pip importable by python3" >&2; exit 64; }
-if [ "${SKIP_BUILD:-0}" != 1 ]; then swift build -c release --product artifact-store >&2; fi
-bin=${BIN:-$(swift build -c release --show-bin-path)/artifact-store}
+if [ "${SKIP_BUILD:-0}" != 1 ]; then swift build -c release --product artifact-store-bench >&2; fi
+bin=${BENCH:-$(swift build -c release --show-bin-path)/artifact-store-bench}
 work=$(mktemp -d "${TMPDIR:-/tmp}/bench-small.XXXXXX")  # only this new directory is removed
 trap 'rm -rf "$work"' EXIT
 
 for round in $(seq "$rounds"); do
     sync
-    "$bin" debug bench-small --count "$n" --size "$size" --directory "$work/store-$round" | tee -a "$work/store.jsonl"
+    "$bin" small --count "$n" --size "$size" --directory "$work/store-$round" | tee -a "$work/store.jsonl"
     rm -rf "$work/store-$round"
     python3 "$baseline" -n "$n" -s "$size" -r 1 -d "$work/pip" | grep '^{' | tee -a "$work/pip.jsonl"
 done

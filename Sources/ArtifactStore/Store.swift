@@ -25,7 +25,7 @@ public final class Store: Sendable {
         /// unreferenced and the next gc would delete them all.
         public var recreatesMissingDatabase = false
         /// Called after each write transaction with how long it waited for the store's write
-        /// lock and how long it held it (`debug bench-contention`). Nil (the default) costs nothing.
+        /// lock and how long it held it (`artifact-store-bench contention`). Nil (the default) costs nothing.
         @_spi(Benchmarks) public var writeLockObserver: (@Sendable (WriteLockTiming) -> Void)?
 
         /// The defaults: a 30-second busy timeout, 20 history entries per URL, the system clock.

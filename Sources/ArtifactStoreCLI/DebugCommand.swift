@@ -5,7 +5,7 @@ struct DebugCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "debug",
         abstract: "Tools for scripts and differential tests.",
-        subcommands: [EvalCommand.self, BenchLookupCommand.self, BenchSmallCommand.self, BenchContentionCommand.self])
+        subcommands: [EvalCommand.self])
 }
 
 struct EvalCommand: ParsableCommand {

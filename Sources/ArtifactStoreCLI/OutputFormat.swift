@@ -2,7 +2,7 @@ import ArtifactStore
 import Foundation
 
 /// Human and JSON output helpers shared by the commands.
-enum Output {
+package enum Output {
     /// Writes one line to standard output (✔ and ✘ in colour on a terminal, see ``usesColor``).
     static func line(_ text: String) {
         let shown = usesColor ? text.replacingOccurrences(of: "✔", with: "\u{1B}[32m✔\u{1B}[0m").replacingOccurrences(of: "✘", with: "\u{1B}[31m✘\u{1B}[0m") : text
@@ -34,7 +34,7 @@ enum Output {
     }
 
     /// Prints a value as one line of JSON.
-    static func printJSON(_ value: some Encodable) throws {
+    package static func printJSON(_ value: some Encodable) throws {
         line(try json(value))
     }
 

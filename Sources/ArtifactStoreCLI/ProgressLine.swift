@@ -6,18 +6,18 @@ import Synchronization
 /// benchmarks): on standard error, only when it is a terminal, redrawn at most ten times a
 /// second, erased by ``finish()`` so that what follows starts on a clean line. Each command says
 /// what the line reads; this type decides when and how it is drawn.
-final class ProgressLine: Sendable {
+package final class ProgressLine: Sendable {
     /// Whether anything is drawn at all (standard error is a terminal).
-    let isActive: Bool
+    package let isActive: Bool
     private let started = Date()
     /// When the line was last drawn, and whether one is on screen.
     private let state = Mutex<(lastDrawn: Date, drawn: Bool)>((.distantPast, false))
 
-    init(isActive: Bool = FileSystem.isTerminal(STDERR_FILENO)) { self.isActive = isActive }
+    package init(isActive: Bool = FileSystem.isTerminal(STDERR_FILENO)) { self.isActive = isActive }
 
     /// Redraws the line with `text()`, unless it was drawn less than 0.1 s ago and `force` is
     /// false (`force`: a state people must see, such as a download's last byte).
-    func draw(force: Bool = false, _ text: (_ elapsed: TimeInterval) -> String) {
+    package func draw(force: Bool = false, _ text: (_ elapsed: TimeInterval) -> String) {
         guard isActive else { return }
         state.withLock { state in
             let now = Date()
@@ -29,7 +29,7 @@ final class ProgressLine: Sendable {
     }
 
     /// `text`, followed by the share done and an ETA when `fraction` says how far along it is.
-    func update(fraction: Double?, text: String) {
+    package func update(fraction: Double?, text: String) {
         draw { elapsed in
             guard let fraction, fraction > 0.01, fraction < 1 else { return text }
             return text + String(format: " (%.0f%%, ETA %@)", fraction * 100, Self.duration(elapsed / fraction - elapsed))
@@ -37,7 +37,7 @@ final class ProgressLine: Sendable {
     }
 
     /// Erases the line, if one was drawn.
-    func finish() {
+    package func finish() {
         state.withLock { state in
             if state.drawn { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
             state.drawn = false

@@ -1,13 +1,13 @@
 import Foundation
 import Testing
 
-@Suite("debug bench commands")
+@Suite("benchmark drivers (artifact-store-bench)")
 struct BenchCommandTests {
     @Test("every benchmark verdict is satisfiable, and a loaded store is measured again without recording")
     func smallRun() throws {
         let scratch = try Scratch()
-        let arguments = ["debug", "bench-lookup", "--responses", "300", "--lookups", "200", "--directory", scratch.store]
-        let first = try run(arguments)
+        let arguments = ["lookup", "--responses", "300", "--lookups", "200", "--directory", scratch.store]
+        let first = try run(arguments, executable: benchmarkExecutable)
         #expect(first.status == 0, "\(first.stderr)")
         let report = try #require(try first.json() as? [String: Any])
         #expect(report["satisfiable"] as? Int == 200)
@@ -17,15 +17,15 @@ struct BenchCommandTests {
         }
         #expect((report["databaseBytesPerResponse"] as? Double ?? 0) > 0)
 
-        let again = try #require(try run(arguments).json() as? [String: Any])
+        let again = try #require(try run(arguments, executable: benchmarkExecutable).json() as? [String: Any])
         #expect(again["loadSeconds"] == nil)
         #expect(again["satisfiable"] as? Int == 200)
     }
 
-    @Test("bench-small puts bodies durably and reads every one back verified")
+    @Test("small puts bodies durably and reads every one back verified")
     func smallPutsAndGets() throws {
         let scratch = try Scratch()
-        let result = try run(["debug", "bench-small", "--count", "40", "--size", "3000", "--directory", scratch.store])
+        let result = try run(["small", "--count", "40", "--size", "3000", "--directory", scratch.store], executable: benchmarkExecutable)
         #expect(result.status == 0, "\(result.stderr)")
         let report = try #require(try result.json() as? [String: Any])
         #expect(report["count"] as? Int == 40)
@@ -36,11 +36,11 @@ struct BenchCommandTests {
         #expect(stats["blobCount"] as? Int == 40)
     }
 
-    @Test("bench-contention measures every write transaction's lock wait and hold while writers, readers and gc share a store, and leaves it verified")
+    @Test("contention measures every write transaction's lock wait and hold while writers, readers and gc share a store, and leaves it verified")
     func contention() throws {
         let scratch = try Scratch()
-        let result = try run(["debug", "bench-contention", "--seconds", "1", "--writers", "2", "--readers", "2", "--page-files", "30",
-                              "--big-page-files", "60", "--files-per-page", "2", "--old-files", "20", "--directory", scratch.store])
+        let result = try run(["contention", "--seconds", "1", "--writers", "2", "--readers", "2", "--page-files", "30",
+                              "--big-page-files", "60", "--files-per-page", "2", "--old-files", "20", "--directory", scratch.store], executable: benchmarkExecutable)
         #expect(result.status == 0, "\(result.stderr)")
         let report = try #require(try result.json() as? [String: Any])
         let contended = try #require(report["contended"] as? [String: Any])
@@ -60,5 +60,13 @@ struct BenchCommandTests {
         #expect(alone["verdicts"] as? Int == 0 && alone["gcRuns"] as? Int == 0, "the baseline runs the writers alone")
         let verify = try run(["verify", "--json"], store: scratch.store + "/contended")
         #expect(verify.status == 0, "\(verify.stdout)")
+    }
+
+    @Test("the shipped artifact-store binary carries no benchmark command")
+    func productHasNoBenchmarks() throws {
+        let help = try run(["debug", "--help"])
+        #expect(help.status == 0)
+        #expect(!help.stdout.contains("bench"))
+        #expect(try run(["debug", "bench-lookup"]).status == 64)
     }
 }

@@ -2,18 +2,24 @@ import Foundation
 import Testing
 
 /// The built `artifact-store` executable, found beside the test bundle in the products directory.
-let artifactStoreExecutable: URL = {
+let artifactStoreExecutable = builtExecutable("artifact-store")
+
+/// The built benchmark driver, `artifact-store-bench`.
+let benchmarkExecutable = builtExecutable("artifact-store-bench")
+
+/// An executable of the package, found beside the test bundle in the products directory.
+func builtExecutable(_ name: String) -> URL {
     var candidates: [URL] = []
     let testBinary = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
     var directory = testBinary.deletingLastPathComponent()
     for _ in 0..<4 {
-        candidates.append(directory.appending(path: "artifact-store"))
+        candidates.append(directory.appending(path: name))
         directory = directory.deletingLastPathComponent()
     }
     let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-    candidates.append(packageRoot.appending(path: ".build/debug/artifact-store"))
+    candidates.append(packageRoot.appending(path: ".build/debug/" + name))
     return candidates.first { FileManager.default.isExecutableFile(atPath: $0.path(percentEncoded: false)) } ?? candidates.last!
-}()
+}
 
 /// What a finished command printed and how it exited.
 struct CommandResult {

@@ -31,6 +31,9 @@ public struct GCOptions: Sendable {
     /// transactions matter: each commit's fsync also flushes the file system's journal of the
     /// unlinks, which costs far more than the unlinks themselves.
     public var maxLockHold: TimeInterval = 0.1
+    /// Threads unlinking blob files at once, inside a batch: the file system overlaps their
+    /// journal and inode work (ARCHITECTURE.md §6).
+    public var unlinkThreads = 8
     /// Called after each batch with the running totals.
     public var progress: (@Sendable (GCProgress) -> Void)?
     /// Called for each thing removed (or, in a dry run, that would be).

@@ -10,6 +10,7 @@ extension Store {
     /// (`evicted_at`, `evicted_by`), so a verdict says when and why its body went.
     public func gc(_ options: GCOptions = GCOptions()) throws -> GCReport {
         guard options.batchSize > 0 else { throw StoreError(.invalidInput, "the gc batch size must be positive") }
+        guard options.unlinkThreads > 0 else { throw StoreError(.invalidInput, "gc needs at least one unlinking thread") }
         for (name, value) in [("unused-for", options.unusedFor), ("refused-older-than", options.refusedOlderThan), ("grace", options.grace), ("recently-used", options.recentlyUsed)] {
             if let value, !(value >= 0 && value.isFinite) {
                 throw StoreError(.invalidInput, "--\(name) must be a non-negative duration such as 30d, 12h or 90s")
@@ -225,11 +226,11 @@ private struct GCRun {
                 // again (the truth is what holds under the lock) and delete.
                 let preview = try store.read { db in try Self.candidates(db, condition: condition, order: "b.digest", after: "b.digest > :after", arguments: arguments) }
                 Maintenance.prefetchInodes(preview.map { layout.blobPath(BlobDigest(trusted: $0.digest)) })
-                let maxLockHold = options.maxLockHold
+                let (maxLockHold, threads) = (options.maxLockHold, options.unlinkThreads)
                 (batch, complete) = try write { db in
                     let deadline = DispatchTime.now() + maxLockHold
                     let batch = try Self.candidates(db, condition: condition, order: "b.digest", after: "b.digest > :after", arguments: arguments)
-                    let done = try Self.deleteBlobs(batch, db, layout: layout, deadline: deadline)
+                    let done = try Self.deleteBlobs(batch, db, layout: layout, threads: threads, deadline: deadline)
                     return (Array(batch.prefix(done)), done == batch.count)
                 }
             }
@@ -253,20 +254,18 @@ private struct GCRun {
     /// Stops once `deadline` has passed, looked at before each unlink (never fewer than one):
     /// returns how many of `batch`, from the first, it unlinked, and only their rows are deleted.
     @discardableResult
-    static func deleteBlobs(_ batch: [Candidate], _ db: Database, layout: StoreLayout, deadline: DispatchTime = .distantFuture) throws -> Int {
+    static func deleteBlobs(_ batch: [Candidate], _ db: Database, layout: StoreLayout, threads: Int, deadline: DispatchTime = .distantFuture) throws -> Int {
         guard !batch.isEmpty else { return 0 }
         // Unlink on several threads (each unlink mostly waits for the kernel to free the inode:
         // overlapping them is most of gc's speed), then delete the rows of the files unlinked.
         let paths = batch.map { layout.blobPath(BlobDigest(trusted: $0.digest)) }
-        let (unlinked, failure) = Maintenance.unlinkAll(paths, threads: parallelUnlinks, deadline: deadline)
+        let (unlinked, failure) = Maintenance.unlinkAll(paths, threads: threads, deadline: deadline)
         if let failure { throw failure }
         let delete = try db.cachedStatement(sql: "DELETE FROM blob WHERE digest = ?")
         for blob in batch[..<unlinked] { try delete.execute(arguments: [blob.digest]) }
         return unlinked
     }
 
-    /// Threads unlinking at once (AS_GC_UNLINK_THREADS overrides, for measuring).
-    static let parallelUnlinks = Int(ProcessInfo.processInfo.environment["AS_GC_UNLINK_THREADS"] ?? "") ?? 8
 
     /// Evicts response bodies (referenced blobs) chosen by a policy: first their responses become
     /// tombstones (one transaction), then the blobs, unreferenced now, are deleted (another,
@@ -396,7 +395,7 @@ private struct GCRun {
             Maintenance.prefetchInodes(eligible.map { layout.blobPath(BlobDigest(trusted: $0.digest)) })
             removed = []
             var remaining = eligible[...]
-            let maxLockHold = options.maxLockHold
+            let (maxLockHold, threads) = (options.maxLockHold, options.unlinkThreads)
             while !remaining.isEmpty {
                 let (gone, handled) = try write { db -> ([Candidate], Int) in
                     let deadline = DispatchTime.now() + maxLockHold
@@ -417,7 +416,7 @@ private struct GCRun {
                         }
                         checked += 1
                     }
-                    let done = try Self.deleteBlobs(still.map(\.blob), db, layout: layout, deadline: deadline)
+                    let done = try Self.deleteBlobs(still.map(\.blob), db, layout: layout, threads: threads, deadline: deadline)
                     // Handled: everything checked, up to the first still-eligible blob not unlinked.
                     let handled = done < still.count ? still[done].position : checked
                     return (still[..<done].map(\.blob), handled)

@@ -1,13 +1,14 @@
 import ArgumentParser
 import ArtifactStore
+import ArtifactStoreCLI
 import Foundation
 import HTTPCaching
 
-/// `debug bench-small`: small crash-safe puts and verified gets (scripts/bench-small.sh), the
+/// `artifact-store-bench small`: small crash-safe puts and verified gets (scripts/bench-small.sh), the
 /// workload of pip's HTTP-cache baseline (see scripts/bench-small.sh) run through the store.
-struct BenchSmallCommand: ParsableCommand {
+struct SmallBenchmark: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "bench-small",
+        commandName: "small",
         abstract: "Measure small crash-safe puts and verified gets of recorded responses.",
         discussion: """
             Puts --count distinct bodies of --size random bytes, each recorded as the response to \

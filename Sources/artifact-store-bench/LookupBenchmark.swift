@@ -1,12 +1,13 @@
 import ArgumentParser
 @_spi(Benchmarks) import ArtifactStore
+import ArtifactStoreCLI
 import Foundation
 import HTTPCaching
 
-/// `debug bench-lookup`: verdict latency with many recorded responses (scripts/bench-lookup.sh).
-struct BenchLookupCommand: ParsableCommand {
+/// `artifact-store-bench lookup`: verdict latency with many recorded responses (scripts/bench-lookup.sh).
+struct LookupBenchmark: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "bench-lookup",
+        commandName: "lookup",
         abstract: "Measure verdict lookups against a store of synthetic recorded responses.",
         discussion: """
             Records --responses synthetic PyPI-shaped responses (pages with Vary: Accept and ETags, \

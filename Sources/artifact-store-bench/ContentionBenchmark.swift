@@ -1,15 +1,16 @@
 import ArgumentParser
 @_spi(Benchmarks) import ArtifactStore
+import ArtifactStoreCLI
 import Foundation
 import HTTPCaching
 import Synchronization
 
-/// `debug bench-contention`: how long writers wait for the store's write lock, and how long
+/// `artifact-store-bench contention`: how long writers wait for the store's write lock, and how long
 /// anyone holds it, while installers record pages and files, readers ask verdicts and gc evicts
 /// (scripts/bench-contention.sh).
-struct BenchContentionCommand: ParsableCommand {
+struct ContentionBenchmark: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "bench-contention",
+        commandName: "contention",
         abstract: "Measure write-lock waits and holds under concurrent writers, readers and gc.",
         discussion: """
             Fills a new store with --old-files wheel responses last used a day ago (what gc may \
