@@ -66,7 +66,7 @@ struct BenchCommandTests {
     func productHasNoBenchmarks() throws {
         let help = try run(["debug", "--help"])
         #expect(help.status == 0)
-        #expect(!help.stdout.contains("bench"))
+        #expect(!String(decoding: help.stdout, as: UTF8.self).contains("bench"))
         #expect(try run(["debug", "bench-lookup"]).status == 64)
     }
 }
