@@ -75,11 +75,8 @@ struct CanInstallCommand: ParsableCommand {
         if inputs.isGiven || inputs.withDeps {
             let (environment, verdicts) = try resolution.environmentVerdicts(requirements: requirements, inputs: inputs, store: { try storeOptions.openExisting() }, verifyFiles: !noVerify)
             if json {
-                try Output.printJSON(InstallJSON.object([
-                    "satisfiable": .bool(verdicts.allSatisfy(\.isSatisfiable)),
-                    "environment": .string(environment.summary), "policy": .string(policy.rawValue), "indexStrategy": .string(indexStrategy.rawValue),
-                    "environments": .array(verdicts.map { EnvironmentText.json($0, policy: policy) }),
-                ]))
+                try Output.printJSON(EnvironmentsReport(satisfiable: verdicts.allSatisfy(\.isSatisfiable), environment: environment.summary, policy: policy.rawValue,
+                                                        indexStrategy: indexStrategy.rawValue, environments: verdicts.map { EnvironmentJSON($0, policy: policy) }))
             } else {
                 Output.line("environment: \(environment.summary); policy \(policy.rawValue); index strategy \(indexStrategy.rawValue)")
                 for verdict in verdicts {
@@ -137,119 +134,5 @@ enum InstallText {
             Output.line("    way out: \(wayOut.filename) is stored and satisfies \(requirement); build a local index from the store:")
             Output.line("      \(command)")
         }
-    }
-}
-
-// MARK: - JSON
-
-/// A JSON value with explicit nulls (the encoder sorts keys).
-enum InstallJSON: Encodable {
-    case null, bool(Bool), int(Int64), string(String), array([InstallJSON]), object([String: InstallJSON])
-
-    static func optional(_ text: String?) -> InstallJSON { text.map(InstallJSON.string) ?? .null }
-
-    func encode(to encoder: any Encoder) throws {
-        switch self {
-        case .null:
-            var container = encoder.singleValueContainer()
-            try container.encodeNil()
-        case .bool(let value):
-            var container = encoder.singleValueContainer()
-            try container.encode(value)
-        case .int(let value):
-            var container = encoder.singleValueContainer()
-            try container.encode(value)
-        case .string(let value):
-            var container = encoder.singleValueContainer()
-            try container.encode(value)
-        case .array(let values):
-            var container = encoder.unkeyedContainer()
-            for value in values { try container.encode(value) }
-        case .object(let members):
-            var container = encoder.container(keyedBy: Key.self)
-            for (key, value) in members { try container.encode(value, forKey: Key(stringValue: key)) }
-        }
-    }
-
-    struct Key: CodingKey {
-        var stringValue: String
-        var intValue: Int? { nil }
-        init(stringValue: String) { self.stringValue = stringValue }
-        init?(intValue: Int) { nil }
-    }
-}
-
-/// `can-install --json`.
-struct InstallReport: Encodable {
-    var verdicts: [InstallVerdict]
-    var environment: TargetEnvironment
-    var policy: CachePolicy
-    var strategy: IndexStrategy
-
-    func encode(to encoder: any Encoder) throws {
-        try InstallJSON.object([
-            "satisfiable": .bool(verdicts.allSatisfy(\.isSatisfiable)),
-            "environment": .string(environment.summary),
-            "policy": .string(policy.rawValue),
-            "indexStrategy": .string(strategy.rawValue),
-            "results": .array(verdicts.map(Self.result)),
-        ]).encode(to: encoder)
-    }
-
-    static func reason(_ reason: InstallReason) -> InstallJSON {
-        .object(["code": .string(reason.code), "message": .string(reason.message), "hint": .string(reason.hint)])
-    }
-
-    static func candidate(_ candidate: InstallCandidate?) -> InstallJSON {
-        guard let candidate else { return .null }
-        var stored = InstallJSON.null
-        if let file = candidate.stored {
-            let (source, sourceURL): (String, String?) = switch file.source {
-            case .url: ("url", candidate.url)
-            case .sameContent(let url): ("same-content", url)
-            case .sameContentFromPut: ("put", nil)
-            }
-            stored = .object(["digest": .string(file.digest.hex), "size": .int(file.size), "verified": .bool(file.verified),
-                              "source": .string(source), "sourceURL": .optional(sourceURL)])
-        }
-        return .object([
-            "filename": .string(candidate.filename), "url": .string(candidate.url), "version": .string(candidate.version?.description ?? ""),
-            "kind": .string(candidate.kind.rawValue), "sha256": .optional(candidate.sha256?.hex), "tag": .optional(candidate.tag?.description),
-            "index": .string(candidate.index), "pageURL": .string(candidate.pageURL), "yanked": .bool(candidate.yanked), "stored": stored,
-        ])
-    }
-
-    static func result(_ verdict: InstallVerdict) -> InstallJSON {
-        .object([
-            "requirement": .string(verdict.requirement.text),
-            "project": .string(verdict.requirement.project),
-            "extras": .array(verdict.requirement.extras.map(InstallJSON.string)),
-            "specifier": .string(verdict.requirement.specifier.description),
-            "marker": .optional(verdict.requirement.marker),
-            "satisfiable": .bool(verdict.isSatisfiable),
-            "chosen": candidate(verdict.chosen),
-            "indexes": .array(verdict.indexes.map { outcome in
-                .object([
-                    "index": .string(outcome.index), "pageURL": .string(outcome.pageURL), "pageUsable": .bool(outcome.pageUsable),
-                    "pageFreshness": .optional(outcome.pageFreshness?.description), "fileCount": .int(Int64(outcome.fileCount)),
-                    "best": candidate(outcome.best), "reasons": .array(outcome.reasons.map(reason)),
-                ])
-            }),
-            "reasons": .array(verdict.reasons.map(reason)),
-            "notes": .array(verdict.notes.map(InstallJSON.string)),
-            "storedWheels": .array(verdict.storedWheels.map(storedWheel)),
-            "wayOut": verdict.wayOut.map { wheel in
-                .object(["wheel": storedWheel(wheel), "command": .optional(verdict.wayOutCommand)])
-            } ?? .null,
-        ])
-    }
-
-    static func storedWheel(_ wheel: StoredWheel) -> InstallJSON {
-        .object([
-            "filename": .string(wheel.filename), "version": .string(wheel.version.description), "digest": .string(wheel.digest.hex),
-            "size": .int(wheel.size), "source": .string(wheel.source), "tag": .optional(wheel.tag?.description),
-            "matchesSpecifier": .bool(wheel.matchesSpecifier), "requiresPython": .optional(wheel.requiresPython),
-            "satisfies": .bool(wheel.satisfies), "whyNot": .optional(wheel.whyNot),
-        ])
     }
 }

@@ -57,10 +57,7 @@ struct ConfigCommand: ParsableCommand {
                 settings.append(("index-policy \(RecordedURL.redacted(policy.urlPrefix, replacement: ""))", IndexPolicyCommand.List.describe(policy), file ?? ""))
             }
             if json {
-                try Output.printJSON(InstallJSON.object([
-                    "configFile": .optional(file),
-                    "settings": .array(settings.map { .object(["name": .string($0.0), "value": .string($0.1), "source": .string($0.2)]) }),
-                ]))
+                try Output.printJSON(ConfigJSON(configFile: file, settings: settings.map { ConfigJSON.Setting(name: $0.0, value: $0.1, source: $0.2) }))
                 return
             }
             Output.line("config file: \(file ?? "none (\(ConfigFile.location(arguments: [], environment: ProcessInfo.processInfo.environment)?.path ?? "no HOME") does not exist)")")
@@ -69,5 +66,19 @@ struct ConfigCommand: ParsableCommand {
                 Output.line(name.padding(toLength: width, withPad: " ", startingAt: 0) + "  " + value + "  (" + source + ")")
             }
         }
+    }
+}
+
+/// `config show --json`: the configuration file read (or null) and every setting with the
+/// value in effect and where it came from.
+struct ConfigJSON: Encodable {
+    @ExplicitNull var configFile: String?
+    var settings: [Setting]
+
+    /// One setting.
+    struct Setting: Encodable {
+        var name: String
+        var value: String
+        var source: String
     }
 }

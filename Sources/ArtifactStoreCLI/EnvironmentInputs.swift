@@ -84,28 +84,4 @@ enum EnvironmentText {
             Output.line("hint: while online, artifact-store prefetch with the same arguments fetches what is missing")
         }
     }
-
-    static func json(_ verdict: EnvironmentVerdict, policy: CachePolicy) -> InstallJSON {
-        .object([
-            "satisfiable": .bool(verdict.isSatisfiable),
-            "environment": .string(verdict.environment),
-            "policy": .string(policy.rawValue),
-            "source": .string(verdict.source),
-            "summary": .string(verdict.summary),
-            "packages": .array(verdict.packages.map { package in
-                .object([
-                    "requirement": .optional(package.requirement), "index": .optional(package.index.map { RecordedURL.redacted($0, replacement: "") }),
-                    "name": .string(package.name), "project": .string(package.project), "version": .optional(package.version),
-                    "file": .optional(package.filename), "url": .optional(package.url.map { RecordedURL.redacted($0, replacement: "") }),
-                    "digest": .optional(package.stored?.digest.hex ?? package.sha256),
-                    "size": package.stored.map { .int($0.size) } ?? package.size.map { .int($0) } ?? .null,
-                    "status": .string(package.status.rawValue), "satisfiable": .bool(package.isSatisfiable),
-                    "reasons": .array(package.reasons.map(InstallReport.reason)),
-                    "notes": .array(package.notes.map(InstallJSON.string)), "origin": .string(package.origin),
-                ])
-            }),
-            "skipped": .array(verdict.skipped.map { .object(["name": .string($0.name), "version": .optional($0.version), "reason": .string($0.reason)]) }),
-            "notes": .array(verdict.notes.map(InstallJSON.string)),
-        ])
-    }
 }

@@ -81,20 +81,7 @@ struct ExportCommand: ParsableCommand {
             result = try opened!.export(verdicts, to: directory, layout: layout, method: method)
         }
         if json {
-            try Output.printJSON(InstallJSON.object([
-                "directory": .string(directory.path(percentEncoded: false)),
-                "layout": .string(layout.rawValue),
-                "index": .string(result.indexPath),
-                "files": .array(result.files.map { file in
-                    .object(["requirement": .string(file.requirement), "project": .string(file.project), "filename": .string(file.filename),
-                             "digest": .string(file.digest.hex), "size": .int(file.size), "path": .string(file.path),
-                             "hardLinked": .bool(file.hardLinked), "verified": .bool(true)])
-                }),
-                "kept": .array(result.kept.map(InstallJSON.string)),
-                "missing": .array(result.missing.map { missing in
-                    .object(["requirement": .string(missing.requirement), "reasons": .array(missing.reasons.map(InstallReport.reason))])
-                }),
-            ]))
+            try Output.printJSON(ExportJSON(result, directory: directory, layout: layout))
         } else {
             for file in result.files {
                 Output.line("✔ \(file.requirement)  \(file.path) (\(file.hardLinked ? "hard link" : "copy"), verified)")

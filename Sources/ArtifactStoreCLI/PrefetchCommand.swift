@@ -116,14 +116,8 @@ struct PrefetchCommand: AsyncParsableCommand {
         progress.finish()
         try? await client.shutdown()
         if json {
-            try Output.printJSON(InstallJSON.object([
-                "satisfiable": .bool(verdicts.allSatisfy(\.isSatisfiable)),
-                "fetched": .array(fetched.map { result in
-                    .object(["url": .string(RecordedURL.redacted(result.url, replacement: "")), "status": result.status.map { .int(Int64($0)) } ?? .null,
-                             "bytes": .int(result.bytes), "error": .optional(result.error)])
-                }),
-                "environments": .array(verdicts.map { EnvironmentText.json($0, policy: .offline) }),
-            ]))
+            try Output.printJSON(PrefetchJSON(satisfiable: verdicts.allSatisfy(\.isSatisfiable), fetched: fetched.map(PrefetchJSON.FetchedJSON.init),
+                                              environments: verdicts.map { EnvironmentJSON($0, policy: .offline) }))
         } else {
             let failed = fetched.filter { $0.error != nil }
             Output.line("fetched \(fetched.count - failed.count) of \(fetched.count) (\(Output.humanSize(fetched.reduce(0) { $0 + $1.bytes })))\(failed.isEmpty ? "" : "; \(failed.count) failed")")
@@ -272,4 +266,26 @@ final class PrefetchProgress: Sendable {
     }
 
     func finish() { line.finish() }
+}
+
+/// `prefetch --json`: what was fetched, and the offline answer for each environment afterwards.
+struct PrefetchJSON: Encodable {
+    var satisfiable: Bool
+    var fetched: [FetchedJSON]
+    var environments: [EnvironmentJSON]
+
+    /// One fetch; its URL without credentials.
+    struct FetchedJSON: Encodable {
+        var url: String
+        @ExplicitNull var status: Int?
+        var bytes: Int64
+        @ExplicitNull var error: String?
+
+        init(_ result: PrefetchCommand.PrefetchResult) {
+            url = RecordedURL.redacted(result.url, replacement: "")
+            status = result.status
+            bytes = result.bytes
+            error = result.error
+        }
+    }
 }
