@@ -218,7 +218,11 @@ public final class PostgresMetadata: Sendable {
         let server = "PostgreSQL at \(location.hostAndPort)"
         switch error.code {
         case .connectionError:
-            let cause = error.underlying.map { String(describing: $0) } ?? "no connection could be made"
+            // NIO's connection errors list every address tried; say the common causes plainly.
+            let detail = error.underlying.map { String(describing: $0) } ?? ""
+            let cause = detail.localizedCaseInsensitiveContains("connection refused") ? "connection refused"
+                : detail.localizedCaseInsensitiveContains("timed out") || detail.localizedCaseInsensitiveContains("timeout") ? "the connection timed out"
+                : detail.isEmpty ? "no connection could be made" : detail
             return StoreError(.database, "cannot connect to \(server) (database \(location.database)): \(cause). Check that the server is running and listening on that host and port")
         case .server:
             let state = error.serverInfo?[.sqlState] ?? ""

@@ -72,7 +72,7 @@ struct PostgresMetadataTests {
         let location = PostgresLocation(host: "127.0.0.1", port: try unusedPort(), username: "u", password: "never-shown", database: "somedb")
         let error = await openError(location)
         #expect(error?.code == .database)
-        #expect(error?.message.contains("cannot connect to PostgreSQL at 127.0.0.1:\(location.port)") == true, "\(error?.message ?? "")")
+        #expect(error?.message.hasPrefix("cannot connect to PostgreSQL at 127.0.0.1:\(location.port) (database somedb): connection refused.") == true, "\(error?.message ?? "")")
         #expect(error?.message.contains("somedb") == true)
         #expect(error.map { "\($0)" }?.contains("never-shown") == false)
     }
