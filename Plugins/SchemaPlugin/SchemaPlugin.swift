@@ -7,7 +7,11 @@ import PackagePlugin
 @main
 struct SchemaPlugin: BuildToolPlugin {
     func createBuildCommands(context: PluginContext, target: any Target) async throws -> [Command] {
-        let schemaDirectory = context.package.directoryURL.appending(path: "Schema")
+        // ArtifactStorePostgres compiles its own dialect's migrations, Schema/postgres/*.sql (a
+        // subfolder: the `.sql` filter below keeps it out of the SQLite list).
+        let schemaDirectory = context.package.directoryURL.appending(
+            path: target.name == "ArtifactStorePostgres" ? "Schema/postgres" : "Schema"
+        )
         let migrations = try FileManager.default
             .contentsOfDirectory(at: schemaDirectory, includingPropertiesForKeys: nil)
             .filter { $0.pathExtension == "sql" }

@@ -1,0 +1,244 @@
+import ArtifactStore
+import Foundation
+import Logging
+import PostgresNIO
+
+/// A store's metadata in PostgreSQL, shared by several nodes (ARCHITECTURE.md §11): a pooled
+/// client, the schema of `Schema/postgres/` applied on open, and the primitives of the cross-node
+/// publication and gc protocol.
+///
+/// Open it with ``open(_:options:)`` and end it with ``shutdown()``. Errors are ``StoreError``s
+/// that name the server (`host:port`) and database, never the password.
+public final class PostgresMetadata: Sendable {
+    /// How to open the metadata.
+    public struct Options: Sendable {
+        /// The PostgreSQL schema holding the store's tables, created when missing; `nil` uses the
+        /// user's default `search_path` (normally `public`). Letters, digits and `_` only.
+        /// Several stores (or tests) can share one database, each in its own schema.
+        public var schema: String?
+        /// At most this many connections in the pool.
+        public var maximumConnections = 20
+        /// Where the client logs. Never receives a password.
+        public var logger = Logger(label: "artifact-store.postgres")
+
+        /// The defaults: the default schema, 20 connections.
+        public init() {}
+    }
+
+    /// A blob gc may remove, as ``gcCandidates(unreferencedFor:limit:)`` marked it.
+    public struct GCCandidate: Sendable, Equatable {
+        /// The blob.
+        public var digest: BlobDigest
+        /// Its size in bytes.
+        public var size: Int64
+        /// Its generation when marked: the claim succeeds only if nobody published it since.
+        public var generation: Int64
+    }
+
+    /// The server and database (printable: no password).
+    public let location: PostgresLocation
+    /// The schema given in ``Options/schema``, if any.
+    public let schema: String?
+    let client: PostgresClient
+    let logger: Logger
+    private let running: Task<Void, Never>
+
+    private init(location: PostgresLocation, schema: String?, client: PostgresClient, logger: Logger) {
+        self.location = location
+        self.schema = schema
+        self.client = client
+        self.logger = logger
+        running = Task { await client.run() }
+    }
+
+    /// Connects, applies the migrations this database lacks (one transaction each, under an
+    /// advisory lock so that nodes opening together take turns) and starts the pool.
+    ///
+    /// - Throws: ``StoreError`` `database` when the server cannot be reached, refuses the user or
+    ///   has no such database (the message says which, naming `host:port` and the database);
+    ///   `newerFormat` when a newer artifact-store migrated the database; `invalidInput` for a
+    ///   schema name that is not letters, digits and `_`.
+    public static func open(_ location: PostgresLocation, options: Options = Options()) async throws -> PostgresMetadata {
+        if let schema = options.schema {
+            guard !schema.isEmpty, schema.utf8.count <= 63, schema.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "_") }),
+                  !schema.first!.isNumber
+            else {
+                throw StoreError(.invalidInput, "\(schema.debugDescription) is not a usable PostgreSQL schema name: use letters, digits and _, starting with a letter")
+            }
+        }
+        var parameters: [(String, String)] = []
+        if let schema = options.schema { parameters.append(("search_path", schema)) }
+
+        var connectionConfiguration = PostgresConnection.Configuration(
+            host: location.host, port: location.port, username: location.username,
+            password: location.password, database: location.database, tls: .disable)
+        connectionConfiguration.options.additionalStartupParameters = parameters
+        let logger = options.logger
+        try await mapErrors(location) {
+            let connection = try await PostgresConnection.connect(configuration: connectionConfiguration, id: 0, logger: logger)
+            do {
+                try await migrate(connection, schema: options.schema, location: location, logger: logger)
+            } catch {
+                try? await connection.close()
+                throw error
+            }
+            try await connection.close()
+        }
+
+        var configuration = PostgresClient.Configuration(
+            host: location.host, port: location.port, username: location.username,
+            password: location.password, database: location.database, tls: .disable)
+        configuration.options.additionalStartupParameters = parameters
+        configuration.options.maximumConnections = options.maximumConnections
+        let client = PostgresClient(configuration: configuration, backgroundLogger: logger)
+        return PostgresMetadata(location: location, schema: options.schema, client: client, logger: logger)
+    }
+
+    /// Closes the pool's connections. The metadata is unusable afterwards.
+    public func shutdown() async {
+        running.cancel()
+        await running.value
+    }
+
+    /// The identifiers of the migrations applied to this database, in order.
+    public func appliedMigrations() async throws -> [String] {
+        try await run {
+            var identifiers: [String] = []
+            for try await identifier in try await client.query("SELECT identifier FROM schema_migrations ORDER BY identifier", logger: logger).decode(String.self) {
+                identifiers.append(identifier)
+            }
+            return identifiers
+        }
+    }
+
+    /// The identifiers of the migrations this build carries (`Schema/postgres/*.sql`), in order.
+    public static var knownMigrations: [String] { schemaMigrations.map(\.identifier) }
+
+    // MARK: Migrations
+
+    /// The key of the advisory locks of one store: its schema (so stores in different schemas of
+    /// one database never wait for each other).
+    static func lockKey(_ schema: String?) -> String { schema ?? "" }
+
+    private static func migrate(_ connection: PostgresConnection, schema: String?, location: PostgresLocation, logger: Logger) async throws {
+        let key = lockKey(schema)
+        try await connection.query("SELECT pg_advisory_lock(hashtext('artifact-store migrations'), hashtext(\(key)))", logger: logger)
+        if let schema {
+            try await connection.query("CREATE SCHEMA IF NOT EXISTS \(unescaped: "\"\(schema)\"")", logger: logger)
+        }
+        try await connection.query("CREATE TABLE IF NOT EXISTS schema_migrations (identifier TEXT PRIMARY KEY, applied_at BIGINT NOT NULL)", logger: logger)
+        var applied: Set<String> = []
+        for try await identifier in try await connection.query("SELECT identifier FROM schema_migrations", logger: logger).decode(String.self) {
+            applied.insert(identifier)
+        }
+        let known = Set(schemaMigrations.map(\.identifier))
+        let unknown = applied.subtracting(known).sorted()
+        guard unknown.isEmpty else {
+            throw StoreError(.newerFormat, "the PostgreSQL database \(location.database) at \(location.hostAndPort)\(schema.map { " (schema \($0))" } ?? "") was migrated by a newer artifact-store (schema \(unknown.joined(separator: ", "))); this build knows up to \(known.max() ?? "none"). Upgrade artifact-store on this node; the database was left as it is")
+        }
+        for migration in schemaMigrations where !applied.contains(migration.identifier) {
+            try await connection.withTransaction(logger: logger) { transaction in
+                // A migration file holds several statements; a query runs one.
+                for statement in statements(in: migration.sql) {
+                    try await transaction.query(PostgresQuery(unsafeSQL: statement), logger: logger)
+                }
+                try await transaction.query(
+                    "INSERT INTO schema_migrations (identifier, applied_at) VALUES (\(migration.identifier), CAST(extract(epoch FROM now()) AS BIGINT))",
+                    logger: logger)
+            }
+            logger.info("applied PostgreSQL migration \(migration.identifier)")
+        }
+        try await connection.query("SELECT pg_advisory_unlock(hashtext('artifact-store migrations'), hashtext(\(key)))", logger: logger)
+    }
+
+    /// The statements of a migration file, without their comments: split at each `;` outside a
+    /// string literal or a quoted identifier. (Dollar quoting and `/* */` comments are not
+    /// understood: Schema/postgres/ does not use them.)
+    static func statements(in sql: String) -> [String] {
+        var statements: [String] = []
+        var current = ""
+        var quote: Character?
+        var characters = sql.makeIterator()
+        var pending: Character?
+        while let character = pending ?? characters.next() {
+            pending = nil
+            if let open = quote {
+                current.append(character)
+                if character == open { quote = nil }
+                continue
+            }
+            switch character {
+            case "'", "\"":
+                quote = character
+                current.append(character)
+            case "-":
+                let next = characters.next()
+                if next == "-" {
+                    while let skipped = characters.next(), skipped != "\n" {}
+                    current.append("\n")
+                } else {
+                    current.append(character)
+                    pending = next
+                }
+            case ";":
+                statements.append(current)
+                current = ""
+            default:
+                current.append(character)
+            }
+        }
+        statements.append(current)
+        return statements.map { $0.trimmingCharacters(in: .whitespacesAndNewlines) }.filter { !$0.isEmpty }
+    }
+
+    // MARK: Errors
+
+    /// Runs `body`, turning PostgreSQL's errors into ``StoreError``s that name this server.
+    func run<T: Sendable>(_ body: () async throws -> T) async throws -> T {
+        try await Self.mapErrors(location, body)
+    }
+
+    static func mapErrors<T: Sendable>(_ location: PostgresLocation, _ body: () async throws -> T) async throws -> T {
+        do {
+            return try await body()
+        } catch let error as PSQLError {
+            throw storeError(error, location: location)
+        } catch let error as PostgresTransactionError {
+            // What went wrong first: the transaction's own work, else BEGIN, else COMMIT.
+            let cause = error.closureError ?? error.beginError ?? error.commitError ?? error.rollbackError
+            if let cause = cause as? PSQLError { throw storeError(cause, location: location) }
+            if let cause { throw cause }
+            throw error
+        }
+    }
+
+    /// What a PostgreSQL error means for the user, with what to do. Built only from the server's
+    /// message and the location's printable parts: a password cannot get in.
+    static func storeError(_ error: PSQLError, location: PostgresLocation) -> StoreError {
+        let server = "PostgreSQL at \(location.hostAndPort)"
+        switch error.code {
+        case .connectionError:
+            // NIO's connection errors list every address tried; say the common causes plainly.
+            let detail = error.underlying.map { String(describing: $0) } ?? ""
+            let cause = detail.localizedCaseInsensitiveContains("connection refused") ? "connection refused"
+                : detail.localizedCaseInsensitiveContains("timed out") || detail.localizedCaseInsensitiveContains("timeout") ? "the connection timed out"
+                : detail.isEmpty ? "no connection could be made" : detail
+            return StoreError(.database, "cannot connect to \(server) (database \(location.database)): \(cause). Check that the server is running and listening on that host and port")
+        case .server:
+            let state = error.serverInfo?[.sqlState] ?? ""
+            let message = error.serverInfo?[.message] ?? "an error without a message"
+            switch state {
+            case "28P01", "28000":
+                return StoreError(.database, "\(server) refused user \(location.username) for database \(location.database): \(message). Check the password (in the URL or PGPASSWORD) and the server's pg_hba.conf")
+            case "3D000":
+                return StoreError(.database, "database \(location.database) does not exist on \(server): create it (createdb \(location.database)) or name another database in the URL")
+            default:
+                return StoreError(.database, "\(server) (database \(location.database)) failed: \(message) (SQLSTATE \(state))")
+            }
+        case .serverClosedConnection, .clientClosedConnection, .uncleanShutdown, .poolClosed:
+            return StoreError(.database, "the connection to \(server) (database \(location.database)) was closed (\(error.code)); the request failed and can be retried once the server is back")
+        default:
+            return StoreError(.database, "\(server) (database \(location.database)): \(error.code)")
+        }
+    }
+}
