@@ -12,13 +12,18 @@
 #
 # PostgreSQL refuses to run as root: when run as root, the cluster belongs to the `postgres`
 # system user that Debian's package creates (or `nobody`), and its commands run through setpriv.
-# Environment: PG_BIN (default /usr/lib/postgresql/15/bin), PG_PORT (54329), PG_DIR (.build/pg).
+# Environment: PG_BIN (default /usr/lib/postgresql/15/bin), PG_PORT (54329), PG_DIR (.build/pg, or
+# /tmp/artifact-store-test-pg-PORT as root).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 PG_BIN=${PG_BIN:-/usr/lib/postgresql/15/bin}
 PG_PORT=${PG_PORT:-54329}
-PG_DIR=${PG_DIR:-$PWD/.build/pg}
+# As root the cluster belongs to another user, who must reach its directory: a checkout under a
+# private home (/root is 0700) would not do, so root's cluster lives under /tmp.
+if [ -z "${PG_DIR:-}" ]; then
+    if [ "$(id -u)" = 0 ]; then PG_DIR=/tmp/artifact-store-test-pg-$PG_PORT; else PG_DIR=$PWD/.build/pg; fi
+fi
 user=artifact_store
 password=artifact-store-test-only
 database=artifact_store_test
@@ -41,7 +46,6 @@ start() {
         local owner=postgres
         id -u postgres >/dev/null 2>&1 || owner=nobody
         chown "$owner" "$PG_DIR"
-        # The owner must reach the directory: every parent needs o+x (they normally have it).
     fi
     if [ ! -f "$PG_DIR/data/PG_VERSION" ]; then
         as_owner bash -c "umask 077; printf '%s\n' '$password' > '$PG_DIR/pwfile'"
