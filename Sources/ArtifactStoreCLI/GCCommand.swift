@@ -74,7 +74,7 @@ struct GCCommand: ParsableCommand {
         let report = try store.gc(options)
         progress.finish()
         if json {
-            try Output.printJSON(DryRunJSON(report: report, items: dryRun ? items.items : nil))
+            try Output.printJSON(GCReportJSON(report, items: dryRun ? items.items : nil))
             return
         }
         let total = report.total
@@ -89,27 +89,6 @@ struct GCCommand: ParsableCommand {
         Output.line("blobs: \(report.blobsBefore) (\(Output.humanSize(report.bytesBefore))) -> \(report.blobsAfter) (\(Output.humanSize(report.bytesAfter)))" + String(format: " in %.1fs", report.durationSeconds))
         if report.maxSizeMet == false {
             Output.line("the blobs still exceed --max-size: the rest is pinned, leased, unreferenced-but-recent or used in the last \(recent)")
-        }
-    }
-
-    /// The report, plus the items in a dry run.
-    struct DryRunJSON: Encodable {
-        var report: GCReport
-        var items: [GCItem]?
-
-        func encode(to encoder: any Encoder) throws {
-            try report.encode(to: encoder)
-            if let items {
-                var container = encoder.container(keyedBy: Key.self)
-                try container.encode(items, forKey: Key(stringValue: "items"))
-            }
-        }
-
-        struct Key: CodingKey {
-            var stringValue: String
-            var intValue: Int? { nil }
-            init(stringValue: String) { self.stringValue = stringValue }
-            init?(intValue: Int) { nil }
         }
     }
 

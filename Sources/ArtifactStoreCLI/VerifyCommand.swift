@@ -51,7 +51,7 @@ struct VerifyCommand: ParsableCommand {
         let report = try store.verify(options)
         progress.finish()
         if json {
-            try Output.printJSON(report)
+            try Output.printJSON(VerifyReportJSON(report))
         } else {
             for problem in report.problems {
                 Output.line("\(problem.kind.rawValue): \(problem.message)")

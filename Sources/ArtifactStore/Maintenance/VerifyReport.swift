@@ -1,9 +1,9 @@
 import Foundation
 
 /// One thing `verify` found wrong, and what `--repair` did about it.
-public struct VerifyProblem: Sendable, Hashable, Codable {
+public struct VerifyProblem: Sendable, Hashable {
     /// What kind of problem; the raw values are the `kind` of `verify --json`.
-    public enum Kind: String, Sendable, Hashable, Codable, CaseIterable {
+    public enum Kind: String, Sendable, Hashable, CaseIterable {
         /// The file's content does not hash to its name.
         case contentMismatch = "content-mismatch"
         /// The file's size differs from the row's, though the content matches the digest.
@@ -40,20 +40,10 @@ public struct VerifyProblem: Sendable, Hashable, Codable {
     public var message: String
     /// What `--repair` changed; nil when nothing was changed.
     public var repair: String?
-
-    /// Encodes the `--json` form: every field present, `null` when absent.
-    public func encode(to encoder: any Encoder) throws {
-        var container = encoder.container(keyedBy: CodingKeys.self)
-        try container.encode(kind, forKey: .kind)
-        try container.encode(digest, forKey: .digest)
-        try container.encode(path, forKey: .path)
-        try container.encode(message, forKey: .message)
-        try container.encode(repair, forKey: .repair)
-    }
 }
 
 /// The result of ``Store/verify(_:)``.
-public struct VerifyReport: Sendable, Codable {
+public struct VerifyReport: Sendable, Hashable {
     /// Blob rows compared with the files (quarantined rows included).
     public var blobRows: Int
     /// Entries found under `blobs/sha256/`.
@@ -77,39 +67,6 @@ public struct VerifyReport: Sendable, Codable {
     public var unrepairedProblems: [VerifyProblem] { problems.filter { $0.repair == nil } }
     /// True when nothing is wrong (any longer).
     public var isClean: Bool { unrepairedProblems.isEmpty }
-
-    enum CodingKeys: String, CodingKey {
-        case blobRows, files, blobsHashed, bytesHashed, sample, integrityCheck, repair, durationSeconds, problems, clean
-    }
-
-    /// Decodes a report from its `--json` form.
-    public init(from decoder: any Decoder) throws {
-        let container = try decoder.container(keyedBy: CodingKeys.self)
-        blobRows = try container.decode(Int.self, forKey: .blobRows)
-        files = try container.decode(Int.self, forKey: .files)
-        blobsHashed = try container.decode(Int.self, forKey: .blobsHashed)
-        bytesHashed = try container.decode(Int64.self, forKey: .bytesHashed)
-        sample = try container.decode(Double.self, forKey: .sample)
-        integrityCheck = try container.decode([String].self, forKey: .integrityCheck)
-        repair = try container.decode(Bool.self, forKey: .repair)
-        durationSeconds = try container.decode(Double.self, forKey: .durationSeconds)
-        problems = try container.decode([VerifyProblem].self, forKey: .problems)
-    }
-
-    /// Encodes the `--json` form, with `clean` (``isClean``) added.
-    public func encode(to encoder: any Encoder) throws {
-        var container = encoder.container(keyedBy: CodingKeys.self)
-        try container.encode(blobRows, forKey: .blobRows)
-        try container.encode(files, forKey: .files)
-        try container.encode(blobsHashed, forKey: .blobsHashed)
-        try container.encode(bytesHashed, forKey: .bytesHashed)
-        try container.encode(sample, forKey: .sample)
-        try container.encode(integrityCheck, forKey: .integrityCheck)
-        try container.encode(repair, forKey: .repair)
-        try container.encode(durationSeconds, forKey: .durationSeconds)
-        try container.encode(problems, forKey: .problems)
-        try container.encode(isClean, forKey: .clean)
-    }
 
     init(sample: Double, repair: Bool) {
         blobRows = 0
