@@ -38,7 +38,7 @@ public enum FileSelection {
 
     /// The chosen file.
     public struct Choice: Sendable, Hashable {
-        /// Its index in the offers given to ``select(_:allVersions:project:specifier:pythonVersion:supportedTags:)``.
+        /// Its index in the offers given to ``select(_:allVersions:project:specifier:pythonVersion:supportedTags:explaining:)``.
         public var index: Int
         /// Its version.
         public var version: Version
@@ -78,8 +78,10 @@ public enum FileSelection {
     ///   - specifier: the requirement's specifiers.
     ///   - pythonVersion: the interpreter version, for `Requires-Python`.
     ///   - supportedTags: the environment's tags, best first.
+    ///   - explaining: false when only the choice matters: without one, no rejection is worked
+    ///     out (that reads every version of `allVersions`) and ``Outcome/rejections`` is empty.
     public static func select(_ offers: [Offer], allVersions: [String], project: String, specifier: SpecifierSet,
-                              pythonVersion: [Int], supportedTags: SupportedTags) -> Outcome {
+                              pythonVersion: [Int], supportedTags: SupportedTags, explaining: Bool = true) -> Outcome {
         struct Weighed {
             var index: Int
             var offer: Offer
@@ -114,6 +116,7 @@ public enum FileSelection {
         }
 
         // Nothing installable: say why, for the versions the specifier would accept.
+        guard explaining else { return Outcome(choice: nil, rejections: []) }
         let matching = Set(specifier.filter(allVersions).compactMap { Version($0)?.description })
         if matching.isEmpty {
             let sorted = allVersions.compactMap(Version.init).sorted(by: >).map(\.description)

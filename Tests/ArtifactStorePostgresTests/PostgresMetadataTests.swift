@@ -12,7 +12,7 @@ struct PostgresMetadataTests {
             let applied = try await metadata.appliedMigrations()
             #expect(applied == PostgresMetadata.knownMigrations)
             #expect(applied.first == "0001_initial")
-            #expect(applied.contains("0014_gc_protocol"))
+            #expect(applied.contains("0015_gc_protocol"))
             #expect(try await metadata.count("meta", where: "key = 'format_version'") == 1)
         }
     }

@@ -11,7 +11,7 @@ import TestSupport
 /// what the PostgreSQL-only gc protocol adds.
 @Suite(.enabled(if: TestPostgres.requiredAndPresent, TestPostgres.missing))
 struct SchemaParityTests {
-    /// What PostgreSQL has and SQLite does not: the migrator's own table, and 0014_gc_protocol.
+    /// What PostgreSQL has and SQLite does not: the migrator's own table, and 0015_gc_protocol.
     static let postgresOnlyTables: Set<String> = ["schema_migrations"]
     static let postgresOnlyColumns: Set<String> = ["blob.generation", "blob.published_at"]
     /// What SQLite has and PostgreSQL does not: GRDB's migrator table, SQLite's own.
@@ -21,7 +21,7 @@ struct SchemaParityTests {
         let sqlite = Set(sqliteMigrationNames())
         let postgres = Set(PostgresMetadata.knownMigrations)
         #expect(sqlite.subtracting(postgres).isEmpty, "SQLite migrations without a PostgreSQL translation: \(sqlite.subtracting(postgres).sorted())")
-        #expect(postgres.subtracting(sqlite) == ["0014_gc_protocol"])
+        #expect(postgres.subtracting(sqlite) == ["0015_gc_protocol"])
     }
 
     @Test func aFreshPostgresSchemaHasTheTablesAndColumnsOfAFreshSQLiteStore() async throws {

@@ -1,5 +1,6 @@
 import ArtifactStore
 import Foundation
+import GRDB
 import HTTPCaching
 import PythonPackaging
 import Testing
@@ -259,6 +260,26 @@ struct CanInstallTests {
         #expect(onlyYanked.reasons.first?.code == "yanked")
         #expect(onlyYanked.reasons.first?.message.contains("broken build") == true)
         #expect(onlyYanked.reasons.first?.hint.contains("==2.1.0") == true)
+    }
+
+    @Test("a page indexed before its versions were kept (migration 0014) gets the same answers from its rows")
+    func pageWithoutKeptVersions() throws {
+        let f = try CanInstallFixture()
+        let wheels = [FakeWheel("torch-2.6.0rc1-cp311-cp311-linux_x86_64.whl"), FakeWheel("torch-2.5.0-cp311-cp311-linux_x86_64.whl"),
+                      FakeWheel("torch-2.4.0-cp311-cp311-win_amd64.whl")]
+        try f.recordPage(torchPage, wheels)
+        for wheel in wheels { _ = try f.store.put(bytes: wheel.bytes) }
+        let requirements = ["torch", "torch>=2.6.0rc1", "torch<2.5", "torch>3"]
+        let kept = try requirements.map { try f.canInstall($0) }
+        let database = try DatabaseQueue(path: f.fixture.root.appending(path: "store.sqlite").path(percentEncoded: false))
+        #expect(try database.read { try String.fetchOne($0, sql: "SELECT versions FROM index_page") } == "2.6.0rc1\n2.5.0\n2.4.0")
+        try database.write { try $0.execute(sql: "UPDATE index_page SET versions = NULL") }
+        try database.close()
+        for (requirement, answer) in zip(requirements, kept) {
+            let fromRows = try f.canInstall(requirement)
+            #expect(fromRows.chosen == answer.chosen, "\(requirement)")
+            #expect(fromRows.reasons == answer.reasons, "\(requirement)")
+        }
     }
 
     @Test("pre-releases are chosen only when nothing final matches")

@@ -46,7 +46,7 @@ struct HighestVersionsFirstTests {
                                    requirement: requirement, environment: Self.environment)
         var reads = 0
         let decided = try Store.evaluateHighestVersionsFirst(
-            wanted: wanted, allVersions: allVersions, pageURL: url, requirement: requirement, environment: Self.environment
+            Store.versionsHighestFirst(allVersions), pageURL: url, requirement: requirement, environment: Self.environment
         ) { texts in
             reads += 1
             return files.filter { $0.version.map(texts.contains) ?? false }
@@ -72,15 +72,21 @@ struct HighestVersionsFirstTests {
                 yankedReason: nil, kind: kind, version: version, tags: tags, coreMetadata: false, coreMetadataSHA256: nil, size: nil))
         }
         let requirement = try InstallRequirement(parsing: "demo")
-        let versions = Store.distinct(files.compactMap(\.version))
+        let versions = Store.versionsHighestFirst(files.compactMap(\.version))
         var read: [[String]] = []
         let decided = try Store.evaluateHighestVersionsFirst(
-            wanted: versions, allVersions: versions, pageURL: "https://index.example/simple/demo/", requirement: requirement, environment: Self.environment
+            versions, pageURL: "https://index.example/simple/demo/", requirement: requirement, environment: Self.environment
         ) { texts in
             read.append(texts)
             return files.filter { $0.version.map(texts.contains) ?? false }
         }
         #expect(decided?.best?.file.filename == "demo-1.1999-cp311-cp311-linux_x86_64.whl")
         #expect(read == [["1.1999"]])
+    }
+
+    @Test("a page's versions are kept highest first, once each, equal spellings together")
+    func versionsHighestFirst() {
+        #expect(Store.versionsHighestFirst(["1.0", "2.0rc1", "1.0.0", "10.0", "2.0", "1.0", "1.0.post1", "2.0.dev1"])
+                == ["10.0", "2.0", "2.0rc1", "2.0.dev1", "1.0.post1", "1.0", "1.0.0"])
     }
 }

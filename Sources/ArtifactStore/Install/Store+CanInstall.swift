@@ -195,18 +195,21 @@ extension Store {
     /// read transaction; a page recorded before `index_file` existed is parsed now.
     private func filesOfPage(_ record: ResponseRecord, requirement: InstallRequirement, environment: TargetEnvironment) throws -> PageFiles {
         let indexed = try read { db -> PageFiles? in
-            guard let count = try Int.fetchOne(db, sql: "SELECT file_count FROM index_page WHERE response_id = ?", arguments: [record.id]) else { return nil }
-            let versions = try String.fetchAll(db, sql: "SELECT DISTINCT version FROM index_file WHERE page_response_id = ? AND version IS NOT NULL", arguments: [record.id])
-            let wanted = requirement.specifier.filter(versions, prereleases: true)
+            guard let page = try Row.fetchOne(db, sql: "SELECT file_count, versions FROM index_page WHERE response_id = ?", arguments: [record.id]) else { return nil }
+            let count: Int = page[0]
+            // Highest first since migration 0014; a page indexed before it is read from its rows.
+            let versions: [String] = try (page[1] as String?).map { $0.isEmpty ? [] : $0.split(separator: "\n").map(String.init) }
+                ?? Self.versionsHighestFirst(String.fetchAll(db, sql: "SELECT DISTINCT version FROM index_file WHERE page_response_id = ? AND version IS NOT NULL", arguments: [record.id]))
             func files(ofVersions texts: [String]) throws -> [IndexedFile] {
                 let marks = Array(repeating: "?", count: texts.count).joined(separator: ",")
                 return try Row.fetchAll(db, sql: "SELECT * FROM index_file WHERE page_response_id = ? AND version IN (\(marks)) ORDER BY position",
                                         arguments: StatementArguments([record.id] + texts)).map(IndexedFile.init(row:))
             }
             if requirement.allowedSHA256 == nil,
-               let decided = try Self.evaluateHighestVersionsFirst(wanted: wanted, allVersions: versions, pageURL: record.url, requirement: requirement, environment: environment, files: files(ofVersions:)) {
+               let decided = try Self.evaluateHighestVersionsFirst(versions, pageURL: record.url, requirement: requirement, environment: environment, files: files(ofVersions:)) {
                 return PageFiles(decided: decided, files: [], allVersions: versions, fileCount: count)
             }
+            let wanted = requirement.specifier.filter(versions, prereleases: true)
             let matching: [IndexedFile]
             if wanted.count == versions.count {
                 matching = try indexedFiles(pageResponseID: record.id, db)
@@ -248,18 +251,29 @@ extension Store {
     ///   explicitly (PEP 440, "Handling of pre-releases"), and that choice depends on nothing
     ///   else, so evaluating P1's and F's files together selects what the whole page would.
     /// Versions equal under PEP 440 but spelled differently (`1.0`, `1.0.0`) are read together.
+    ///
+    /// - Parameter allVersions: the page's distinct versions, highest first
+    ///   (``versionsHighestFirst(_:)``); only the top ones are parsed.
     static func evaluateHighestVersionsFirst(
-        wanted: [String], allVersions: [String], pageURL: String, requirement: InstallRequirement, environment: TargetEnvironment,
+        _ allVersions: [String], pageURL: String, requirement: InstallRequirement, environment: TargetEnvironment,
         files: ([String]) throws -> [IndexedFile]
     ) throws -> IndexEvaluation? {
+        // The versions the specifier admits (pre-releases too), in groups of equal versions.
         var groups: [(version: Version, texts: [String])] = []
-        for (version, text) in wanted.compactMap({ text in Version(text).map { ($0, text) } }).sorted(by: { $0.0 > $1.0 }) {
-            if let last = groups.last, last.version == version { groups[groups.count - 1].texts.append(text) } else { groups.append((version, [text])) }
+        for text in allVersions {
+            guard let version = Version(text) else { continue }
+            if let last = groups.last, last.version == version {
+                groups[groups.count - 1].texts.append(text)
+            } else if requirement.specifier.contains(version, prereleases: true) {
+                if groups.count == highestVersionsRead { break }
+                groups.append((version, [text]))
+            }
         }
         var highestPrerelease: [IndexedFile]?
-        for group in groups.prefix(highestVersionsRead) {
+        for group in groups {
             let groupFiles = try files(group.texts)
-            let evaluation = evaluate(groupFiles, allVersions: allVersions, pageURL: pageURL, requirement: requirement, environment: environment)
+            // Only whether the group has a choice matters here: its reasons are never shown.
+            let evaluation = evaluate(groupFiles, allVersions: allVersions, pageURL: pageURL, requirement: requirement, environment: environment, explaining: false)
             guard evaluation.best != nil else { continue }
             if group.version.isPrerelease {
                 if highestPrerelease == nil { highestPrerelease = groupFiles }
@@ -288,9 +302,11 @@ extension Store {
     /// - Parameters:
     ///   - files: the page's files of the versions that could match (or all of them);
     ///   - allVersions: every version the page offers (for the reasons).
-    static func evaluate(_ files: [IndexedFile], allVersions: [String], pageURL: String, requirement: InstallRequirement, environment: TargetEnvironment) -> IndexEvaluation {
+    ///   - explaining: false when only the choice matters: no rejection is worked out.
+    static func evaluate(_ files: [IndexedFile], allVersions: [String], pageURL: String, requirement: InstallRequirement, environment: TargetEnvironment,
+                         explaining: Bool = true) -> IndexEvaluation {
         let outcome = FileSelection.select(files.map(\.offer), allVersions: allVersions, project: requirement.project, specifier: requirement.specifier,
-                                           pythonVersion: environment.pythonVersion, supportedTags: environment.supportedTags)
+                                           pythonVersion: environment.pythonVersion, supportedTags: environment.supportedTags, explaining: explaining)
         let best = outcome.choice.map { Evaluated(file: files[$0.index], version: $0.version, tag: $0.tag) }
         return IndexEvaluation(best: best, reasons: outcome.rejections.map { rejection in
             switch rejection {

@@ -43,7 +43,8 @@ struct PreparedPage: Sendable {
     }
 
     enum Outcome: Sendable {
-        case parsed(project: String, fingerprint: String, files: [File])
+        /// `versions`: the files' distinct versions, highest first (column `index_page.versions`).
+        case parsed(project: String, fingerprint: String, files: [File], versions: String)
         /// Why the page is not indexed (a note for the URL's history).
         case notParsed(String)
     }
@@ -80,7 +81,19 @@ extension Store {
         }
         let project = ProjectName.normalize(page.name ?? Self.projectSegment(url))
         let files = page.files.compactMap { PreparedPage.File($0, project: project) }
-        return PreparedPage(digest: body.digest, outcome: .parsed(project: project, fingerprint: Self.contentFingerprint(page), files: files))
+        let versions: [String] = Self.versionsHighestFirst(files.compactMap(\.version))
+        let fingerprint = Self.contentFingerprint(page)
+        return PreparedPage(digest: body.digest, outcome: .parsed(project: project, fingerprint: fingerprint, files: files, versions: versions.joined(separator: "\n")))
+    }
+
+    /// Distinct version texts, highest first by PEP 440 (texts equal as versions but spelled
+    /// differently stay, adjacent, in text order); texts that are not versions are left out.
+    static func versionsHighestFirst(_ texts: [String]) -> [String] {
+        var seen = Set<String>()
+        let parsed: [(version: Version, text: String)] = texts.filter { seen.insert($0).inserted }.compactMap { text in
+            Version(text).map { ($0, text) }
+        }
+        return parsed.sorted { $0.version != $1.version ? $0.version > $1.version : $0.text < $1.text }.map(\.text)
     }
 
     /// Keeps the derived index tables in step with a response row that was just written, inside
@@ -103,7 +116,7 @@ extension Store {
             try dropIndexedPage(record.id, db)
             return nil
         }
-        guard case .parsed(let project, let fingerprint, let files) = prepared.outcome else {
+        guard case .parsed(let project, let fingerprint, let files, let versions) = prepared.outcome else {
             try dropIndexedPage(record.id, db)
             if case .notParsed(let note) = prepared.outcome { return note }
             return nil
@@ -111,8 +124,8 @@ extension Store {
         let now = record.responseTime
         if let previous = try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM index_page WHERE response_id = ?"), arguments: [record.id])
             .map(IndexedPage.init(row:)), previous.contentFingerprint == fingerprint, previous.project == project {
-            try db.cachedStatement(sql: "UPDATE index_page SET body_digest = ?, parsed_at = ? WHERE response_id = ?")
-                .execute(arguments: [digest.hex, now, record.id])
+            try db.cachedStatement(sql: "UPDATE index_page SET body_digest = ?, parsed_at = ?, versions = ? WHERE response_id = ?")
+                .execute(arguments: [digest.hex, now, versions, record.id])
             return "page unchanged: same \(previous.fileCount) file\(previous.fileCount == 1 ? "" : "s")"
         }
         // Only the rows that differ are written: a page that gained a release keeps every row it
@@ -151,9 +164,9 @@ extension Store {
         // A page without distribution files (an error page, another project's) needs no row.
         guard !files.isEmpty else { return "page parsed: 0 files" }
         try db.cachedStatement(sql: """
-            INSERT INTO index_page (response_id, project, body_digest, content_fingerprint, file_count, parsed_at, changed_at)
-            VALUES (?, ?, ?, ?, ?, ?, ?)
-            """).execute(arguments: [record.id, project, digest.hex, fingerprint, files.count, now, now])
+            INSERT INTO index_page (response_id, project, body_digest, content_fingerprint, file_count, parsed_at, changed_at, versions)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+            """).execute(arguments: [record.id, project, digest.hex, fingerprint, files.count, now, now, versions])
         return "page parsed: \(files.count) file\(files.count == 1 ? "" : "s")"
     }
 

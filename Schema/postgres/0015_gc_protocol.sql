@@ -1,4 +1,4 @@
--- 0014 (PostgreSQL only; no SQLite twin): the primitives of the cross-node gc and publication
+-- 0015 (PostgreSQL only; no SQLite twin): the primitives of the cross-node gc and publication
 -- protocol (ARCHITECTURE.md §11). SchemaParityTests lists these columns as the only ones SQLite
 -- lacks.
 --
