@@ -69,7 +69,7 @@ if [[ -n "${SEED_STORE:-}" ]]; then
     cp -a "$SEED_STORE" "$WORK/store"
 else
     echo "store: recording $RESPONSES responses (artifact-store-bench lookup)…" >&2
-    "$(dirname "$BIN")/artifact-store-bench" lookup --directory "$WORK/store" --responses "$RESPONSES" --lookups 1000 >/dev/null
+    "${BENCH:-$(dirname "$BIN")/artifact-store-bench}" lookup --directory "$WORK/store" --responses "$RESPONSES" --lookups 1000 >/dev/null
 fi
 
 "$python" scripts/test-upstream.py build "$WORK/up" --many "$PACKAGES" >/dev/null

@@ -7,7 +7,7 @@
 # each run's JSON line, and ends with the one line every bench ends with: the medians of the
 # rounds as figures, the bare SQLite point lookup of the same runs as the baseline, targets, met.
 # Env: RESPONSES, LOOKUPS, BODIES (distinct body blobs, default 1000), ROUNDS, SKIP_BUILD=1 to
-# reuse the release binary, STORE=DIR to keep the loaded store there and measure it again on the
+# reuse the release binary (BENCH=path/to/artifact-store-bench to use another), STORE=DIR to keep the loaded store there and measure it again on the
 # next run (loading 1 M responses takes minutes).
 set -euo pipefail
 cd "$(dirname "$0")/.."

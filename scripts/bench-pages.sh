@@ -48,7 +48,7 @@ wait_line() {  # FILE PID
 held=$(sqlite3 "file:$store/store.sqlite?mode=ro" 'SELECT count(*) FROM response' 2>/dev/null || echo 0)
 if (( held < RESPONSES )); then
     echo "loading $RESPONSES responses into $store" >&2
-    "$(dirname "$BIN")/artifact-store-bench" lookup --responses "$RESPONSES" --lookups 1 --directory "$store" >/dev/null
+    "${BENCH:-$(dirname "$BIN")/artifact-store-bench}" lookup --responses "$RESPONSES" --lookups 1 --directory "$store" >/dev/null
 fi
 
 "$python" scripts/test-upstream.py build "$work/upstream" >/dev/null

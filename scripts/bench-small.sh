@@ -7,7 +7,7 @@
 #          caches and pip's own SafeFileCache
 # Target: >= 2x pip's cache for puts and for gets. Prints each run, then medians and ratios.
 # Env: N (default 10000), SIZE (20000), ROUNDS (3), BASELINE (the baseline script; default
-#      ../shared/bench/pip_cache_baseline.py beside the checkout), SKIP_BUILD=1 to reuse the binary.
+#      ../shared/bench/pip_cache_baseline.py beside the checkout), SKIP_BUILD=1 to reuse the binary, BENCH=path/to/artifact-store-bench.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 n=${N:-10000} size=${SIZE:-20000} rounds=${ROUNDS:-3}

@@ -12,11 +12,13 @@
 #
 # PostgreSQL refuses to run as root: when run as root, the cluster belongs to the `postgres`
 # system user that Debian's package creates (or `nobody`), and its commands run through setpriv.
-# Environment: PG_BIN (default /usr/lib/postgresql/15/bin), PG_PORT (54329), PG_DIR (.build/pg, or
+# Environment: PG_BIN (default: the newest /usr/lib/postgresql/*/bin), PG_PORT (54329), PG_DIR (.build/pg, or
 # /tmp/artifact-store-test-pg-PORT as root).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+# The newest PostgreSQL Debian's packages installed (15 on Debian 12, 17 on Debian 13).
+PG_BIN=${PG_BIN:-$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1)}
 PG_BIN=${PG_BIN:-/usr/lib/postgresql/15/bin}
 PG_PORT=${PG_PORT:-54329}
 # As root the cluster belongs to another user, who must reach its directory: a checkout under a

@@ -112,14 +112,13 @@ package enum FileSystem {
         try check("open \(path)") { Glibc.openat(directory, path, flags | O_CLOEXEC, mode) }
     }
 
-    /// Creates a new, empty file with a unique name in `directory` (`mkstemp`, mode 0600,
+    /// Creates a new, empty file with a unique name in `directory` (`mkostemp`, mode 0600,
     /// `O_CLOEXEC`): its descriptor, open for writing, and its path.
     package static func makeTemporaryFile(in directory: String, prefix: String) throws -> (descriptor: Int32, path: String) {
+        // Not through `check`: a retry would reuse a template the failed call may have changed.
         var template = Array((directory + "/" + prefix + "XXXXXX").utf8CString)
-        let descriptor = try check("mkstemp \(directory)/\(prefix)XXXXXX") {
-            template.withUnsafeMutableBufferPointer { Glibc.mkstemp($0.baseAddress!) }
-        }
-        _ = Glibc.fcntl(descriptor, F_SETFD, FD_CLOEXEC)
+        let descriptor = template.withUnsafeMutableBufferPointer { artifact_store_make_temporary_file($0.baseAddress!) }
+        guard descriptor >= 0 else { throw SystemError(errno: errno, operation: "mkostemp \(directory)/\(prefix)XXXXXX") }
         return (descriptor, template.withUnsafeBufferPointer { String(cString: $0.baseAddress!) })
     }
 

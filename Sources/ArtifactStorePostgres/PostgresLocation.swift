@@ -36,13 +36,21 @@ public struct PostgresLocation: Sendable, Equatable, CustomStringConvertible, Cu
     ///   its message shows the URL without its password.
     public init(parsing string: String, environment: [String: String] = ProcessInfo.processInfo.environment) throws {
         let shown = Self.redacted(string)
+        // A `/`, `?` or `#` in the user or password ends the authority early: the rest would be
+        // read as a port, path or query (and a secret could end up named as the database).
+        if let schemeEnd = string.range(of: "://") {
+            let rest = string[schemeEnd.upperBound...]
+            if let at = rest.lastIndex(of: "@"), let end = rest.firstIndex(where: { "/?#".contains($0) }), end < at {
+                throw StoreError(.invalidInput, "\(shown): the user or password holds a / ? or #; percent-encode them (%2F, %3F, %23)")
+            }
+        }
         guard let components = URLComponents(string: string),
               let scheme = components.scheme?.lowercased(), scheme == "postgres" || scheme == "postgresql"
         else {
             throw StoreError(.invalidInput, "\(shown) is not a PostgreSQL URL; write postgres://USER:PASSWORD@HOST:PORT/DATABASE")
         }
         func nonEmpty(_ value: String?) -> String? { value.flatMap { $0.isEmpty ? nil : $0 } }
-        guard let username = nonEmpty(components.user?.removingPercentEncoding ?? components.user) ?? nonEmpty(environment["PGUSER"]) else {
+        guard let username = nonEmpty(components.percentEncodedUser.map { $0.removingPercentEncoding ?? $0 }) ?? nonEmpty(environment["PGUSER"]) else {
             throw StoreError(.invalidInput, "\(shown) names no user, and PGUSER is not set; write postgres://USER@HOST/DATABASE")
         }
         let port: Int
@@ -59,13 +67,13 @@ public struct PostgresLocation: Sendable, Equatable, CustomStringConvertible, Cu
         guard (1...65535).contains(port) else {
             throw StoreError(.invalidInput, "\(shown): port \(port) is out of range (1–65535)")
         }
-        var path = components.path
+        var path = components.percentEncodedPath
         if path.hasPrefix("/") { path.removeFirst() }
         self.init(
             host: nonEmpty(components.host) ?? nonEmpty(environment["PGHOST"]) ?? "localhost",
             port: port,
             username: username,
-            password: nonEmpty(components.password?.removingPercentEncoding ?? components.password) ?? nonEmpty(environment["PGPASSWORD"]),
+            password: nonEmpty(components.percentEncodedPassword.map { $0.removingPercentEncoding ?? $0 }) ?? nonEmpty(environment["PGPASSWORD"]),
             database: nonEmpty(path.removingPercentEncoding ?? path) ?? nonEmpty(environment["PGDATABASE"]) ?? username
         )
     }
@@ -91,13 +99,14 @@ public struct PostgresLocation: Sendable, Equatable, CustomStringConvertible, Cu
         host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)"
     }
 
-    /// A URL as typed, with anything between `user:` and `@` replaced by `***`, for messages about
-    /// a URL that could not be parsed.
+    /// A URL as typed, with anything between `user:` and the last `@` replaced by `***`, for
+    /// messages about a URL that could not be parsed. The last `@` of the whole string, not of the
+    /// authority: a password holding `/`, `?` or `#` would otherwise end the authority early and
+    /// be shown.
     static func redacted(_ string: String) -> String {
         guard let schemeEnd = string.range(of: "://") else { return string }
         let rest = string[schemeEnd.upperBound...]
-        let authorityEnd = rest.firstIndex { "/?#".contains($0) } ?? rest.endIndex
-        guard let at = rest[..<authorityEnd].lastIndex(of: "@") else { return string }
+        guard let at = rest.lastIndex(of: "@") else { return string }
         let userinfo = rest[..<at]
         guard let colon = userinfo.firstIndex(of: ":") else { return string }
         return String(string[..<colon]) + ":***" + String(string[at...])

@@ -92,12 +92,18 @@ extension PostgresMetadata {
     /// Runs `body` holding this store's gc lock, a session advisory lock (`pg_try_advisory_lock`):
     /// one gc at a time per database and schema. PostgreSQL drops it if this node dies.
     ///
+    /// The lock is held on a connection of its own, outside the pool, and that connection is
+    /// closed at the end, which releases the lock whatever happens: a pooled connection that
+    /// failed to unlock would go back to the pool still holding it (and `body`, drawing on the
+    /// pool, could not wait for the connection the lock sits on).
+    ///
     /// - Throws: ``StoreError`` `database` at once when another gc holds it.
     @discardableResult
     public func withGCLock<T: Sendable>(_ body: () async throws -> T) async throws -> T {
         let key = Self.lockKey(schema)
         return try await run {
-            try await client.withConnection { connection in
+            let connection = try await PostgresConnection.connect(configuration: connectionConfiguration, id: 1, logger: logger)
+            do {
                 var acquired = false
                 for try await value in try await connection.query("SELECT pg_try_advisory_lock(hashtext('artifact-store gc'), hashtext(\(key)))", logger: logger).decode(Bool.self) {
                     acquired = value
@@ -105,15 +111,12 @@ extension PostgresMetadata {
                 guard acquired else {
                     throw StoreError(.database, "another gc is running on \(location) (it holds the gc lock); wait for it to finish")
                 }
-                let result: T
-                do {
-                    result = try await body()
-                } catch {
-                    _ = try? await connection.query("SELECT pg_advisory_unlock(hashtext('artifact-store gc'), hashtext(\(key)))", logger: logger)
-                    throw error
-                }
-                try await connection.query("SELECT pg_advisory_unlock(hashtext('artifact-store gc'), hashtext(\(key)))", logger: logger)
+                let result = try await body()
+                try await connection.close()
                 return result
+            } catch {
+                try? await connection.close()
+                throw error
             }
         }
     }

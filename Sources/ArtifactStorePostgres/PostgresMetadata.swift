@@ -41,12 +41,15 @@ public final class PostgresMetadata: Sendable {
     public let schema: String?
     let client: PostgresClient
     let logger: Logger
+    /// For a connection of its own, outside the pool (the gc lock's).
+    let connectionConfiguration: PostgresConnection.Configuration
     private let running: Task<Void, Never>
 
-    private init(location: PostgresLocation, schema: String?, client: PostgresClient, logger: Logger) {
+    private init(location: PostgresLocation, schema: String?, client: PostgresClient, connectionConfiguration: PostgresConnection.Configuration, logger: Logger) {
         self.location = location
         self.schema = schema
         self.client = client
+        self.connectionConfiguration = connectionConfiguration
         self.logger = logger
         running = Task { await client.run() }
     }
@@ -57,13 +60,15 @@ public final class PostgresMetadata: Sendable {
     /// - Throws: ``StoreError`` `database` when the server cannot be reached, refuses the user or
     ///   has no such database (the message says which, naming `host:port` and the database);
     ///   `newerFormat` when a newer artifact-store migrated the database; `invalidInput` for a
-    ///   schema name that is not letters, digits and `_`.
+    ///   schema name that is not lowercase letters, digits and `_`.
     public static func open(_ location: PostgresLocation, options: Options = Options()) async throws -> PostgresMetadata {
         if let schema = options.schema {
-            guard !schema.isEmpty, schema.utf8.count <= 63, schema.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "_") }),
+            // Lowercase only: the search_path startup parameter folds case, while the quoted
+            // CREATE SCHEMA would not, and the two must name the same schema.
+            guard !schema.isEmpty, schema.utf8.count <= 63, schema.allSatisfy({ ("a"..."z").contains($0) || ("0"..."9").contains($0) || $0 == "_" }),
                   !schema.first!.isNumber
             else {
-                throw StoreError(.invalidInput, "\(schema.debugDescription) is not a usable PostgreSQL schema name: use letters, digits and _, starting with a letter")
+                throw StoreError(.invalidInput, "\(schema.debugDescription) is not a usable PostgreSQL schema name: use lowercase letters, digits and _, starting with a letter")
             }
         }
         var parameters: [(String, String)] = []
@@ -91,7 +96,7 @@ public final class PostgresMetadata: Sendable {
         configuration.options.additionalStartupParameters = parameters
         configuration.options.maximumConnections = options.maximumConnections
         let client = PostgresClient(configuration: configuration, backgroundLogger: logger)
-        return PostgresMetadata(location: location, schema: options.schema, client: client, logger: logger)
+        return PostgresMetadata(location: location, schema: options.schema, client: client, connectionConfiguration: connectionConfiguration, logger: logger)
     }
 
     /// Closes the pool's connections. The metadata is unusable afterwards.

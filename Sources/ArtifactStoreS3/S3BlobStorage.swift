@@ -179,7 +179,15 @@ public final class S3BlobStorage: BlobStorage {
         let xml = response.text
         let digests = XML.elements("Key", in: xml).compactMap(Self.digest(forKey:)).sorted()
         let truncated = XML.elements("IsTruncated", in: xml).first == "true"
-        let next = truncated ? XML.elements("NextContinuationToken", in: xml).first : nil
+        var next: String?
+        if truncated {
+            // A server that says "more" must say where: ending early would look like missing
+            // blobs, and the same token again would never end.
+            guard let token = XML.elements("NextContinuationToken", in: xml).first, !token.isEmpty, token != cursor else {
+                throw StoreError(.io, "the S3 server's listing of \(location.bucket) says there is more but gives no new continuation token; it does not behave as S3 does")
+            }
+            next = token
+        }
         return BlobListPage(digests: digests, next: next)
     }
 
@@ -199,9 +207,12 @@ public final class S3BlobStorage: BlobStorage {
         return id
     }
 
+    /// Each part's payload is signed with its SHA-256, as a single PUT's is: the server checks
+    /// what it received against it, so a part damaged on the way is refused, never assembled
+    /// into the object that is then copied under the digest key.
     private func uploadPart(_ key: String, uploadID: String, number: Int, body: ByteBuffer) async throws -> String {
         let response = try await request("PUT", key: key, query: [("partNumber", String(number)), ("uploadId", uploadID)],
-                                         body: body, payloadHash: SigV4Signer.unsignedPayload, expecting: [200])
+                                         body: body, payloadHash: Self.payloadHash(body), expecting: [200])
         guard let etag = response.headers.first(name: "etag") else {
             throw StoreError(.io, "the S3 server accepted part \(number) of \(key) without an ETag; it does not behave as S3 does")
         }

@@ -1,6 +1,7 @@
 // System calls that Swift's Glibc module does not expose (they need _GNU_SOURCE).
 #define _GNU_SOURCE
 #include <fcntl.h>
+#include <stdlib.h>
 #include "SystemShims.h"
 
 int artifact_store_start_writeback(int fd, int64_t offset, int64_t length) {
@@ -10,4 +11,8 @@ int artifact_store_start_writeback(int fd, int64_t offset, int64_t length) {
     (void)fd; (void)offset; (void)length;
     return 0;
 #endif
+}
+
+int artifact_store_make_temporary_file(char *template_path) {
+    return mkostemp(template_path, O_CLOEXEC);
 }

@@ -207,14 +207,18 @@ struct GCProtocolTests {
                 }
                 group.addTask {
                     try await metadata.withGCLock {
-                        while !publishersDone.value {
+                        // Passes while the publishers run, and one after they are done (so the
+                        // abandoned puts are always there to collect, however late gc starts).
+                        var last = false
+                        repeat {
+                            last = publishersDone.value
                             for candidate in try await metadata.gcCandidates(unreferencedFor: 0, limit: 50) {
                                 let removed = try await metadata.claimForDeletion(candidate) { blob in
                                     objects.withLock { _ = $0.remove(blob) }
                                 }
                                 if removed { claimed.withLock { $0 += 1 } }
                             }
-                        }
+                        } while !last
                     }
                 }
                 // Wait for the publishers (every task but the gc), then stop the gc.

@@ -48,6 +48,23 @@ import TestSupport
         #expect(error?.message.contains("mysql://alice:***@db/x") == true)
     }
 
+    @Test("a password holding / ? or # is refused, and no error shows it", arguments: [
+        "postgres://app:pa/ss@db/store", "postgres://app:pa#ss@db/store", "postgres://app:pa?ss@db/store", "postgres://app:12/34@db/store",
+    ])
+    func refusesUnencodedDelimitersInThePassword(url: String) {
+        let secret = String(url.split(separator: ":")[2].split(separator: "@")[0])
+        let error = expectStoreError(.invalidInput) { try PostgresLocation(parsing: url, environment: [:]) }
+        #expect(error?.message.contains("percent-encode") == true)
+        #expect(error?.message.contains(secret) == false, "\(error?.message ?? "")")
+    }
+
+    @Test func decodesPercentEncodingOnce() throws {
+        let location = try PostgresLocation(parsing: "postgres://al%2525ice:p%2541@db.example/my%2520db", environment: [:])
+        #expect(location.username == "al%25ice")
+        #expect(location.password == "p%41")
+        #expect(location.database == "my%20db")
+    }
+
     @Test func rejectsAURLWithNoUserAndNoPGUSER() {
         expectStoreError(.invalidInput) { try PostgresLocation(parsing: "postgres://db.example/x", environment: [:]) }
     }

@@ -99,9 +99,12 @@ struct PostgresMetadataTests {
         }
     }
 
-    @Test func aSchemaNameThatIsNotAnIdentifierIsRefused() async throws {
+    @Test("a schema name that is not a lowercase identifier is refused before any connection", arguments: [
+        "x\"; DROP TABLE blob; --", "MySchema", "1abc", "",
+    ])
+    func aSchemaNameThatIsNotAnIdentifierIsRefused(name: String) async throws {
         var options = PostgresMetadata.Options()
-        options.schema = "x\"; DROP TABLE blob; --"
+        options.schema = name
         let error = await openError(try TestPostgres.location(), options: options)
         #expect(error?.code == .invalidInput)
     }

@@ -148,7 +148,9 @@ public struct BlobBytes: AsyncSequence {
     /// Reads the whole content into memory; it is returned only when verified.
     public func collect() async throws -> [UInt8] {
         var result: [UInt8] = []
-        result.reserveCapacity(Int(clamping: size))
+        // The size is what the storage announced (a server's Content-Length): reserve no more
+        // than a modest amount on its word.
+        result.reserveCapacity(Int(clamping: Swift.min(size, 64 << 20)))
         for try await chunk in self { result += chunk }
         return result
     }
@@ -164,6 +166,7 @@ public struct BlobBytes: AsyncSequence {
         private var count: Int64 = 0
         private var pending: [UInt8]?
         private var finished = false
+        private var failure: StoreError?
 
         init(digest: BlobDigest, size: Int64, source: String, upstream: any AsyncIteratorProtocol<[UInt8], any Error>, hashes: Bool) {
             self.digest = digest
@@ -178,6 +181,8 @@ public struct BlobBytes: AsyncSequence {
         /// - Throws: ``StoreError`` `blobCorrupt` when the content does not match its digest or
         ///   size (the last chunk is then never delivered), or the storage's read error.
         public mutating func next() async throws -> [UInt8]? {
+            // A failed verification stays failed: asking again never looks like a clean end.
+            if let failure { throw failure }
             if finished { return nil }
             while true {
                 guard let chunk = try await upstream.next() else {
@@ -185,8 +190,7 @@ public struct BlobBytes: AsyncSequence {
                     if hashes {
                         let actual = BlobDigest(rawBytes: hasher.finalize())
                         guard actual == digest, count == size else {
-                            pending = nil
-                            throw StoreError(.blobCorrupt, "blob \(digest.hex) read back wrong from \(source): its content hashes to \(actual.hex) and has \(count) bytes (\(size) expected); it was not delivered. Put the original file again to restore it")
+                            return try fail("its content hashes to \(actual.hex) and has \(count) bytes (\(size) expected)")
                         }
                     }
                     defer { pending = nil }
@@ -195,12 +199,23 @@ public struct BlobBytes: AsyncSequence {
                 if chunk.isEmpty { continue }
                 if hashes { hasher.update(data: chunk) }
                 count += Int64(chunk.count)
+                // More bytes than announced: stop reading now rather than at the end.
+                if count > size { return try fail("it sends more than the \(size) bytes it announced") }
                 if let previous = pending {
                     pending = chunk
                     return previous
                 }
                 pending = chunk
             }
+        }
+
+        /// Ends the read with a verification failure, delivering nothing more.
+        private mutating func fail(_ what: String) throws -> [UInt8]? {
+            pending = nil
+            finished = true
+            let error = StoreError(.blobCorrupt, "blob \(digest.hex) read back wrong from \(source): \(what); it was not delivered. Put the original file again to restore it")
+            failure = error
+            throw error
         }
     }
 }

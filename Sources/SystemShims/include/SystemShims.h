@@ -7,4 +7,9 @@
 /// SYNC_FILE_RANGE_WRITE; a no-op elsewhere). Returns 0 or -1 with errno set.
 int artifact_store_start_writeback(int fd, int64_t offset, int64_t length);
 
+/// `mkostemp(template, O_CLOEXEC)`: creates and opens a new file from a `…XXXXXX` template,
+/// close-on-exec from the start (no window in which a child could inherit it). Returns the
+/// descriptor, or -1 with errno set.
+int artifact_store_make_temporary_file(char *template_path);
+
 #endif
