@@ -3,16 +3,16 @@
 #   store  `artifact-store-bench small`: N bodies of SIZE bytes, each put durable when it
 #          returns (blob fsynced and published, response row committed); then, in random order,
 #          each URL's offline verdict and its body read back verified
-#   pip    ../shared/bench/pip_cache_baseline.py: the same workload through cachecontrol's file
+#   pip    scripts/pip-cache-baseline.py: the same workload through cachecontrol's file
 #          caches and pip's own SafeFileCache
 # Target: >= 2x pip's cache for puts and for gets. Prints each run, then medians and ratios.
 # Env: N (default 10000), SIZE (20000), ROUNDS (3), BASELINE (the baseline script; default
-#      ../shared/bench/pip_cache_baseline.py beside the checkout), SKIP_BUILD=1 to reuse the binary, BENCH=path/to/artifact-store-bench.
+#      scripts/pip-cache-baseline.py), SKIP_BUILD=1 to reuse the binary, BENCH=path/to/artifact-store-bench.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 n=${N:-10000} size=${SIZE:-20000} rounds=${ROUNDS:-3}
-baseline=${BASELINE:-../shared/bench/pip_cache_baseline.py}
-[ -f "$baseline" ] || { echo "bench-small: no baseline script at $baseline; set BASELINE=path/to/pip_cache_baseline.py" >&2; exit 64; }
+baseline=${BASELINE:-scripts/pip-cache-baseline.py}
+[ -f "$baseline" ] || { echo "bench-small: no baseline script at $baseline; set BASELINE=path/to/pip-cache-baseline.py" >&2; exit 64; }
 python3 -c 'import pip' 2>/dev/null || { echo "bench-small: the baseline needs pip importable by python3" >&2; exit 64; }
 if [ "${SKIP_BUILD:-0}" != 1 ]; then swift build -c release --product artifact-store-bench >&2; fi
 bin=${BENCH:-$(swift build -c release --show-bin-path)/artifact-store-bench}
