@@ -77,8 +77,8 @@ struct ListCommand: ParsableCommand {
             } else {
                 let nowSeconds = Int64(now.timeIntervalSince1970)
                 let freshness = record.disposition == .refused ? "-"
-                    : record.expiresAt > nowSeconds ? "fresh \(VerdictReason.duration(record.expiresAt - nowSeconds))"
-                    : "stale \(VerdictReason.duration(nowSeconds - record.expiresAt))"
+                    : record.expiresAt.unixSeconds > nowSeconds ? "fresh \(VerdictReason.duration(record.expiresAt.unixSeconds - nowSeconds))"
+                    : "stale \(VerdictReason.duration(nowSeconds - record.expiresAt.unixSeconds))"
                 Output.line("\(record.status)  \(record.disposition.rawValue.padding(toLength: 8, withPad: " ", startingAt: 0))  \(freshness.padding(toLength: 14, withPad: " ", startingAt: 0))  \(record.method == "GET" ? "" : record.method + " ")\(record.url)")
             }
             first = false

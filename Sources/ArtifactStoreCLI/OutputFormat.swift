@@ -41,8 +41,8 @@ package enum Output {
     /// `1.2 MiB`-style sizes (``ByteCount/text(_:)``).
     static func humanSize(_ bytes: Int64) -> String { ByteCount.text(bytes) }
 
-    static func time(_ seconds: Int64?) -> String? {
-        seconds.map(Timestamp.iso8601)
+    static func time(_ date: Date?) -> String? {
+        date.map(Timestamp.iso8601)
     }
 }
 

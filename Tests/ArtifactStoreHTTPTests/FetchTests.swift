@@ -38,7 +38,7 @@ struct FetchTests {
                 #expect(refused != nil, "policy \(policy): \(reasons)")
                 if case .refused(let codes, let at, let status)? = refused {
                     #expect(codes.contains(.noStoreResponse))
-                    #expect(at >= before && at <= Int64(Date().timeIntervalSince1970))
+                    #expect(at.unixSeconds >= before && at <= Date())
                     #expect(status == 200)
                     #expect(refused!.message.contains("no-store"))
                     #expect(refused!.message.contains(Timestamp.iso8601(at)))

@@ -100,7 +100,7 @@ struct QuickVerdictTests {
         try fixture.record(request, Fixtures.response(200, ["Cache-Control": "max-age=600, must-revalidate", "Vary": "Accept"]), body: "{}")
         let seen = Int64(Fixtures.seen.timeIntervalSince1970)
         let fresh = try fixture.store.quickVerdict(for: StoreRequest(request), policy: .online, now: HTTPDate(secondsSince1970: seen + 10))
-        #expect(fresh?.freshness == .fresh(until: seen + 600))
+        #expect(fresh?.freshness == .fresh(until: Date(unixSeconds: seen + 600)))
         let stale = try fixture.store.quickVerdict(for: StoreRequest(request), policy: .offline, now: HTTPDate(secondsSince1970: seen + 700))
         #expect(stale?.freshness == .stale(by: 100, allowedBecause: "policy offline serves stale responses, overriding the response's must-revalidate"))
         // What it cannot serve, it leaves to the full evaluation, which explains why.
@@ -123,7 +123,7 @@ struct QuickVerdictTests {
         }
         let now = HTTPDate(secondsSince1970: Int64(Fixtures.seen.timeIntervalSince1970) + 10)
         #expect(try fixture.store.quickVerdict(for: StoreRequest(request), policy: .online, now: now) == nil)
-        #expect(try fixture.verdict(request, .online, after: 10).satisfied?.freshness == .fresh(until: now.secondsSince1970 + 590))
+        #expect(try fixture.verdict(request, .online, after: 10).satisfied?.freshness == .fresh(until: Date(unixSeconds: now.secondsSince1970 + 590)))
         #expect(try fixture.verdict(Fixtures.get(Self.page, ["Accept": Self.otherAccept]), .offline).reasons.map(\.code) == ["vary-mismatch"])
     }
 }

@@ -69,7 +69,7 @@ struct RecordingTests {
             try db.execute(sql: "UPDATE response SET refusal_reasons = 'no-store-response,from-the-future'")
         }
         let reason = try #require(try fixture.verdict(Fixtures.get(Fixtures.torchPage), .offline).reasons.first)
-        #expect(reason == .refused(reasons: [.noStoreResponse, .unrecognized(code: "from-the-future")], at: Int64(Fixtures.seen.timeIntervalSince1970), status: 200))
+        #expect(reason == .refused(reasons: [.noStoreResponse, .unrecognized(code: "from-the-future")], at: Fixtures.seen, status: 200))
         #expect(reason.message.hasSuffix(RefusalReason.noStoreResponse.description + "; from-the-future"))
     }
 
@@ -397,7 +397,7 @@ struct RecordingTests {
         }
         let history = try store.observations(for: Fixtures.pypiPage)
         #expect(history.count == 3)
-        #expect(history.map(\.at) == [4, 5, 6].map { 1_772_534_520 + $0 })
+        #expect(history.map(\.at.unixSeconds) == [4, 5, 6].map { 1_772_534_520 + $0 })
         #expect(try store.responses(for: Fixtures.pypiPage).count == 1, "one current row per URL and variant")
     }
 

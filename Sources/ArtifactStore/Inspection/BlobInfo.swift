@@ -7,24 +7,24 @@ public struct BlobInfo: Sendable, Hashable, Codable {
     public var digest: BlobDigest
     /// The content's size in bytes.
     public var size: Int64
-    /// Unix seconds.
-    public var createdAt: Int64
-    /// Unix seconds: when the blob was last read, put or recorded (kept to the minute).
-    public var lastUsedAt: Int64
+    /// When the blob was first stored.
+    public var createdAt: Date
+    /// When the blob was last read, put or recorded (kept to the minute).
+    public var lastUsedAt: Date
     /// When the content was last re-hashed successfully after ingest, if ever.
-    public var verifiedAt: Int64?
+    public var verifiedAt: Date?
     /// When the content failed verification and was moved to `quarantine/`.
-    public var quarantinedAt: Int64?
+    public var quarantinedAt: Date?
     /// Why it was quarantined, when it was.
     public var quarantineReason: String?
 
     init(row: Row) {
         digest = BlobDigest(trusted: row["digest"])
         size = row["size"]
-        createdAt = row["created_at"]
-        lastUsedAt = row["last_used_at"]
-        verifiedAt = row["verified_at"]
-        quarantinedAt = row["quarantined_at"]
+        createdAt = Date(unixSeconds: row["created_at"])
+        lastUsedAt = Date(unixSeconds: row["last_used_at"])
+        verifiedAt = (row["verified_at"] as Int64?).map(Date.init(unixSeconds:))
+        quarantinedAt = (row["quarantined_at"] as Int64?).map(Date.init(unixSeconds:))
         quarantineReason = row["quarantine_reason"]
     }
 }

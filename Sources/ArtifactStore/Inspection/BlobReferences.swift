@@ -10,7 +10,7 @@ public struct BlobReferences: Sendable, Hashable {
     /// Pins of the digest itself, and URL-pattern pins matching one of ``responses``.
     public var pins: [Pin]
     /// Live or expired leases holding the digest: id and expiry (Unix seconds).
-    public var leases: [(id: Int64, expiresAt: Int64)]
+    public var leases: [(id: Int64, expiresAt: Date)]
 
     /// Equal when the responses, pins and leases (ids and expiries) are equal.
     public static func == (lhs: Self, rhs: Self) -> Bool {

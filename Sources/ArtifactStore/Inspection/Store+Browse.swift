@@ -31,7 +31,7 @@ extension Store {
             let leases = try Row.fetchAll(db, sql: """
                 SELECT lease.id, lease.expires_at FROM lease_blob JOIN lease ON lease.id = lease_blob.lease_id
                 WHERE lease_blob.digest = ? ORDER BY lease.expires_at DESC LIMIT 100
-                """, arguments: [digest.hex]).map { (id: $0[0] as Int64, expiresAt: $0[1] as Int64) }
+                """, arguments: [digest.hex]).map { (id: $0[0] as Int64, expiresAt: Date(unixSeconds: $0[1] as Int64)) }
             return BlobReferences(responses: responses, moreResponses: rows.count > limit, pins: pins, leases: leases)
         }
     }

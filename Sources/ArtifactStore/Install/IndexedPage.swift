@@ -14,10 +14,10 @@ public struct IndexedPage: Sendable, Hashable {
     public var contentFingerprint: String
     /// How many distribution files the page lists.
     public var fileCount: Int
-    /// Unix seconds: last parsed; when the file set last changed.
-    public var parsedAt: Int64
-    /// Unix seconds: when the set of files the page lists last changed.
-    public var changedAt: Int64
+    /// When the page was last parsed.
+    public var parsedAt: Date
+    /// When the set of files the page lists last changed.
+    public var changedAt: Date
 
     init(row: Row) {
         responseID = row["response_id"]
@@ -25,7 +25,7 @@ public struct IndexedPage: Sendable, Hashable {
         bodyDigest = BlobDigest(trusted: row["body_digest"])
         contentFingerprint = row["content_fingerprint"]
         fileCount = row["file_count"]
-        parsedAt = row["parsed_at"]
-        changedAt = row["changed_at"]
+        parsedAt = Date(unixSeconds: row["parsed_at"])
+        changedAt = Date(unixSeconds: row["changed_at"])
     }
 }

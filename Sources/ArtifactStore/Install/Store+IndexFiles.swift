@@ -121,7 +121,7 @@ extension Store {
             if case .notParsed(let note) = prepared.outcome { return note }
             return nil
         }
-        let now = record.responseTime
+        let now = record.responseTime.unixSeconds
         if let previous = try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM index_page WHERE response_id = ?"), arguments: [record.id])
             .map(IndexedPage.init(row:)), previous.contentFingerprint == fingerprint, previous.project == project {
             try db.cachedStatement(sql: "UPDATE index_page SET body_digest = ?, parsed_at = ?, versions = ? WHERE response_id = ?")

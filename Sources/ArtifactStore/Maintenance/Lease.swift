@@ -7,13 +7,13 @@ public final class Lease: Sendable {
     private let store: Store
     /// The lease's row id.
     public let id: Int64
-    /// When `gc` stops respecting it (Unix seconds), unless extended.
-    public let expiresAt: Int64
+    /// When `gc` stops respecting it, unless extended.
+    public let expiresAt: Date
 
     init(store: Store, id: Int64, expiresAt: Int64) {
         self.store = store
         self.id = id
-        self.expiresAt = expiresAt
+        self.expiresAt = Date(unixSeconds: expiresAt)
     }
 
     /// Keeps these blobs while the lease lives. A digest not stored yet is fine: lease, then put.

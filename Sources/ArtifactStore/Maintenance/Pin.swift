@@ -16,8 +16,8 @@ public struct Pin: Sendable, Hashable {
     public var id: Int64
     /// What the pin keeps.
     public var target: PinTarget
-    /// Unix seconds.
-    public var createdAt: Int64
+    /// When the pin was made.
+    public var createdAt: Date
     /// Free text for people: why the pin exists.
     public var note: String
 
@@ -28,7 +28,7 @@ public struct Pin: Sendable, Hashable {
         } else {
             target = .urlPattern(row["url_pattern"])
         }
-        createdAt = row["created_at"]
+        createdAt = Date(unixSeconds: row["created_at"])
         note = row["note"]
     }
 }

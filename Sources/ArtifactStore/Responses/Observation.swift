@@ -17,8 +17,8 @@ public struct Observation: Sendable, Hashable, Codable {
         case evicted
     }
 
-    /// When it happened (Unix seconds).
-    public var at: Int64
+    /// When it happened.
+    public var at: Date
     /// What the fetch came to.
     public var outcome: Outcome
     /// The response's status code; nil when there was no response.

@@ -32,10 +32,10 @@ public struct ResponseRecord: Sendable, Hashable {
     public var appliedCacheControl: String?
     /// The URL prefix of that index policy.
     public var overridePrefix: String?
-    /// Unix seconds.
-    public var requestTime: Int64
-    /// Unix seconds: when the response arrived.
-    public var responseTime: Int64
+    /// When the request was sent.
+    public var requestTime: Date
+    /// When the response arrived.
+    public var responseTime: Date
     /// Stored, refused or archived.
     public var disposition: ResponseDisposition
     /// Why HTTP rules refused it, read back from the recorded codes (`no-store-response`,
@@ -44,14 +44,14 @@ public struct ResponseRecord: Sendable, Hashable {
     public var refusalReasons: [RefusalReason]
     /// How long the response is fresh (seconds), from its headers or the applied policy.
     public var freshnessLifetime: Int64
-    /// When it stops being fresh (Unix seconds).
-    public var expiresAt: Int64
+    /// When it stops being fresh.
+    public var expiresAt: Date
     /// The body's blob; nil for a refused response, one without a body, or an evicted body.
     public var bodyDigest: BlobDigest?
     /// The body's size in bytes, when there is a body.
     public var bodySize: Int64?
-    /// Unix seconds: when the body was last used.
-    public var lastUsedAt: Int64
+    /// When the body was last used.
+    public var lastUsedAt: Date
     /// What deciding its reuse needs, computed when it was recorded (`nil` for rows recorded
     /// before the store kept it: those are decided from their headers).
     public var reuseSummary: ReuseSummary?
@@ -66,8 +66,8 @@ public struct ResponseRecord: Sendable, Hashable {
         StoredExchange(
             request: HTTPRequestHead(method: method, url: url, headers: requestHeaders),
             response: HTTPResponseHead(status: status, headers: effectiveResponseHeaders),
-            requestTime: HTTPDate(secondsSince1970: requestTime),
-            responseTime: HTTPDate(secondsSince1970: responseTime))
+            requestTime: HTTPDate(secondsSince1970: requestTime.unixSeconds),
+            responseTime: HTTPDate(secondsSince1970: responseTime.unixSeconds))
     }
 
     /// The `response` columns ``init(row:)`` reads, in its order: queries select
@@ -112,22 +112,22 @@ public struct ResponseRecord: Sendable, Hashable {
         responseHeaderBlock = column()
         appliedCacheControl = nullable()
         overridePrefix = nullable()
-        requestTime = column()
-        responseTime = column()
+        requestTime = Date(unixSeconds: column())
+        responseTime = Date(unixSeconds: column())
         disposition = ResponseDisposition(rawValue: column()) ?? .refused
         let reasons: String = column()
         let recordedMethod = method, recordedStatus = status
         refusalReasons = reasons.isEmpty ? [] : reasons.split(separator: ",").map { RefusalReason(code: String($0), method: recordedMethod, status: recordedStatus) }
         freshnessLifetime = column()
-        expiresAt = column()
+        expiresAt = Date(unixSeconds: column())
         bodyDigest = (nullable() as String?).map(BlobDigest.init(trusted:))
         bodySize = nullable()
-        lastUsedAt = column()
+        lastUsedAt = Date(unixSeconds: column())
         let initialAge: Int64? = nullable(), noCache: String? = nullable(), mustRevalidate: Bool = column(), vary: String? = nullable()
         // Rows recorded before migration 0005 have no summary.
         if let initialAge, let vary {
             reuseSummary = ReuseSummary(
-                freshnessLifetime: freshnessLifetime, correctedInitialAge: initialAge, responseTime: responseTime,
+                freshnessLifetime: freshnessLifetime, correctedInitialAge: initialAge, responseTime: responseTime.unixSeconds,
                 noCache: noCache.map(Self.names), mustRevalidate: mustRevalidate, vary: Self.names(vary))
         }
     }

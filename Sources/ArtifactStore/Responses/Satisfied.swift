@@ -5,8 +5,8 @@ import HTTPCaching
 public struct Satisfied: Sendable, Hashable {
     /// How fresh the answering response is.
     public enum Freshness: Sendable, Hashable, CustomStringConvertible {
-        /// Fresh until this time (Unix seconds).
-        case fresh(until: Int64)
+        /// Fresh until this time.
+        case fresh(until: Date)
         /// Stale by this many seconds; served because of `allowedBecause` (a sentence).
         case stale(by: Int64, allowedBecause: String)
 

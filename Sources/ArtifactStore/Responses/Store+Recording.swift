@@ -202,25 +202,25 @@ extension Store {
                 // Freshen the server's headers; the override (if any) still applies on top.
                 let serverExchange = StoredExchange(
                     request: record.exchange.request, response: HTTPResponseHead(status: record.status, headers: record.responseHeaders),
-                    requestTime: HTTPDate(secondsSince1970: record.requestTime), responseTime: HTTPDate(secondsSince1970: record.responseTime))
+                    requestTime: HTTPDate(secondsSince1970: record.requestTime.unixSeconds), responseTime: HTTPDate(secondsSince1970: record.responseTime.unixSeconds))
                 let updated = cache.freshen(serverExchange, with: HTTPResponseHead(status: response.status, headers: HeaderBlock.withoutSecrets(response.headers)),
                                             requestTime: sent, responseTime: received)
                 record.responseHeaders = updated.response.headers
-                record.requestTime = updated.requestTime.secondsSince1970
-                record.responseTime = updated.responseTime.secondsSince1970
+                record.requestTime = Date(unixSeconds: updated.requestTime.secondsSince1970)
+                record.responseTime = Date(unixSeconds: updated.responseTime.secondsSince1970)
                 let summary = ReuseSummary(record.exchange, cache: cache)
                 record.reuseSummary = summary
                 record.freshnessLifetime = summary.freshnessLifetime
-                record.expiresAt = summary.expiresAt
-                record.lastUsedAt = received.secondsSince1970
+                record.expiresAt = Date(unixSeconds: summary.expiresAt)
+                record.lastUsedAt = Date(unixSeconds: received.secondsSince1970)
                 try db.execute(
                     sql: """
                         UPDATE response SET response_headers = ?, request_time = ?, response_time = ?,
                             freshness_lifetime = ?, expires_at = ?, last_used_at = ?,
                             initial_age = ?, no_cache = ?, must_revalidate = ?, vary = ?, url_key = ? WHERE id = ?
                         """,
-                    arguments: StatementArguments([HeaderBlock.encode(record.responseHeaders), record.requestTime, record.responseTime,
-                                record.freshnessLifetime, record.expiresAt, record.lastUsedAt] + summary.columnValues
+                    arguments: StatementArguments([HeaderBlock.encode(record.responseHeaders), record.requestTime.unixSeconds, record.responseTime.unixSeconds,
+                                record.freshnessLifetime, record.expiresAt.unixSeconds, record.lastUsedAt.unixSeconds] + summary.columnValues
                                 + [request.url.lookupKey, record.id]))
                 freshened = freshened ?? record
             }
@@ -274,7 +274,7 @@ extension Store {
         let url = try NormalizedURL(url).text
         return try read { db in
             try Row.fetchAll(db, cachedSQL: "SELECT * FROM observation WHERE url = ? ORDER BY id", arguments: [url]).map {
-                Observation(at: $0["at"], outcome: Observation.Outcome(rawValue: $0["outcome"]) ?? .failed, status: $0["status"], detail: $0["detail"])
+                Observation(at: Date(unixSeconds: $0["at"]), outcome: Observation.Outcome(rawValue: $0["outcome"]) ?? .failed, status: $0["status"], detail: $0["detail"])
             }
         }
     }
@@ -309,8 +309,5 @@ extension Store {
     /// Stands for an absent field in variant keys.
     static let absentFieldMarker: Unicode.Scalar = "\u{2205}"
 
-    static func seconds(_ date: Date) -> Int64 {
-        let value = date.timeIntervalSince1970.rounded(.down)
-        return value.isFinite ? Int64(clamping: Int(exactly: value) ?? (value < 0 ? Int.min : Int.max)) : 0
-    }
+    static func seconds(_ date: Date) -> Int64 { date.unixSeconds }
 }

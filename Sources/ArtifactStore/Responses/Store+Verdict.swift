@@ -32,7 +32,7 @@ extension Store {
                 """, arguments: [url, request.method])
             var failure: Observation?
             if rows.isEmpty, let row = try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM observation WHERE url = ? AND outcome = 'failed' ORDER BY id DESC LIMIT 1"), arguments: [url]) {
-                failure = Observation(at: row["at"], outcome: .failed, status: row["status"], detail: row["detail"])
+                failure = Observation(at: Date(unixSeconds: row["at"]), outcome: .failed, status: row["status"], detail: row["detail"])
             }
             return (rows.map { (ResponseRecord(row: $0), $0) }, failure)
         }
@@ -143,7 +143,7 @@ extension Store {
     private static func satisfied(_ verdict: ServingVerdict, record: ResponseRecord, notes: [String], policy: CachePolicy, now: HTTPDate) -> Satisfied? {
         switch verdict {
         case .fresh(let ttl):
-            return Satisfied(record: record, freshness: .fresh(until: now.secondsSince1970 &+ ttl), notes: notes)
+            return Satisfied(record: record, freshness: .fresh(until: Date(unixSeconds: now.secondsSince1970 &+ ttl)), notes: notes)
         case .stale(let by, let allowance):
             let because = switch allowance {
             case .requestMaxStale(let limit): "the request accepts stale responses (max-stale\(limit.map { "=\($0)" } ?? ""))"
@@ -185,14 +185,14 @@ extension Store {
         }
 
         if record.bodyDigest == nil, let evictedAt = blobRow["evicted_at"] as Int64? {
-            return .failure(Unsatisfied(reasons: [.evicted(at: evictedAt, by: blobRow["evicted_by"] as String? ?? "gc")]))
+            return .failure(Unsatisfied(reasons: [.evicted(at: Date(unixSeconds: evictedAt), by: blobRow["evicted_by"] as String? ?? "gc")]))
         }
         if let digest = record.bodyDigest {
             if blobRow["blob_digest"] as String? == nil {
                 return .failure(Unsatisfied(reasons: [.bodyMissing(digest)]))
             }
             if let quarantinedAt = blobRow["blob_quarantined_at"] as Int64? {
-                return .failure(Unsatisfied(reasons: [.bodyCorrupt(digest, at: quarantinedAt)]))
+                return .failure(Unsatisfied(reasons: [.bodyCorrupt(digest, at: Date(unixSeconds: quarantinedAt))]))
             }
             if !blobFileExists(digest) {
                 return .failure(Unsatisfied(reasons: [.bodyMissing(digest)]))

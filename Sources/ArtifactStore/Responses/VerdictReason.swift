@@ -9,7 +9,7 @@ public enum VerdictReason: Sendable, Hashable {
     /// with the last failed attempt, if any.
     case neverFetched(url: String, lastFailure: Observation?)
     /// The response was refused by HTTP rules: the reasons, when it was seen, its status.
-    case refused(reasons: [RefusalReason], at: Int64, status: Int)
+    case refused(reasons: [RefusalReason], at: Date, status: Int)
     /// The stored response was selected by other request headers (`Vary`).
     /// `relaxedMatch`: its content type is one the request accepts, so it would do under a
     /// relaxed `Accept` comparison.
@@ -19,13 +19,13 @@ public enum VerdictReason: Sendable, Hashable {
     /// The body's blob is recorded but its file is gone.
     case bodyMissing(BlobDigest)
     /// The body failed verification and was quarantined (when).
-    case bodyCorrupt(BlobDigest, at: Int64?)
+    case bodyCorrupt(BlobDigest, at: Date?)
     /// The response is stale (by seconds) and the policy does not allow serving it: the reasons.
     case staleNotAllowed(by: Int64, reasons: [String], policy: CachePolicy)
     /// The refused response's body was archived, but only policy `archive` uses it.
-    case archivedNeedsArchivePolicy(at: Int64)
-    /// The body was evicted (Unix seconds), and by what, e.g. `gc (policy max-size)`.
-    case evicted(at: Int64, by: String)
+    case archivedNeedsArchivePolicy(at: Date)
+    /// The body was evicted (when), and by what, e.g. `gc (policy max-size)`.
+    case evicted(at: Date, by: String)
 
     /// A stable, machine-readable code.
     public var code: String {

@@ -358,7 +358,7 @@ extension IndexServer {
             return [.code(target), .text(Timestamp.iso8601(pin.createdAt)), .text(pin.note)]
         }))
         body.append(.h2("Leases"))
-        let now = Int64(Date().timeIntervalSince1970)
+        let now = Date()
         body.append(references.leases.isEmpty ? .p(.text("None."), class: "muted") : .table(["lease", "expires"], references.leases.map { lease in
             [.text(String(lease.id)), .text(Timestamp.iso8601(lease.expiresAt) + (lease.expiresAt <= now ? " (expired)" : ""))]
         }))
