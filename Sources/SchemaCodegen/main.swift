@@ -30,5 +30,12 @@ source += "]\n"
 
 let data = Data(source.utf8)
 if (try? Data(contentsOf: URL(fileURLWithPath: outputPath))) != data {
-    try data.write(to: URL(fileURLWithPath: outputPath), options: .atomic)
+    // Written beside the output and renamed over it: whole or not at all. (Foundation's
+    // `.atomic` on Linux goes through a /tmp/TemporaryDirectory.* it leaves behind.)
+    let temporary = outputPath + ".tmp-\(ProcessInfo.processInfo.processIdentifier)"
+    try data.write(to: URL(fileURLWithPath: temporary))
+    guard rename(temporary, outputPath) == 0 else {
+        try? FileManager.default.removeItem(atPath: temporary)
+        throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: outputPath])
+    }
 }
