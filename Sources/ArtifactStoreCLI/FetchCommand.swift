@@ -271,17 +271,6 @@ struct FetchJSON: Encodable {
 
 }
 
-struct ReasonJSON: Encodable {
-    var code: String
-    var message: String
-    var hint: String
-    init(_ reason: VerdictReason) {
-        code = reason.code
-        message = reason.message
-        hint = reason.hint
-    }
-}
-
 /// `fetch --offline --json` output when the store cannot answer.
 struct UnsatisfiableJSON: Encodable {
     var url: String

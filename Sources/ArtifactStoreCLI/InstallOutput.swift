@@ -42,7 +42,7 @@ struct RequirementJSON: Encodable {
     var satisfiable: Bool
     @ExplicitNull var chosen: CandidateJSON?
     var indexes: [IndexOutcomeJSON]
-    var reasons: [InstallReasonJSON]
+    var reasons: [ReasonJSON]
     var notes: [String]
     var storedWheels: [StoredWheelJSON]
     @ExplicitNull var wayOut: WayOutJSON?
@@ -56,23 +56,26 @@ struct RequirementJSON: Encodable {
         satisfiable = verdict.isSatisfiable
         chosen = verdict.chosen.map(CandidateJSON.init)
         indexes = verdict.indexes.map(IndexOutcomeJSON.init)
-        reasons = verdict.reasons.map(InstallReasonJSON.init)
+        reasons = verdict.reasons.map(ReasonJSON.init)
         notes = verdict.notes
         storedWheels = verdict.storedWheels.map(StoredWheelJSON.init)
         wayOut = verdict.wayOut.map { WayOutJSON(wheel: StoredWheelJSON($0), command: verdict.wayOutCommand) }
     }
 }
 
-/// A reason with its stable code, its sentence and what to do.
-struct InstallReasonJSON: Encodable {
+/// A reason with its stable code, its sentence and what to do: a verdict's (`fetch`, `explain`)
+/// or an install answer's.
+struct ReasonJSON: Encodable {
     var code: String
     var message: String
     var hint: String
 
+    init(_ reason: VerdictReason) {
+        (code, message, hint) = (reason.code, reason.message, reason.hint)
+    }
+
     init(_ reason: InstallReason) {
-        code = reason.code
-        message = reason.message
-        hint = reason.hint
+        (code, message, hint) = (reason.code, reason.message, reason.hint)
     }
 }
 
@@ -133,7 +136,7 @@ struct IndexOutcomeJSON: Encodable {
     @ExplicitNull var pageFreshness: String?
     var fileCount: Int
     @ExplicitNull var best: CandidateJSON?
-    var reasons: [InstallReasonJSON]
+    var reasons: [ReasonJSON]
 
     init(_ outcome: IndexOutcome) {
         index = outcome.index
@@ -142,7 +145,7 @@ struct IndexOutcomeJSON: Encodable {
         pageFreshness = outcome.pageFreshness?.description
         fileCount = outcome.fileCount
         best = outcome.best.map(CandidateJSON.init)
-        reasons = outcome.reasons.map(InstallReasonJSON.init)
+        reasons = outcome.reasons.map(ReasonJSON.init)
     }
 }
 
@@ -215,7 +218,7 @@ struct EnvironmentJSON: Encodable {
         @ExplicitNull var size: Int64?
         var status: String
         var satisfiable: Bool
-        var reasons: [InstallReasonJSON]
+        var reasons: [ReasonJSON]
         var notes: [String]
         var origin: String
 
@@ -231,7 +234,7 @@ struct EnvironmentJSON: Encodable {
             size = package.stored?.size ?? package.size
             status = package.status.rawValue
             satisfiable = package.isSatisfiable
-            reasons = package.reasons.map(InstallReasonJSON.init)
+            reasons = package.reasons.map(ReasonJSON.init)
             notes = package.notes
             origin = package.origin
         }
@@ -294,11 +297,11 @@ struct ExportJSON: Encodable {
     /// A requirement that could not be exported, and why.
     struct MissingJSON: Encodable {
         var requirement: String
-        var reasons: [InstallReasonJSON]
+        var reasons: [ReasonJSON]
 
         init(_ missing: MissingExport) {
             requirement = missing.requirement
-            reasons = missing.reasons.map(InstallReasonJSON.init)
+            reasons = missing.reasons.map(ReasonJSON.init)
         }
     }
 }
