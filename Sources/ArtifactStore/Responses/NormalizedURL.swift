@@ -21,11 +21,6 @@ public struct NormalizedURL: Hashable, Comparable, Sendable, CustomStringConvert
         text = try Self.normalize(url)
     }
 
-    /// A URL read back from the store's own columns, which hold only normalized URLs.
-    init(recorded text: String) {
-        self.text = text
-    }
-
     /// The normalized URL.
     public var description: String { text }
 
