@@ -45,9 +45,12 @@ public final class Store: Sendable {
     let usage = UsageBuffer()
     /// The store's own key for hashing credentials that select variants (HeaderBlock).
     let secretKey: [UInt8]
+    /// When the write lock was last released (only with `Options.writeLockObserver`).
+    let commitClock: CommitClock?
 
-    private init(layout: StoreLayout, database: DatabasePool, lookups: LookupConnection, blobsDirectory: Int32, secretKey: [UInt8], options: Options) {
+    private init(layout: StoreLayout, database: DatabasePool, lookups: LookupConnection, blobsDirectory: Int32, secretKey: [UInt8], options: Options, commitClock: CommitClock?) {
         self.secretKey = secretKey
+        self.commitClock = commitClock
         self.layout = layout
         self.database = database
         self.lookups = lookups
@@ -69,7 +72,8 @@ public final class Store: Sendable {
         let layout = StoreLayout(root: directory)
         try prepareDirectory(layout)
         if !options.recreatesMissingDatabase { try refuseLostDatabase(layout) }
-        let (database, lookups) = try openDatabase(layout, options: options)
+        let commitClock = options.writeLockObserver == nil ? nil : CommitClock()
+        let (database, lookups) = try openDatabase(layout, options: options, commitClock: commitClock)
         let blobsDirectory: Int32
         do {
             blobsDirectory = try FileSystem.open(layout.blobs, O_RDONLY | O_DIRECTORY)
@@ -77,7 +81,7 @@ public final class Store: Sendable {
             throw StoreError(.unusableStore, "cannot open \(layout.blobs); check that the store directory is yours and complete", underlying: error)
         }
         let key = try loadSecretKey(layout)
-        return Store(layout: layout, database: database, lookups: lookups, blobsDirectory: blobsDirectory, secretKey: key, options: options)
+        return Store(layout: layout, database: database, lookups: lookups, blobsDirectory: blobsDirectory, secretKey: key, options: options, commitClock: commitClock)
     }
 
     /// The store's key (`secret.key`, 32 random bytes, 0600), created on first use. Concurrent
@@ -158,7 +162,9 @@ public final class Store: Sendable {
             }
         }
         if let observer {
-            let committed = DispatchTime.now().uptimeNanoseconds
+            // The lock went with the commit, before any checkpoint SQLite then ran (CommitClock).
+            let released = commitClock?.released.load(ordering: .relaxed) ?? 0
+            let committed = released > began ? released : DispatchTime.now().uptimeNanoseconds
             observer(WriteLockTiming(waitNanoseconds: began - asked, holdNanoseconds: committed - began))
         }
         return result
@@ -306,7 +312,7 @@ extension Store {
         }
     }
 
-    private static func openDatabase(_ layout: StoreLayout, options: Options) throws -> (DatabasePool, LookupConnection) {
+    private static func openDatabase(_ layout: StoreLayout, options: Options, commitClock: CommitClock?) throws -> (DatabasePool, LookupConnection) {
         var configuration = Configuration()
         configuration.busyMode = .callback(busyWait(timeout: options.busyTimeout))
         configuration.foreignKeysEnabled = true
@@ -318,6 +324,7 @@ extension Store {
             // at most): a smaller one spills them to the WAL mid-transaction, and pages changed
             // again are then written twice.
             if !db.configuration.readonly { try db.execute(sql: "PRAGMA cache_size = -32768") }
+            if !db.configuration.readonly { commitClock?.install(on: db) }
         }
         do {
             // Openers of one store take turns (an advisory lock on the store directory): switching
@@ -340,12 +347,12 @@ extension Store {
 
     /// Waits for another connection's write lock up to `timeout` seconds. SQLite's own busy
     /// timeout sleeps up to 100 ms between tries, so a writer would often sleep on long after the
-    /// lock was released; this one tries again after 1, 2, 4, then every 8 ms (ARCHITECTURE.md §8).
+    /// lock was released; this one tries again every millisecond (a try is one `fcntl`; every
+    /// 8 ms left the lock idle between holders for 4 ms on average: ARCHITECTURE.md §8).
     static func busyWait(timeout: TimeInterval) -> Database.BusyCallback {
         { tries in
-            let slept = tries < 4 ? (1 << tries) - 1 : 15 + (tries - 4) * 8  // milliseconds, before this try
-            guard Double(slept) < timeout * 1000 else { return false }
-            usleep(UInt32(tries < 4 ? 1000 << tries : 8000))
+            guard Double(tries) < timeout * 1000 else { return false }  // about a millisecond per try
+            usleep(1000)
             return true
         }
     }

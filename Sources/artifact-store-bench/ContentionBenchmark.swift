@@ -153,10 +153,13 @@ struct ContentionBenchmark: ParsableCommand {
     struct Distribution: Encodable {
         var count: Int
         var p50Ms, p99Ms, maxMs: Double
+        /// The sum: for holds, how long the lock was taken in all (utilization × seconds).
+        var totalMs: Double
 
         init(_ nanos: [UInt64]) {
             let sorted = nanos.sorted()
             count = sorted.count
+            totalMs = (Double(sorted.reduce(0, +)) / 1e6).rounded()
             func at(_ fraction: Double) -> Double {
                 guard !sorted.isEmpty else { return 0 }
                 return (Double(sorted[min(sorted.count - 1, Int(Double(sorted.count) * fraction))]) / 1e6 * 100).rounded() / 100

@@ -64,8 +64,9 @@ public struct IndexedFile: Sendable, Hashable {
         size = file.size.map(Int64.init)
     }
 
-    init(row: Row) {
-        pageResponseID = row["page_response_id"]
+    /// A row of `index_file`, of a set `pageResponseID`'s page publishes.
+    init(row: Row, pageResponseID: Int64) {
+        self.pageResponseID = pageResponseID
         project = row["project"]
         position = row["position"]
         filename = row["filename"]

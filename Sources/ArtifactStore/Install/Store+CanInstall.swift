@@ -195,15 +195,16 @@ extension Store {
     /// read transaction; a page recorded before `index_file` existed is parsed now.
     private func filesOfPage(_ record: ResponseRecord, requirement: InstallRequirement, environment: TargetEnvironment) throws -> PageFiles {
         let indexed = try read { db -> PageFiles? in
-            guard let page = try Row.fetchOne(db, sql: "SELECT file_count, versions FROM index_page WHERE response_id = ?", arguments: [record.id]) else { return nil }
+            guard let page = try Row.fetchOne(db, sql: "SELECT file_count, versions, file_set FROM index_page WHERE response_id = ?", arguments: [record.id]) else { return nil }
             let count: Int = page[0]
+            let fileSet: Int64 = page[2]
             // Highest first since migration 0014; a page indexed before it is read from its rows.
             let versions: [String] = try (page[1] as String?).map { $0.isEmpty ? [] : $0.split(separator: "\n").map(String.init) }
-                ?? Self.versionsHighestFirst(String.fetchAll(db, sql: "SELECT DISTINCT version FROM index_file WHERE page_response_id = ? AND version IS NOT NULL", arguments: [record.id]))
+                ?? Self.versionsHighestFirst(String.fetchAll(db, sql: "SELECT DISTINCT version FROM index_file WHERE file_set = ? AND version IS NOT NULL", arguments: [fileSet]))
             func files(ofVersions texts: [String]) throws -> [IndexedFile] {
                 let marks = Array(repeating: "?", count: texts.count).joined(separator: ",")
-                return try Row.fetchAll(db, sql: "SELECT * FROM index_file WHERE page_response_id = ? AND version IN (\(marks)) ORDER BY position",
-                                        arguments: StatementArguments([record.id] + texts)).map(IndexedFile.init(row:))
+                return try Row.fetchAll(db, sql: "SELECT * FROM index_file WHERE file_set = ? AND version IN (\(marks)) ORDER BY position",
+                                        arguments: StatementArguments([fileSet] + texts)).map { IndexedFile(row: $0, pageResponseID: record.id) }
             }
             if requirement.allowedSHA256 == nil,
                let decided = try Self.evaluateHighestVersionsFirst(versions, pageURL: record.url, requirement: requirement, environment: environment, files: files(ofVersions:)) {
@@ -212,7 +213,7 @@ extension Store {
             let wanted = requirement.specifier.filter(versions, prereleases: true)
             let matching: [IndexedFile]
             if wanted.count == versions.count {
-                matching = try indexedFiles(pageResponseID: record.id, db)
+                matching = try indexedFiles(pageResponseID: record.id, fileSet: fileSet, db)
             } else if wanted.isEmpty {
                 matching = []
             } else {
@@ -422,11 +423,14 @@ extension Store {
             // of the listed hashes is not that file, and the way out obeys the rules of the way in
             // (Requires-Python, yanked).
             func found(_ filename: String, digest: String, size: Int64, source: String) throws -> Found {
-                let listed = try String.fetchAll(db, sql: "SELECT DISTINCT sha256 FROM index_file WHERE project = ? AND filename = ? AND sha256 IS NOT NULL",
-                                                 arguments: [requirement.project, filename])
+                // Only rows of published sets, the ones a page points at (migration 0016).
+                let listed = try String.fetchAll(db, sql: """
+                    SELECT DISTINCT f.sha256 FROM index_file f JOIN index_page p ON p.file_set = f.file_set
+                    WHERE f.project = ? AND f.filename = ? AND f.sha256 IS NOT NULL
+                    """, arguments: [requirement.project, filename])
                 let listing = try Row.fetchOne(db, sql: """
-                    SELECT max(yanked) AS yanked, max(requires_python) AS requires_python, max(unusable_hash) AS unusable_hash
-                    FROM index_file WHERE project = ? AND filename = ?
+                    SELECT max(f.yanked) AS yanked, max(f.requires_python) AS requires_python, max(f.unusable_hash) AS unusable_hash
+                    FROM index_file f JOIN index_page p ON p.file_set = f.file_set WHERE f.project = ? AND f.filename = ?
                     """, arguments: [requirement.project, filename])
                 return Found(filename: filename, digest: digest, size: size, source: source, requiresPython: listing?["requires_python"],
                              listedHashes: listed, yanked: (listing?["yanked"] as Bool?) ?? false,
@@ -451,7 +455,7 @@ extension Store {
             }
             for row in try Row.fetchAll(db, sql: """
                 SELECT f.filename, f.sha256, f.requires_python, f.yanked, b.size, r.url AS page_url FROM index_file f
-                JOIN blob b ON b.digest = f.sha256 JOIN response r ON r.id = f.page_response_id
+                JOIN blob b ON b.digest = f.sha256 JOIN index_page p ON p.file_set = f.file_set JOIN response r ON r.id = p.response_id
                 WHERE f.project = ? AND f.kind = 'wheel' AND f.sha256 IS NOT NULL AND b.quarantined_at IS NULL
                 """, arguments: [requirement.project]) {  // index_file_wheels_by_project (migration 0013)
                 let digest: String = row["sha256"]

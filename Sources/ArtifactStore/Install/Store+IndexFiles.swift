@@ -52,6 +52,9 @@ struct PreparedPage: Sendable {
     /// The body the outcome was read from.
     var digest: BlobDigest
     var outcome: Outcome
+    /// How the rows get written, once planned against what the store held before the recording
+    /// transaction (``Store/planRows(of:url:method:variantKey:)``); nil: worked out inside.
+    var rows: PageRows?
 }
 
 extension Store {
@@ -97,48 +100,116 @@ extension Store {
     }
 
     /// Keeps the derived index tables in step with a response row that was just written, inside
-    /// the same write transaction: a project page's files (`index_file`, replaced only when the
-    /// parsed file set changed) and wheel URLs (`wheel_response`). The page was parsed before
-    /// the transaction (``preparePage(url:response:body:)``); here only rows are written.
+    /// the same write transaction: a project page's files (`index_page` and its set of
+    /// `index_file` rows) and wheel URLs (`wheel_response`). The page was parsed before the
+    /// transaction (``preparePage(url:response:body:reading:)``), and its rows were planned, or
+    /// staged, then too (``planRows(of:url:method:variantKey:)``); here only a bounded number of
+    /// rows is written, unless another process changed the page in between (ARCHITECTURE.md §4, I8).
     ///
     /// - Returns: a note for the URL's history (`page parsed: 12 files`, `page unchanged: same 12
-    ///   files`), or nil when the response is not a project page.
-    func indexRecordedResponse(_ record: ResponseRecord, wheelProject: String?, prepared: PreparedPage?, _ db: Database) throws -> String? {
+    ///   files`), or nil when the response is not a project page; and what the transaction
+    ///   published or retired, for the caller to finish once it has committed.
+    func indexRecordedResponse(_ record: ResponseRecord, wheelProject: String?, prepared: PreparedPage?, _ db: Database) throws -> (note: String?, sets: FileSetChanges) {
         if let wheelProject {
             try db.cachedStatement(sql: "INSERT OR REPLACE INTO wheel_response (response_id, project) VALUES (?, ?)")
                 .execute(arguments: [record.id, wheelProject])
-            return nil
+            return (nil, FileSetChanges())
         }
+        var changes = FileSetChanges()
+        let current = try Row.fetchOne(
+            db.cachedStatement(sql: "SELECT file_set, content_fingerprint, project, file_count FROM index_page WHERE response_id = ?"),
+            arguments: [record.id]
+        ).map { CurrentPage(fileSet: $0[0], fingerprint: $0[1], project: $0[2], fileCount: $0[3]) }
         guard record.status == 200, record.disposition != .refused, let digest = record.bodyDigest,
-              let prepared, prepared.digest == digest
+              let prepared, prepared.digest == digest,
+              case .parsed(let project, let fingerprint, let files, let versions) = prepared.outcome
         else {
-            // No page body any more (refused now, an error status): what it listed is gone too.
-            try dropIndexedPage(record.id, db)
-            return nil
-        }
-        guard case .parsed(let project, let fingerprint, let files, let versions) = prepared.outcome else {
-            try dropIndexedPage(record.id, db)
-            if case .notParsed(let note) = prepared.outcome { return note }
-            return nil
+            // No page body any more (refused now, an error status), or one that does not parse:
+            // what it listed is gone too.
+            try dropIndexedPage(current, record.id, &changes, db)
+            if let prepared, prepared.digest == record.bodyDigest, case .notParsed(let note) = prepared.outcome { return (note, changes) }
+            return (nil, changes)
         }
         let now = record.responseTime.unixSeconds
-        if let previous = try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM index_page WHERE response_id = ?"), arguments: [record.id])
-            .map(IndexedPage.init(row:)), previous.contentFingerprint == fingerprint, previous.project == project {
+        if let current, current.fingerprint == fingerprint, current.project == project {
             try db.cachedStatement(sql: "UPDATE index_page SET body_digest = ?, parsed_at = ?, versions = ? WHERE response_id = ?")
                 .execute(arguments: [digest.hex, now, versions, record.id])
-            return "page unchanged: same \(previous.fileCount) file\(previous.fileCount == 1 ? "" : "s")"
+            return ("page unchanged: same \(current.fileCount) file\(current.fileCount == 1 ? "" : "s")", changes)
         }
-        // Only the rows that differ are written: a page that gained a release keeps every row it
-        // had (a 20 000-file page rewritten whole would hold the write lock for 40 000 row
-        // changes; ARCHITECTURE.md §4, I8). The old rows are compared here, under the lock,
-        // so the page's rows still change atomically with its response row.
+        // A page without distribution files (an error page, another project's) needs no rows.
+        guard !files.isEmpty else {
+            try dropIndexedPage(current, record.id, &changes, db)
+            return ("page parsed: 0 files", changes)
+        }
+        let fileSet: Int64
+        if case .staged(let staged) = prepared.rows, try Self.fileSetState(staged, db) == "staging" {
+            try db.cachedStatement(sql: "UPDATE index_file_set SET state = 'published' WHERE id = ?").execute(arguments: [staged])
+            changes.published.append(staged)
+            fileSet = staged
+        } else if case .edit(let edited, let from, let rowCount, let deleted, let inserted) = prepared.rows,
+                  current?.fileSet == edited, current?.fingerprint == from, try Self.fileSet(edited, stillHas: rowCount, including: deleted, db) {
+            try deleteFileRows(deleted, db)
+            try insertFileRows(files, positions: inserted, project: project, into: edited, db)
+            fileSet = edited
+        } else {
+            // Planned against a page another process has changed since (or not planned): the
+            // rows are worked out here, under the lock.
+            fileSet = try writeRowsUnderLock(files, project: project, replacing: current?.fileSet, now: now, db)
+        }
+        if let current, current.fileSet != fileSet { changes.retired.append(current.fileSet) }
+        // Upserted, never deleted and inserted: deleting the row would retire its set.
+        try db.cachedStatement(sql: """
+            INSERT INTO index_page (response_id, file_set, project, body_digest, content_fingerprint, file_count, parsed_at, changed_at, versions)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+            ON CONFLICT (response_id) DO UPDATE SET file_set = excluded.file_set, project = excluded.project,
+                body_digest = excluded.body_digest, content_fingerprint = excluded.content_fingerprint, file_count = excluded.file_count,
+                parsed_at = excluded.parsed_at, changed_at = excluded.changed_at, versions = excluded.versions
+            """).execute(arguments: [record.id, fileSet, project, digest.hex, fingerprint, files.count, now, now, versions])
+        return ("page parsed: \(files.count) file\(files.count == 1 ? "" : "s")", changes)
+    }
+
+    /// What `index_page` says of a page before it is recorded again.
+    struct CurrentPage {
+        var fileSet: Int64, fingerprint: String, project: String, fileCount: Int
+    }
+
+    /// Sets a recording transaction published (staged ones) or retired: after the commit, the
+    /// retired ones' rows are deleted, and staged sets it did not publish are retired too.
+    struct FileSetChanges {
+        var published: [Int64] = []
+        var retired: [Int64] = []
+
+        mutating func formUnion(_ other: FileSetChanges) {
+            published += other.published
+            retired += other.retired
+        }
+    }
+
+    /// The page's rows worked out under the write lock: the rows of `replacing` that differ from
+    /// `files` are changed in place, or, for a page that had none, a new published set is filled.
+    private func writeRowsUnderLock(_ files: [PreparedPage.File], project: String, replacing current: Int64?, now: Int64, _ db: Database) throws -> Int64 {
+        guard let current else {
+            let fileSet = try Int64.fetchOne(
+                db.cachedStatement(sql: "INSERT INTO index_file_set (state, created_at) VALUES ('published', ?) RETURNING id"), arguments: [now])!
+            try insertFileRows(files, positions: Array(files.indices), project: project, into: fileSet, db)
+            return fileSet
+        }
+        let (stale, inserted) = try Self.difference(between: current, and: files, project: project, db)
+        try deleteFileRows(stale, db)
+        try insertFileRows(files, positions: inserted, project: project, into: current, db)
+        return current
+    }
+
+    /// Which rows of set `fileSet` no longer match `files` (by identifier), and which positions of
+    /// `files` have no matching row: a page that gained a release keeps every row it had.
+    static func difference(between fileSet: Int64, and files: [PreparedPage.File], project: String, _ db: Database) throws -> (stale: [Int64], inserted: [Int]) {
         var kept = [Bool](repeating: false, count: files.count)
         var stale: [Int64] = []
         let old = try Row.fetchCursor(db.cachedStatement(sql: """
             SELECT id, position, project, filename, url, sha256, unusable_hash, requires_python, yanked, yanked_reason, kind,
                 version, tags, core_metadata, core_metadata_sha256, size
-            FROM index_file WHERE page_response_id = ?
-            """), arguments: [record.id])
+            FROM index_file WHERE file_set = ?
+            """), arguments: [fileSet])
         while let row = try old.next() {
             let position: Int = row[1]
             if position >= 0, position < files.count, !kept[position], Self.row(row, isFile: files[position], project: project) {
@@ -147,30 +218,44 @@ extension Store {
                 stale.append(row[0])
             }
         }
+        return (stale, files.indices.filter { !kept[$0] })
+    }
+
+    func deleteFileRows(_ ids: [Int64], _ db: Database) throws {
         let delete = try db.cachedStatement(sql: "DELETE FROM index_file WHERE id = ?")
-        for id in stale { try delete.execute(arguments: [id]) }
-        try db.cachedStatement(sql: "DELETE FROM index_page WHERE response_id = ?").execute(arguments: [record.id])
+        for id in ids { try delete.execute(arguments: [id]) }
+    }
+
+    func insertFileRows(_ files: [PreparedPage.File], positions: some Sequence<Int>, project: String, into fileSet: Int64, _ db: Database) throws {
         let insert = try db.cachedStatement(sql: """
-            INSERT INTO index_file (page_response_id, project, position, filename, url, sha256, unusable_hash, requires_python,
+            INSERT INTO index_file (file_set, project, position, filename, url, sha256, unusable_hash, requires_python,
                 yanked, yanked_reason, kind, version, tags, core_metadata, core_metadata_sha256, size)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             """)
-        for (position, file) in files.enumerated() where !kept[position] {
+        for position in positions {
+            let file = files[position]
             try insert.execute(arguments: [
-                record.id, project, position, file.filename, file.url, file.sha256, file.unusableHash, file.requiresPython, file.yanked,
+                fileSet, project, position, file.filename, file.url, file.sha256, file.unusableHash, file.requiresPython, file.yanked,
                 file.yankedReason, file.kind.rawValue, file.version, file.tags, file.coreMetadata, file.coreMetadataSHA256, file.size,
             ])
         }
-        // A page without distribution files (an error page, another project's) needs no row.
-        guard !files.isEmpty else { return "page parsed: 0 files" }
-        try db.cachedStatement(sql: """
-            INSERT INTO index_page (response_id, project, body_digest, content_fingerprint, file_count, parsed_at, changed_at, versions)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-            """).execute(arguments: [record.id, project, digest.hex, fingerprint, files.count, now, now, versions])
-        return "page parsed: \(files.count) file\(files.count == 1 ? "" : "s")"
     }
 
-    /// Whether an `index_file` row (selected as in ``indexRecordedResponse(_:wheelProject:prepared:_:)``, from
+    /// Whether set `fileSet` still has the rows an edit was planned against: as many, and the
+    /// ones it deletes (a page changed and changed back meanwhile has the same fingerprint, but
+    /// rows written anew).
+    static func fileSet(_ fileSet: Int64, stillHas rowCount: Int, including ids: [Int64], _ db: Database) throws -> Bool {
+        guard try Int.fetchOne(db.cachedStatement(sql: "SELECT count(*) FROM index_file WHERE file_set = ?"), arguments: [fileSet]) == rowCount
+        else { return false }
+        let exists = try db.cachedStatement(sql: "SELECT 1 FROM index_file WHERE id = ? AND file_set = ?")
+        return try ids.allSatisfy { try Bool.fetchOne(exists, arguments: [$0, fileSet]) != nil }
+    }
+
+    static func fileSetState(_ fileSet: Int64, _ db: Database) throws -> String? {
+        try String.fetchOne(db.cachedStatement(sql: "SELECT state FROM index_file_set WHERE id = ?"), arguments: [fileSet])
+    }
+
+    /// Whether an `index_file` row (selected as in ``difference(between:and:project:_:)``, from
     /// column 2 on) says exactly what `file` of a page of `project` says.
     private static func row(_ row: Row, isFile file: PreparedPage.File, project: String) -> Bool {
         row[2] as String == project && row[3] as String == file.filename && row[4] as String == file.url
@@ -180,9 +265,11 @@ extension Store {
             && row[14] as String? == file.coreMetadataSHA256 && row[15] as Int64? == file.size.map(Int64.init)
     }
 
-    private func dropIndexedPage(_ responseID: Int64, _ db: Database) throws {
-        try db.cachedStatement(sql: "DELETE FROM index_file WHERE page_response_id = ?").execute(arguments: [responseID])
+    /// Deletes the page row (its set is retired by a trigger, and its rows deleted after the commit).
+    private func dropIndexedPage(_ current: CurrentPage?, _ responseID: Int64, _ changes: inout FileSetChanges, _ db: Database) throws {
+        guard let current else { return }
         try db.cachedStatement(sql: "DELETE FROM index_page WHERE response_id = ?").execute(arguments: [responseID])
+        changes.retired.append(current.fileSet)
     }
 
     /// The parsed page recorded for a URL (its current stored row), if any.
@@ -198,13 +285,19 @@ extension Store {
 
     /// The files a recorded project page lists, in page order (empty when it was never parsed).
     public func indexedFiles(forPage url: String) throws -> [IndexedFile] {
-        guard let page = try indexedPage(for: url) else { return [] }
-        return try read { db in try indexedFiles(pageResponseID: page.responseID, db) }
+        let url = try NormalizedURL(url).text
+        return try read { db in
+            guard let page = try Row.fetchOne(db, sql: """
+                SELECT p.response_id, p.file_set FROM index_page p JOIN response r ON r.id = p.response_id
+                WHERE r.url = ? AND r.method = 'GET' ORDER BY r.response_time DESC, r.id DESC LIMIT 1
+                """, arguments: [url]) else { return [] }
+            return try indexedFiles(pageResponseID: page[0], fileSet: page[1], db)
+        }
     }
 
-    func indexedFiles(pageResponseID: Int64, _ db: Database) throws -> [IndexedFile] {
-        try Row.fetchAll(db, cachedSQL: "SELECT * FROM index_file WHERE page_response_id = ? ORDER BY position", arguments: [pageResponseID])
-            .map(IndexedFile.init(row:))
+    func indexedFiles(pageResponseID: Int64, fileSet: Int64, _ db: Database) throws -> [IndexedFile] {
+        try Row.fetchAll(db, cachedSQL: "SELECT * FROM index_file WHERE file_set = ? ORDER BY position", arguments: [fileSet])
+            .map { IndexedFile(row: $0, pageResponseID: pageResponseID) }
     }
 
     // MARK: - Helpers

@@ -74,6 +74,9 @@ private struct GCRun {
         }
         try sweepBlobFiles()
         try sweepTemporaryFiles()
+        // The rows of pages replaced or deleted that their recorder left (a crash), and of pages
+        // whose responses this run deleted (ARCHITECTURE.md §4, I8).
+        if !options.dryRun { try store.deleteUnusedFileSets(now: now) }
         if options.dryRun {
             let blobReasons: [GCReason] = [.unreferenced, .unusedFor, .keepLatest, .maxSize]
             let blobBytes = blobReasons.reduce(Int64(0)) { $0 + report.removed[$1]!.bytes }

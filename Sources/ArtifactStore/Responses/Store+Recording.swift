@@ -61,25 +61,46 @@ extension Store {
         let normalized = try batch.map { try ($0.normalizedURL ?? NormalizedURL($0.request.url)).text }
         // Pages are read and parsed first, outside the write lock, and so is every header: the
         // rows are worked out from the index policies as they are now (ARCHITECTURE.md §4, I8).
-        let prepared = preparePages(batch, urls: normalized)
+        var prepared = preparePages(batch, urls: normalized)
         let policies = try read { db in try Self.indexPolicies(db) }
         var planned = zip(batch, normalized).map { plan($0, url: $1, policies: policies) }
-        return try writeTransaction { db in
-            // What the plans assumed: the policies. Another process may have changed them since.
-            let current = try Self.indexPolicies(db)
-            if current != policies {
-                planned = zip(batch, normalized).map { plan($0, url: $1, policies: current) }
-            }
-            var lastUse: [String: Int64] = [:]
-            let records = try planned.indices.map { index in
-                let row = planned[index]
-                if let body = row.keptBody { lastUse[body.digest.hex] = max(lastUse[body.digest.hex] ?? .min, row.received) }
-                return try record(row, prepared: prepared[index], db)
-            }
-            let touch = try db.cachedStatement(sql: "UPDATE blob SET last_used_at = max(last_used_at, ?) WHERE digest = ?")
-            for (digest, time) in lastUse { try touch.execute(arguments: [time, digest]) }
-            return records
+        // A page's rows too: a big new page is staged in short transactions of its own (I8). A
+        // plan that fails here is worked out inside instead.
+        var staged: [Int64] = []
+        for index in prepared.indices where planned[index].status == 200 && planned[index].keptBody != nil {
+            guard let page = prepared[index] else { continue }
+            let row = planned[index]
+            prepared[index]?.rows = try? planRows(of: page, url: row.url, method: row.method, variantKey: row.variantKey)
+            if case .staged(let fileSet) = prepared[index]?.rows { staged.append(fileSet) }
         }
+        var changes = FileSetChanges()
+        let records: [ResponseRecord]
+        do {
+            records = try writeTransaction { db in
+                changes = FileSetChanges()
+                // What the plans assumed: the policies. Another process may have changed them since.
+                let current = try Self.indexPolicies(db)
+                if current != policies {
+                    planned = zip(batch, normalized).map { plan($0, url: $1, policies: current) }
+                }
+                var lastUse: [String: Int64] = [:]
+                let records = try planned.indices.map { index in
+                    let row = planned[index]
+                    if let body = row.keptBody { lastUse[body.digest.hex] = max(lastUse[body.digest.hex] ?? .min, row.received) }
+                    return try record(row, prepared: prepared[index], &changes, db)
+                }
+                let touch = try db.cachedStatement(sql: "UPDATE blob SET last_used_at = max(last_used_at, ?) WHERE digest = ?")
+                for (digest, time) in lastUse { try touch.execute(arguments: [time, digest]) }
+                return records
+            }
+        } catch {
+            try? finishFileSets(FileSetChanges(), staged: staged)
+            throw error
+        }
+        // The rows of replaced pages go after the commit, a few hundred per transaction; what a
+        // failure here leaves, gc deletes.
+        try? finishFileSets(changes, staged: staged)
+        return records
     }
 
     /// Reads and parses the pages of a batch; a body that several exchanges share is read once.
@@ -145,7 +166,7 @@ extension Store {
     }
 
     /// Writes a planned row, its derived index rows and its history entry: row writes only.
-    private func record(_ planned: PlannedResponse, prepared: PreparedPage?, _ db: Database) throws -> ResponseRecord {
+    private func record(_ planned: PlannedResponse, prepared: PreparedPage?, _ changes: inout FileSetChanges, _ db: Database) throws -> ResponseRecord {
         let row = try Row.fetchOne(
             db.cachedStatement(sql: """
                 INSERT INTO response (method, url, variant_key, status, request_headers, response_headers,
@@ -174,7 +195,8 @@ extension Store {
             ] + planned.summary.columnValues + [planned.lookupKey]))!
         let outcome = Observation.Outcome(rawValue: planned.disposition.rawValue)!
         let recorded = ResponseRecord(row: row)
-        let indexNote = try indexRecordedResponse(recorded, wheelProject: planned.wheelProject, prepared: prepared, db)  // IndexFiles.swift: index_file, wheel_response
+        let (indexNote, sets) = try indexRecordedResponse(recorded, wheelProject: planned.wheelProject, prepared: prepared, db)  // Store+IndexFiles.swift
+        changes.formUnion(sets)
         try observe(url: planned.url, at: planned.received, outcome: outcome, status: planned.status,
                     detail: (planned.refusalReasons.map(\.code) + [indexNote].compactMap { $0 }).joined(separator: ","), db)
         return recorded

@@ -1,0 +1,129 @@
+import Foundation
+import GRDB
+
+/// How a parsed page's `index_file` rows are written, worked out before the transaction that
+/// records the page, so that the transaction writes at most ``Store/rowsPerTransaction`` of them
+/// (ARCHITECTURE.md §4, I8).
+enum PageRows: Sendable {
+    /// A few rows of the page's current set change, inside the recording transaction: the rows
+    /// `deleted` go, the files at positions `inserted` come. Valid only while the page still has
+    /// set `fileSet` with content `fingerprint` and `rowCount` rows.
+    case edit(fileSet: Int64, fingerprint: String, rowCount: Int, deleted: [Int64], inserted: [Int])
+    /// A new set, already filled in short transactions of its own and still `staging`: the
+    /// recording transaction publishes it.
+    case staged(fileSet: Int64)
+}
+
+extension Store {
+    /// The most `index_file` rows one transaction writes or deletes for a page, unless a page
+    /// changes under a recording (I8). Measured: about 10 ms of lock per 256 rows on a loaded
+    /// 2-core machine (`scripts/bench-contention.sh`).
+    static let rowsPerTransaction = 256
+
+    /// A staging set older than this was abandoned by its writer (a crash, a killed process):
+    /// gc deletes it. No recording takes that long to stage a page.
+    static let abandonedStagingAge: Int64 = 3600
+
+    /// Plans the rows of a parsed page against what the store holds now, outside any write
+    /// transaction: nothing (unchanged, or few enough rows to write inside), an edit of the
+    /// current set, or a new set, which this stages before returning.
+    ///
+    /// Staging commits without waiting for an fsync: the recording transaction's commit is
+    /// durable, and the log is written in order, so it makes the staged rows durable with it. A
+    /// crash before that leaves a staging set that gc deletes.
+    func planRows(of page: PreparedPage, url: String, method: String, variantKey: String) throws -> PageRows? {
+        guard case .parsed(let project, let fingerprint, let files, _) = page.outcome, !files.isEmpty else { return nil }
+        let current = try read { db in
+            try Row.fetchOne(db, sql: """
+                SELECT p.file_set, p.content_fingerprint, p.project, p.file_count FROM response r JOIN index_page p ON p.response_id = r.id
+                WHERE r.url = ? AND r.method = ? AND r.variant_key = ?
+                """, arguments: [url, method, variantKey])
+                .map { CurrentPage(fileSet: $0[0], fingerprint: $0[1], project: $0[2], fileCount: $0[3]) }
+        }
+        if let current {
+            if current.fingerprint == fingerprint, current.project == project { return nil }
+            let (rowCount, stale, inserted) = try read { db in
+                let (stale, inserted) = try Self.difference(between: current.fileSet, and: files, project: project, db)
+                let rowCount = try Int.fetchOne(db, sql: "SELECT count(*) FROM index_file WHERE file_set = ?", arguments: [current.fileSet]) ?? 0
+                return (rowCount, stale, inserted)
+            }
+            if stale.count + inserted.count <= Self.rowsPerTransaction {
+                return .edit(fileSet: current.fileSet, fingerprint: current.fingerprint, rowCount: rowCount, deleted: stale, inserted: inserted)
+            }
+        } else if files.count <= Self.rowsPerTransaction {
+            return nil
+        }
+        return .staged(fileSet: try stageFileSet(files, project: project))
+    }
+
+    /// Writes `files` into a new `staging` set, ``rowsPerTransaction`` rows per transaction.
+    private func stageFileSet(_ files: [PreparedPage.File], project: String) throws -> Int64 {
+        let now = nowSeconds
+        let fileSet = try writeTransaction(durable: false) { db in
+            try Int64.fetchOne(db, sql: "INSERT INTO index_file_set (state, created_at) VALUES ('staging', ?) RETURNING id", arguments: [now])!
+        }
+        do {
+            for start in stride(from: 0, to: files.count, by: Self.rowsPerTransaction) {
+                try writeTransaction(durable: false) { db in
+                    // Another writer (or gc, after an hour) may have given up on the set.
+                    guard try Self.fileSetState(fileSet, db) == "staging" else {
+                        throw StoreError(.database, "the page's rows being staged (set \(fileSet)) were deleted under the recording; record the page again")
+                    }
+                    try insertFileRows(files, positions: start..<min(files.count, start + Self.rowsPerTransaction), project: project, into: fileSet, db)
+                }
+            }
+        } catch {
+            try? finishFileSets(FileSetChanges(), staged: [fileSet])
+            throw error
+        }
+        return fileSet
+    }
+
+    /// After a recording transaction (committed or not): retires the sets it staged but did not
+    /// publish, and deletes the rows of the sets it retired, ``rowsPerTransaction`` per
+    /// transaction. What this leaves (a crash, an error) gc deletes.
+    func finishFileSets(_ changes: FileSetChanges, staged: [Int64]) throws {
+        let unpublished = staged.filter { !changes.published.contains($0) }
+        if !unpublished.isEmpty {
+            try writeTransaction(durable: false) { db in
+                let retire = try db.cachedStatement(sql: "UPDATE index_file_set SET state = 'retired' WHERE id = ? AND state = 'staging'")
+                for fileSet in unpublished { try retire.execute(arguments: [fileSet]) }
+            }
+        }
+        for fileSet in Set(changes.retired + unpublished) { try deleteRetiredFileSet(fileSet) }
+    }
+
+    /// Deletes a retired set's rows, ``rowsPerTransaction`` per transaction, then the set;
+    /// returns how many rows it deleted. A set that is not retired is left alone.
+    @discardableResult
+    func deleteRetiredFileSet(_ fileSet: Int64) throws -> Int {
+        var deleted = 0
+        while true {
+            let done = try writeTransaction(durable: false) { db -> Bool in
+                guard try Self.fileSetState(fileSet, db) == "retired" else { return true }
+                try db.execute(sql: """
+                    DELETE FROM index_file WHERE id IN (SELECT id FROM index_file WHERE file_set = ? LIMIT \(Self.rowsPerTransaction))
+                    """, arguments: [fileSet])
+                deleted += db.changesCount
+                if db.changesCount < Self.rowsPerTransaction {
+                    try db.execute(sql: "DELETE FROM index_file_set WHERE id = ?", arguments: [fileSet])
+                    return true
+                }
+                return false
+            }
+            if done { return deleted }
+        }
+    }
+
+    /// Deletes every retired set, and the staging sets abandoned for over
+    /// ``abandonedStagingAge`` seconds (gc). Returns how many `index_file` rows went.
+    @discardableResult
+    func deleteUnusedFileSets(now: Int64) throws -> Int {
+        let abandoned = try writeTransaction(durable: false) { db in
+            try db.execute(sql: "UPDATE index_file_set SET state = 'retired' WHERE state = 'staging' AND created_at < ?",
+                           arguments: [now - Self.abandonedStagingAge])
+            return try Int64.fetchAll(db, sql: "SELECT id FROM index_file_set WHERE state = 'retired' ORDER BY id")
+        }
+        return try abandoned.reduce(0) { $0 + (try deleteRetiredFileSet($1)) }
+    }
+}
