@@ -318,7 +318,8 @@ extension Store {
         configuration.foreignKeysEnabled = true
         configuration.label = "artifact-store"
         configuration.prepareDatabase { db in
-            // WAL with FULL sync: a committed transaction (an acknowledged put) survives power loss.
+            // WAL with FULL sync: a committed transaction (an acknowledged put) survives power
+            // loss. (The pool's writer is set again once the pool has opened; see below.)
             try db.execute(sql: "PRAGMA synchronous = FULL")
             // The writer's page cache holds a bulk load's changed pages until the commit (32 MiB
             // at most): a smaller one spills them to the WAL mid-transaction, and pages changed
@@ -334,6 +335,10 @@ extension Store {
             defer { FileSystem.close(lock) }
             try FileSystem.lockExclusively(lock, layout.rootPath)
             let pool = try DatabasePool(path: layout.database, configuration: configuration)
+            // GRDB switches its writer to WAL and then to `synchronous = NORMAL`, after
+            // `prepareDatabase` ran: a commit would then reach the disk only at the next
+            // checkpoint, and a power loss could take back acknowledged puts (I3). FULL again.
+            try pool.writeWithoutTransaction { try $0.execute(sql: "PRAGMA synchronous = FULL") }
             try migrate(pool, layout: layout, options: options)
             return (pool, try LookupConnection(path: layout.database, busyTimeout: options.busyTimeout))
         } catch let error as StoreError {
