@@ -43,6 +43,8 @@ public final class Store: Sendable {
     private let blobsDirectory: Int32
     /// Blob last-use times not yet written (Store+Usage.swift).
     let usage = UsageBuffer()
+    /// Writes batches of last-use times in the background, one at a time, in order.
+    let usageWriter = DispatchQueue(label: "artifact-store.usage", qos: .utility)
     /// The store's own key for hashing credentials that select variants (HeaderBlock).
     let secretKey: [UInt8]
     /// When the write lock was last released (only with `Options.writeLockObserver`).
@@ -118,13 +120,13 @@ public final class Store: Sendable {
     /// Opens a blob's file for reading, never following a symbolic link, and only if it is a
     /// regular file: a FIFO in its place would block a reader forever (`O_NONBLOCK` makes the open
     /// itself return; it changes nothing for regular files).
-    func openBlobFile(_ digest: BlobDigest) throws -> Int32 {
+    func openBlobFile(_ digest: BlobDigest) throws -> (descriptor: Int32, info: stat) {
         let descriptor = try FileSystem.open(relativeTo: blobsDirectory, layout.relativeBlobPath(digest), O_RDONLY | O_NOFOLLOW | O_NONBLOCK)
         guard let info = try? FileSystem.fstat(descriptor), FileSystem.isRegularFile(info) else {
             FileSystem.close(descriptor)
             throw StoreError(.blobCorrupt, "the file of blob \(digest.hex) at \(layout.blobPath(digest)) is not a regular file (a FIFO, device or directory the store never creates); it was not read. Run `artifact-store verify --repair` to move it aside, then put the original again")
         }
-        return descriptor
+        return (descriptor, info)
     }
 
     /// Whether a blob's file is in place: a regular file (never a symbolic link, which reads

@@ -13,7 +13,7 @@ struct SmallBenchmark: ParsableCommand {
         discussion: """
             Puts --count distinct bodies of --size random bytes, each recorded as the response to \
             a wheel URL with PyPI's file headers: every put is durable when it returns (its blob \
-            fsynced and published, its row committed). Then, in random order, asks each URL's \
+            fsynced, published and its response recorded by one commit). Then, in random order, asks each URL's \
             verdict under policy offline and reads its body back verified. Prints one JSON line \
             with puts and gets per second.
             """)
@@ -47,9 +47,9 @@ struct SmallBenchmark: ParsableCommand {
         for (request, body) in zip(requests, bodies) {
             let writer = try store.makeBlobWriter()
             try writer.write(body)
-            let blob = try writer.commit()
             let now = Date()
-            try store.record(request: request, response: response, body: blob, requestTime: now, responseTime: now)
+            // As serve does: the blob published and the response recorded by one commit.
+            try store.record(request: request, response: response, committing: writer, requestTime: now, responseTime: now)
         }
         let putSeconds = Date().timeIntervalSince(started)
 

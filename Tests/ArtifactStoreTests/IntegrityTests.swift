@@ -35,6 +35,22 @@ struct IntegrityTests {
         #expect(fixture.log.messages.filter { $0.level == .error }.map(\.message) == ["blob failed verification and was quarantined"])
     }
 
+    @Test("a blob file that grows after it was opened is read to its end and quarantined, never returned as the shorter good content")
+    func blobGrowingWhileRead() throws {
+        let fixture = try TestStore()
+        let original = pseudoRandomBytes(count: 5000, seed: 1)
+        let stored = try fixture.store.put(bytes: original)
+        let reader = try fixture.store.open(stored.digest)
+        let path = fixture.blobPath(stored.digest)
+        try FileManager.default.setAttributes([.posixPermissions: 0o644], ofItemAtPath: path)
+        let handle = try #require(FileHandle(forWritingAtPath: path))
+        try handle.seekToEnd()
+        try handle.write(contentsOf: Data(pseudoRandomBytes(count: 3000, seed: 9)))
+        try handle.close()
+        expectStoreError(.blobCorrupt) { try reader.readToEnd() }
+        #expect(try fixture.store.blob(stored.digest)?.quarantinedAt != nil)
+    }
+
     @Test("a digest mismatch quarantines the blob whoever reads it (BlobReader is the one way in)",
           arguments: ["read", "copy", "stream", "export copy", "export hard link", "index page"])
     func everyReaderQuarantines(reader: String) throws {

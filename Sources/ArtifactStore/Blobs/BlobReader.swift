@@ -40,37 +40,59 @@ public final class BlobReader {
         if count > 0 {
             hasher.update(bufferPointer: UnsafeRawBufferPointer(rebasing: buffer[..<count]))
             bytesRead += Int64(count)
-        } else if !verified {
-            let actual = BlobDigest(rawBytes: hasher.finalize())
-            if actual != digest {
-                try store.quarantine(digest, openedAs: descriptor, actual: actual, size: bytesRead)
-            }
-            verified = true
+        } else {
+            try finishVerifying()
         }
         return count
     }
 
     /// Reads the rest of the blob into memory, verified.
     public func readToEnd() throws -> [UInt8] {
-        // Straight into the result, as large as the file was when opened: one allocation, no copy.
-        let expected = Int(clamping: max(0, size - bytesRead))
-        var result = [UInt8](repeating: 0, count: expected)
-        var filled = 0
-        try result.withUnsafeMutableBytes { bytes in
-            while filled < expected {
-                let count = try read(into: UnsafeMutableRawBufferPointer(rebasing: bytes[filled...]))
-                if count == 0 { break }
-                filled += count
+        // Straight into the result, as large as the file was when opened plus one byte: a read of
+        // a regular file comes back short only at its end, so a blob is usually read, hashed and
+        // verified with one read call and one allocation. Only a match is taken from a short
+        // read; anything else reads on to the end proper, which decides (ARCHITECTURE.md §8).
+        let capacity = Int(clamping: max(0, size - bytesRead)) + 1
+        var atEnd = false
+        var result = try [UInt8](unsafeUninitializedCapacity: capacity) { bytes, initialized in
+            let buffer = UnsafeMutableRawBufferPointer(bytes)
+            initialized = 0
+            while initialized < capacity {
+                let requested = capacity - initialized
+                let count = try read(into: UnsafeMutableRawBufferPointer(rebasing: buffer[initialized...]))
+                initialized += count
+                if count == 0 || (count < requested && verifiesAsRead()) {
+                    atEnd = true
+                    break
+                }
             }
         }
-        result.removeLast(expected - filled)
-        // Then to the end (the read that finds it verifies), should the file have grown.
+        // The file is longer than when it was opened (damage), or read short: on to the end.
+        guard !atEnd else { return result }
         var tail = [UInt8](repeating: 0, count: 16 * 1024)
         while true {
             let count = try tail.withUnsafeMutableBytes { try read(into: $0) }
-            if count == 0 { return result }
+            if count == 0 { break }
             result.append(contentsOf: tail[..<count])
         }
+        return result
+    }
+
+    /// Whether what was read so far is the whole blob (its digest): then it is verified.
+    private func verifiesAsRead() -> Bool {
+        guard BlobDigest(rawBytes: hasher.finalize()) == digest else { return false }
+        verified = true
+        return true
+    }
+
+    /// Compares what was read with the digest, once: a mismatch quarantines the blob and throws.
+    private func finishVerifying() throws {
+        guard !verified else { return }
+        let actual = BlobDigest(rawBytes: hasher.finalize())
+        if actual != digest {
+            try store.quarantine(digest, openedAs: descriptor, actual: actual, size: bytesRead)
+        }
+        verified = true
     }
 
     /// Verifies the whole blob, then rewinds so that reading starts again at the first byte.

@@ -67,8 +67,22 @@ public final class BlobWriter {
     /// - Parameter expected: when given, the content must have this digest; otherwise nothing is
     ///   stored and the error says so (use it when an index page announced the file's hash).
     public func commit(expecting expected: BlobDigest? = nil) throws -> StoredBlob {
-        precondition(descriptor >= 0, "commit after commit or cancel")
         defer { cancel() }
+        let finished = try finish(expecting: expected)
+        return try store.publish(finished).blob
+    }
+
+    /// A complete blob, its file fsynced in `tmp/` and not yet published.
+    struct Finished {
+        var temporaryPath: String
+        var digest: BlobDigest
+        var size: Int64
+    }
+
+    /// Checks the digest and makes the file durable, for the caller to publish it (and then
+    /// ``cancel()``, which removes the file if publishing did not move it).
+    func finish(expecting expected: BlobDigest?) throws -> Finished {
+        precondition(descriptor >= 0, "commit after commit or cancel")
         guard !failed else { throw Self.failedError }
         let digest = BlobDigest(rawBytes: hasher.finalize())
         if let expected, expected != digest {
@@ -80,7 +94,7 @@ public final class BlobWriter {
         }
         FileSystem.close(descriptor)
         descriptor = -1
-        return try store.publish(temporaryPath: temporaryPath, digest: digest, size: size)
+        return Finished(temporaryPath: temporaryPath, digest: digest, size: size)
     }
 
     private static let failedError = StoreError(.io, "an earlier write to this blob failed, so its content is incomplete; nothing was stored. Start a new put")

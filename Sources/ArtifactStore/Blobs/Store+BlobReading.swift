@@ -14,8 +14,7 @@ extension Store {
             throw try absentBlobError(digest)
         }
         do {
-            let descriptor = try openBlobFile(digest)
-            let info = try FileSystem.fstat(descriptor)
+            let (descriptor, info) = try openBlobFile(digest)
             noteUse(digest)
             return BlobReader(store: self, digest: digest, descriptor: descriptor, info: info)
         } catch let error as SystemError where error.errno == ENOENT {

@@ -82,10 +82,13 @@ extension Store {
 
     static let ingestChunkSize = 1 << 20
 
-    /// Publishes a complete, fsynced temporary file as the blob `digest` (ARCHITECTURE.md §4, I2): the
+    /// Publishes a complete, fsynced temporary file as its blob (ARCHITECTURE.md §4, I2): the
     /// rename and the row change happen in one write transaction, the rename before the commit.
-    func publish(temporaryPath: String, digest: BlobDigest, size: Int64) throws -> StoredBlob {
+    /// `then` runs in the same transaction, after the blob's row is written: what it writes is
+    /// committed with the blob, by the same fsync.
+    func publish<T>(_ finished: BlobWriter.Finished, then: (StoredBlob, Database) throws -> T = { _, _ in () }) throws -> (blob: StoredBlob, then: T) {
         let now = nowSeconds
+        let digest = finished.digest, size = finished.size
         let path = layout.blobPath(digest)
         // Outside the write lock (hashing is unbounded work): does a file already there hold this
         // content? One of the right size but the wrong bytes is damage that putting the original
@@ -96,9 +99,9 @@ extension Store {
         var published: (UInt64, UInt64)?
         do {
             return try writeTransaction { db in
-                let stored = try publishInTransaction(temporaryPath: temporaryPath, digest: digest, size: size, verified: verified, now: now, db)
+                let stored = try publishInTransaction(temporaryPath: finished.temporaryPath, digest: digest, size: size, verified: verified, now: now, db)
                 if !stored.alreadyStored, let info = try FileSystem.lstat(path) { published = (UInt64(info.st_dev), UInt64(info.st_ino)) }
-                return stored
+                return (stored, try then(stored, db))
             }
         } catch {
             if let published { unpublishOrphan(digest, identity: published) }

@@ -65,9 +65,7 @@ extension Store {
     /// Reads and parses what may be a project page, outside any transaction: nil for anything
     /// that is not a complete 200 page body (a wheel, a download, an error, no body).
     func preparePage(url: String, response: HTTPResponseHead, body: StoredBlob?, reading: ((BlobDigest) -> [UInt8]?)? = nil) -> PreparedPage? {
-        guard response.status == 200, let body, !DistributionFilename.isDownload(url: url),
-              let contentType = response.headers.combinedValue(for: "Content-Type"),
-              (try? IndexPageContentType(parsing: contentType)) != nil
+        guard let body, Self.mayBePage(url: url, response: response), let contentType = response.headers.combinedValue(for: "Content-Type")
         else { return nil }
         guard body.size <= Self.maximumIndexedPageSize else {
             return PreparedPage(digest: body.digest, outcome: .notParsed("page not parsed: larger than \(Self.maximumIndexedPageSize >> 20) MiB"))
@@ -87,6 +85,15 @@ extension Store {
         let versions: [String] = Self.versionsHighestFirst(files.compactMap(\.version))
         let fingerprint = Self.contentFingerprint(page)
         return PreparedPage(digest: body.digest, outcome: .parsed(project: project, fingerprint: fingerprint, files: files, versions: versions.joined(separator: "\n")))
+    }
+
+    /// Whether a response with a body may be a project page to parse: a 200 of an index page's
+    /// content type, at a URL that does not name a distribution file.
+    static func mayBePage(url: String, response: HTTPResponseHead) -> Bool {
+        guard response.status == 200, !DistributionFilename.isDownload(url: url),
+              let contentType = response.headers.combinedValue(for: "Content-Type")
+        else { return false }
+        return (try? IndexPageContentType(parsing: contentType)) != nil
     }
 
     /// Distinct version texts, highest first by PEP 440 (texts equal as versions but spelled

@@ -58,49 +58,106 @@ extension Store {
     /// Records many responses in one transaction (one fsync): for imports and bulk loads.
     @discardableResult
     public func record(batch: [RecordedExchange]) throws -> [ResponseRecord] {
-        let normalized = try batch.map { try ($0.normalizedURL ?? NormalizedURL($0.request.url)).text }
-        // Pages are read and parsed first, outside the write lock, and so is every header: the
-        // rows are worked out from the index policies as they are now (ARCHITECTURE.md §4, I8).
-        var prepared = preparePages(batch, urls: normalized)
-        let policies = try read { db in try Self.indexPolicies(db) }
-        var planned = zip(batch, normalized).map { plan($0, url: $1, policies: policies) }
-        // A page's rows too: a big new page is staged in short transactions of its own (I8). A
-        // plan that fails here is worked out inside instead.
-        var staged: [Int64] = []
-        for index in prepared.indices where planned[index].status == 200 && planned[index].keptBody != nil {
-            guard let page = prepared[index] else { continue }
-            let row = planned[index]
-            prepared[index]?.rows = try? planRows(of: page, url: row.url, method: row.method, variantKey: row.variantKey)
-            if case .staged(let fileSet) = prepared[index]?.rows { staged.append(fileSet) }
-        }
-        var changes = FileSetChanges()
-        let records: [ResponseRecord]
+        var recording = try prepareRecording(batch)
+        let (records, changes): ([ResponseRecord], FileSetChanges)
         do {
-            records = try writeTransaction { db in
-                changes = FileSetChanges()
-                // What the plans assumed: the policies. Another process may have changed them since.
-                let current = try Self.indexPolicies(db)
-                if current != policies {
-                    planned = zip(batch, normalized).map { plan($0, url: $1, policies: current) }
-                }
-                var lastUse: [String: Int64] = [:]
-                let records = try planned.indices.map { index in
-                    let row = planned[index]
-                    if let body = row.keptBody { lastUse[body.digest.hex] = max(lastUse[body.digest.hex] ?? .min, row.received) }
-                    return try record(row, prepared: prepared[index], &changes, db)
-                }
-                let touch = try db.cachedStatement(sql: "UPDATE blob SET last_used_at = max(last_used_at, ?) WHERE digest = ?")
-                for (digest, time) in lastUse { try touch.execute(arguments: [time, digest]) }
-                return records
-            }
+            (records, changes) = try writeTransaction { db in try recordPrepared(&recording, db) }
         } catch {
-            try? finishFileSets(FileSetChanges(), staged: staged)
+            try? finishFileSets(FileSetChanges(), staged: recording.staged)
             throw error
         }
         // The rows of replaced pages go after the commit, a few hundred per transaction; what a
         // failure here leaves, gc deletes.
-        try? finishFileSets(changes, staged: staged)
+        try? finishFileSets(changes, staged: recording.staged)
         return records
+    }
+
+    /// Publishes the blob `writer` holds and records the response whose body it is, in one write
+    /// transaction: one commit, and so one fsync, where ``BlobWriter/commit(expecting:)`` then
+    /// ``record(request:response:body:requestTime:responseTime:archivingRefused:)-(StoreRequest,_,_,_,_,_)``
+    /// take two. A project page is the exception: its rows are worked out from the published
+    /// body, so it is published first, then recorded.
+    ///
+    /// - Parameters:
+    ///   - writer: the body, written completely; published (or, on any error, discarded) here.
+    ///   - expected: when given, the body must have this digest, or nothing is stored or recorded.
+    /// - Returns: the blob and the recorded response.
+    @discardableResult
+    public func record(request: StoreRequest, response: HTTPResponseHead, committing writer: BlobWriter, expecting expected: BlobDigest? = nil,
+                       requestTime: Date, responseTime: Date, archivingRefused: Bool = false) throws -> (blob: StoredBlob, record: ResponseRecord) {
+        defer { writer.cancel() }
+        let finished = try writer.finish(expecting: expected)
+        let exchange = RecordedExchange(request: request, response: response, body: StoredBlob(digest: finished.digest, size: finished.size, alreadyStored: false),
+                                        requestTime: requestTime, responseTime: responseTime, archivingRefused: archivingRefused)
+        if Self.mayBePage(url: request.url.text, response: response) {
+            let blob = try publish(finished).blob
+            var published = exchange
+            published.body = blob
+            return (blob, try record(batch: [published])[0])
+        }
+        var recording = try prepareRecording([exchange])
+        // Not a page: nothing staged, no set to finish.
+        let (blob, (records, _)) = try publish(finished) { _, db in try recordPrepared(&recording, db) }
+        return (blob, records[0])
+    }
+
+    /// ``record(request:response:committing:expecting:requestTime:responseTime:archivingRefused:)`` for a request not yet normalized.
+    @discardableResult
+    public func record(request: HTTPRequestHead, response: HTTPResponseHead, committing writer: BlobWriter, expecting expected: BlobDigest? = nil,
+                       requestTime: Date, responseTime: Date, archivingRefused: Bool = false) throws -> (blob: StoredBlob, record: ResponseRecord) {
+        try record(request: StoreRequest(request), response: response, committing: writer, expecting: expected,
+                   requestTime: requestTime, responseTime: responseTime, archivingRefused: archivingRefused)
+    }
+
+    /// A batch worked out before the write transaction that records it (ARCHITECTURE.md §4, I8).
+    struct PreparedRecording {
+        var batch: [RecordedExchange]
+        var urls: [String]
+        /// The index policies the rows were planned with.
+        var policies: [IndexPolicy]
+        var planned: [PlannedResponse]
+        var pages: [PreparedPage?]
+        /// Sets staged for big pages, to publish.
+        var staged: [Int64]
+    }
+
+    /// Reads and parses pages, works out every row from the index policies as they are now, and
+    /// stages the rows of big new pages: everything but the writes.
+    private func prepareRecording(_ batch: [RecordedExchange]) throws -> PreparedRecording {
+        let urls = try batch.map { try ($0.normalizedURL ?? NormalizedURL($0.request.url)).text }
+        var pages = preparePages(batch, urls: urls)
+        let policies = try read { db in try Self.indexPolicies(db) }
+        let planned = zip(batch, urls).map { plan($0, url: $1, policies: policies) }
+        // A page's rows too: a big new page is staged in short transactions of its own (I8). A
+        // plan that fails here is worked out inside instead.
+        var staged: [Int64] = []
+        for index in pages.indices where planned[index].status == 200 && planned[index].keptBody != nil {
+            guard let page = pages[index] else { continue }
+            let row = planned[index]
+            pages[index]?.rows = try? planRows(of: page, url: row.url, method: row.method, variantKey: row.variantKey)
+            if case .staged(let fileSet) = pages[index]?.rows { staged.append(fileSet) }
+        }
+        return PreparedRecording(batch: batch, urls: urls, policies: policies, planned: planned, pages: pages, staged: staged)
+    }
+
+    /// Writes a prepared batch's rows, inside the write transaction.
+    private func recordPrepared(_ recording: inout PreparedRecording, _ db: Database) throws -> ([ResponseRecord], FileSetChanges) {
+        var changes = FileSetChanges()
+        // What the plans assumed: the policies. Another process may have changed them since.
+        let current = try Self.indexPolicies(db)
+        if current != recording.policies {
+            recording.planned = zip(recording.batch, recording.urls).map { plan($0, url: $1, policies: current) }
+            recording.policies = current
+        }
+        var lastUse: [String: Int64] = [:]
+        let records = try recording.planned.indices.map { index in
+            let row = recording.planned[index]
+            if let body = row.keptBody { lastUse[body.digest.hex] = max(lastUse[body.digest.hex] ?? .min, row.received) }
+            return try record(row, prepared: recording.pages[index], &changes, db)
+        }
+        let touch = try db.cachedStatement(sql: "UPDATE blob SET last_used_at = max(last_used_at, ?) WHERE digest = ?")
+        for (digest, time) in lastUse { try touch.execute(arguments: [time, digest]) }
+        return (records, changes)
     }
 
     /// Reads and parses the pages of a batch; a body that several exchanges share is read once.
