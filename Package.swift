@@ -108,6 +108,9 @@ let package = Package(
                 "ArtifactStoreCLI",
                 "HTTPCaching",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                // The inline-bodies measurement's SQLite side (scripts/bench-inline.sh).
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
 

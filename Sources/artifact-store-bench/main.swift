@@ -7,7 +7,7 @@ struct BenchmarkCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "artifact-store-bench",
         abstract: "Drive artifact-store's benchmarks (scripts/bench-*.sh run these).",
-        subcommands: [LookupBenchmark.self, SmallBenchmark.self, ContentionBenchmark.self])
+        subcommands: [LookupBenchmark.self, SmallBenchmark.self, ContentionBenchmark.self, InlineBodiesBenchmark.self])
 }
 
 BenchmarkCommand.main()

@@ -36,6 +36,22 @@ struct BenchCommandTests {
         #expect(stats["blobCount"] as? Int == 40)
     }
 
+    @Test("inline puts and reads back the same bodies as blob files and inside SQLite, and reports both rates per round")
+    func inlineBodies() throws {
+        let scratch = try Scratch()
+        let result = try run(["inline", "--count", "30", "--size", "2000", "--rounds", "2", "--directory", scratch.store], executable: benchmarkExecutable)
+        #expect(result.status == 0, "\(result.stderr)")
+        let rounds = String(decoding: result.stdout, as: UTF8.self).split(separator: "\n").compactMap {
+            try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any]
+        }
+        #expect(rounds.count == 2)
+        for round in rounds {
+            for key in ["filePutsPerSecond", "fileGetsPerSecond", "inlinePutsPerSecond", "inlineGetsPerSecond"] {
+                #expect((round[key] as? Double ?? 0) > 0, "\(key)")
+            }
+        }
+    }
+
     @Test("contention measures every write transaction's lock wait and hold while writers, readers and gc share a store, and leaves it verified")
     func contention() throws {
         let scratch = try Scratch()
@@ -53,6 +69,7 @@ struct BenchCommandTests {
             #expect((wait["count"] as? Int ?? 0) > 0)
             #expect((hold["maxMs"] as? Double ?? 0) > 0)
             #expect((hold["p50Ms"] as? Double ?? -1) <= (hold["p99Ms"] as? Double ?? -1))
+            #expect((hold["totalMs"] as? Double ?? -1) >= (hold["maxMs"] as? Double ?? 0) - 1, "the sum of the holds is at least the longest")
         }
         #expect((contended["verdicts"] as? Int ?? 0) > 0)
         #expect((contended["gcRuns"] as? Int ?? 0) > 0)
