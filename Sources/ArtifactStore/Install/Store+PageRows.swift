@@ -28,9 +28,10 @@ extension Store {
     /// transaction: nothing (unchanged, or few enough rows to write inside), an edit of the
     /// current set, or a new set, which this stages before returning.
     ///
-    /// Staging commits without waiting for an fsync: the recording transaction's commit is
-    /// durable, and the log is written in order, so it makes the staged rows durable with it. A
-    /// crash before that leaves a staging set that gc deletes.
+    /// Each staging transaction is durable: left to the recording's commit, the fsync of several
+    /// megabytes of staged log would fall inside that one transaction's hold (measured: a 137 ms
+    /// hold, 88 ms with each chunk synced). A crash before the recording leaves a staging set
+    /// that gc deletes.
     func planRows(of page: PreparedPage, url: String, method: String, variantKey: String) throws -> PageRows? {
         guard case .parsed(let project, let fingerprint, let files, _) = page.outcome, !files.isEmpty else { return nil }
         let current = try read { db in
@@ -64,7 +65,7 @@ extension Store {
         }
         do {
             for start in stride(from: 0, to: files.count, by: Self.rowsPerTransaction) {
-                try writeTransaction(durable: false) { db in
+                try writeTransaction { db in
                     // Another writer (or gc, after an hour) may have given up on the set.
                     guard try Self.fileSetState(fileSet, db) == "staging" else {
                         throw StoreError(.database, "the page's rows being staged (set \(fileSet)) were deleted under the recording; record the page again")
@@ -99,7 +100,7 @@ extension Store {
     func deleteRetiredFileSet(_ fileSet: Int64) throws -> Int {
         var deleted = 0
         while true {
-            let done = try writeTransaction(durable: false) { db -> Bool in
+            let done = try writeTransaction { db -> Bool in  // durable: see planRows
                 guard try Self.fileSetState(fileSet, db) == "retired" else { return true }
                 try db.execute(sql: """
                     DELETE FROM index_file WHERE id IN (SELECT id FROM index_file WHERE file_set = ? LIMIT \(Self.rowsPerTransaction))
