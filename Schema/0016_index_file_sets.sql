@@ -16,7 +16,11 @@ CREATE TABLE index_file_set (
     -- gc deleted can never publish somebody else's set.
     id          INTEGER PRIMARY KEY AUTOINCREMENT,
     state       TEXT NOT NULL CHECK (state IN ('staging', 'published', 'retired')),
-    created_at  INTEGER NOT NULL
+    created_at  INTEGER NOT NULL,
+    -- Bumped by every change to the set's rows in place: an edit planned before the write lock
+    -- applies only to the revision it was planned against (a page changed and changed back has
+    -- its old fingerprint again, but not its old rows).
+    revision    INTEGER NOT NULL DEFAULT 0
 );
 
 -- What the sweeper looks for: retired sets, and staging sets by age.

@@ -3,7 +3,8 @@
 CREATE TABLE index_file_set (
     id          BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
     state       TEXT NOT NULL CHECK (state IN ('staging', 'published', 'retired')),
-    created_at  BIGINT NOT NULL
+    created_at  BIGINT NOT NULL,
+    revision    BIGINT NOT NULL DEFAULT 0
 );
 
 CREATE INDEX index_file_set_unpublished ON index_file_set (state, created_at) WHERE state <> 'published';
@@ -28,7 +29,8 @@ ALTER TABLE index_file RENAME COLUMN page_response_id TO file_set;
 ALTER TABLE index_file ADD CONSTRAINT index_file_file_set_fkey FOREIGN KEY (file_set) REFERENCES index_file_set (id) ON DELETE CASCADE;
 CREATE INDEX index_file_by_set ON index_file (file_set, version);
 
-CREATE FUNCTION index_page_retires_its_set() RETURNS trigger LANGUAGE plpgsql AS '
+-- The schema's own table, whatever the session's search_path when a trigger fires.
+CREATE FUNCTION index_page_retires_its_set() RETURNS trigger LANGUAGE plpgsql SET search_path FROM CURRENT AS '
 BEGIN
     UPDATE index_file_set SET state = ''retired'' WHERE id = OLD.file_set;
     RETURN NULL;

@@ -43,8 +43,6 @@ public final class Store: Sendable {
     private let blobsDirectory: Int32
     /// Blob last-use times not yet written (Store+Usage.swift).
     let usage = UsageBuffer()
-    /// Writes batches of last-use times in the background, one at a time, in order.
-    let usageWriter = DispatchQueue(label: "artifact-store.usage", qos: .utility)
     /// The store's own key for hashing credentials that select variants (HeaderBlock).
     let secretKey: [UInt8]
     /// When the write lock was last released (only with `Options.writeLockObserver`).
@@ -145,7 +143,7 @@ public final class Store: Sendable {
     func writeTransaction<T>(durable: Bool = true, _ body: (Database) throws -> T) throws -> T {
         let observer = options.writeLockObserver
         let asked = observer == nil ? 0 : DispatchTime.now().uptimeNanoseconds
-        var began: UInt64 = 0
+        var began: UInt64 = 0, committed: UInt64 = 0
         let result = try databaseCall {
             try database.writeWithoutTransaction { db in
                 if !durable {
@@ -160,13 +158,16 @@ public final class Store: Sendable {
                     result = try body(db)
                     return .commit
                 }
+                if observer != nil {
+                    // The lock went with this commit, before any checkpoint SQLite then ran
+                    // (CommitClock); read here, before another transaction can commit.
+                    let released = commitClock?.released.load(ordering: .relaxed) ?? 0
+                    committed = released > began ? released : DispatchTime.now().uptimeNanoseconds
+                }
                 return result!
             }
         }
         if let observer {
-            // The lock went with the commit, before any checkpoint SQLite then ran (CommitClock).
-            let released = commitClock?.released.load(ordering: .relaxed) ?? 0
-            let committed = released > began ? released : DispatchTime.now().uptimeNanoseconds
             observer(WriteLockTiming(waitNanoseconds: began - asked, holdNanoseconds: committed - began))
         }
         return result

@@ -19,13 +19,13 @@ func recordDownload(_ store: Store, url: String, status: Int = 200, headers: Hea
     let response = HTTPResponseHead(status: status, headers: headers)
     let received = Date()
 
-    var blob: StoredBlob?
     if case .keepBody = try store.recordingPlan(request: request, response: response) {
         let writer = try store.makeBlobWriter()
         try writer.write(body)        // once per chunk as the body arrives
-        blob = try writer.commit()    // commit(expecting:) when the index page gave a sha256
+        // Published and recorded by one commit; `expecting:` when the index page gave a sha256.
+        return try store.record(request: request, response: response, committing: writer, requestTime: sent, responseTime: received).record
     }
-    return try store.record(request: request, response: response, body: blob, requestTime: sent, responseTime: received)
+    return try store.record(request: request, response: response, body: nil, requestTime: sent, responseTime: received)
 }
 
 /// Opens (or creates) a store, records a wheel the index lets caches keep and a project page it

@@ -225,4 +225,31 @@ struct PageFileSetTests {
         #expect(try f.store.indexedFiles(forPage: torchPage).count == 300)
         try Self.expectOnlyPublishedSets(f)
     }
+    @Test("an edit planned before the lock is not applied to a page changed and changed back meanwhile: same fingerprint, other rows")
+    func staleEditPlanFallsBack() throws {
+        let f = try CanInstallFixture()
+        let a = [FakeWheel("torch-1.0.0-cp311-cp311-linux_x86_64.whl"), FakeWheel("torch-1.1.0-cp311-cp311-linux_x86_64.whl")]
+        let b = [a[0], FakeWheel(a[1].filename, attributes: #"data-yanked="broken""#)]
+        let x = b + [FakeWheel("torch-1.2.0-cp311-cp311-linux_x86_64.whl")]
+        try f.recordPage(torchPage, a)
+        // X's rows are planned against A (an edit: one row out, two in)…
+        let at = Fixtures.seen.addingTimeInterval(60)
+        let body = try f.store.put(bytes: Array(CanInstallFixture.pageHTML(x, stamp: "x").utf8))
+        var recording = try f.store.prepareRecording([RecordedExchange(
+            request: Fixtures.get(torchPage), response: Fixtures.response(200, ["Cache-Control": "max-age=600, public", "Content-Type": "text/html"]),
+            body: body, requestTime: at, responseTime: at)])
+        guard case .edit = recording.pages[0]?.rows else {
+            Issue.record("expected an edit plan, got \(String(describing: recording.pages[0]?.rows))")
+            return
+        }
+        // …then two other recordings change the page to B and back to A, in place…
+        try f.recordPage(torchPage, b, stamp: "b", at: at.addingTimeInterval(1))
+        try f.recordPage(torchPage, a, stamp: "a", at: at.addingTimeInterval(2))
+        // …and X's recording must work its rows out anew.
+        _ = try f.store.writeTransaction { db in try f.store.recordPrepared(&recording, db) }
+        let fresh = try CanInstallFixture()
+        try fresh.recordPage(torchPage, x, stamp: "x", at: at)
+        #expect(Self.comparable(try f.store.indexedFiles(forPage: torchPage)) == Self.comparable(try fresh.store.indexedFiles(forPage: torchPage)))
+        try Self.expectOnlyPublishedSets(f)
+    }
 }

@@ -153,10 +153,11 @@ extension Store {
             try db.cachedStatement(sql: "UPDATE index_file_set SET state = 'published' WHERE id = ?").execute(arguments: [staged])
             changes.published.append(staged)
             fileSet = staged
-        } else if case .edit(let edited, let from, let rowCount, let deleted, let inserted) = prepared.rows,
-                  current?.fileSet == edited, current?.fingerprint == from, try Self.fileSet(edited, stillHas: rowCount, including: deleted, db) {
+        } else if case .edit(let edited, let revision, let deleted, let inserted) = prepared.rows,
+                  current?.fileSet == edited, try Self.revision(of: edited, db) == revision {
             try deleteFileRows(deleted, db)
             try insertFileRows(files, positions: inserted, project: project, into: edited, db)
+            try Self.bumpRevision(of: edited, db)
             fileSet = edited
         } else {
             // Planned against a page another process has changed since (or not planned): the
@@ -204,6 +205,7 @@ extension Store {
         let (stale, inserted) = try Self.difference(between: current, and: files, project: project, db)
         try deleteFileRows(stale, db)
         try insertFileRows(files, positions: inserted, project: project, into: current, db)
+        try Self.bumpRevision(of: current, db)
         return current
     }
 
@@ -248,14 +250,13 @@ extension Store {
         }
     }
 
-    /// Whether set `fileSet` still has the rows an edit was planned against: as many, and the
-    /// ones it deletes (a page changed and changed back meanwhile has the same fingerprint, but
-    /// rows written anew).
-    static func fileSet(_ fileSet: Int64, stillHas rowCount: Int, including ids: [Int64], _ db: Database) throws -> Bool {
-        guard try Int.fetchOne(db.cachedStatement(sql: "SELECT count(*) FROM index_file WHERE file_set = ?"), arguments: [fileSet]) == rowCount
-        else { return false }
-        let exists = try db.cachedStatement(sql: "SELECT 1 FROM index_file WHERE id = ? AND file_set = ?")
-        return try ids.allSatisfy { try Bool.fetchOne(exists, arguments: [$0, fileSet]) != nil }
+    /// The revision of set `fileSet`'s rows (bumped by every change in place).
+    static func revision(of fileSet: Int64, _ db: Database) throws -> Int64? {
+        try Int64.fetchOne(db.cachedStatement(sql: "SELECT revision FROM index_file_set WHERE id = ?"), arguments: [fileSet])
+    }
+
+    static func bumpRevision(of fileSet: Int64, _ db: Database) throws {
+        try db.cachedStatement(sql: "UPDATE index_file_set SET revision = revision + 1 WHERE id = ?").execute(arguments: [fileSet])
     }
 
     static func fileSetState(_ fileSet: Int64, _ db: Database) throws -> String? {

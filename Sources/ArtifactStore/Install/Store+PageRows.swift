@@ -7,8 +7,8 @@ import GRDB
 enum PageRows: Sendable {
     /// A few rows of the page's current set change, inside the recording transaction: the rows
     /// `deleted` go, the files at positions `inserted` come. Valid only while the page still has
-    /// set `fileSet` with content `fingerprint` and `rowCount` rows.
-    case edit(fileSet: Int64, fingerprint: String, rowCount: Int, deleted: [Int64], inserted: [Int])
+    /// set `fileSet` at `revision` (no one changed its rows since they were compared).
+    case edit(fileSet: Int64, revision: Int64, deleted: [Int64], inserted: [Int])
     /// A new set, already filled in short transactions of its own and still `staging`: the
     /// recording transaction publishes it.
     case staged(fileSet: Int64)
@@ -34,27 +34,26 @@ extension Store {
     /// that gc deletes.
     func planRows(of page: PreparedPage, url: String, method: String, variantKey: String) throws -> PageRows? {
         guard case .parsed(let project, let fingerprint, let files, _) = page.outcome, !files.isEmpty else { return nil }
-        let current = try read { db in
-            try Row.fetchOne(db, sql: """
-                SELECT p.file_set, p.content_fingerprint, p.project, p.file_count FROM response r JOIN index_page p ON p.response_id = r.id
+        enum Decision { case inside, edit(PageRows), stage }
+        // One snapshot: the page, its set's revision and the rows compared.
+        let decision = try read { db -> Decision in
+            guard let current = try Row.fetchOne(db, sql: """
+                SELECT p.file_set, p.content_fingerprint, p.project, s.revision FROM response r
+                JOIN index_page p ON p.response_id = r.id JOIN index_file_set s ON s.id = p.file_set
                 WHERE r.url = ? AND r.method = ? AND r.variant_key = ?
                 """, arguments: [url, method, variantKey])
-                .map { CurrentPage(fileSet: $0[0], fingerprint: $0[1], project: $0[2], fileCount: $0[3]) }
+            else { return files.count <= Self.rowsPerTransaction ? .inside : .stage }  // a new page
+            let fileSet: Int64 = current[0]
+            if current[1] as String == fingerprint, current[2] as String == project { return .inside }  // unchanged
+            let (stale, inserted) = try Self.difference(between: fileSet, and: files, project: project, db)
+            guard stale.count + inserted.count <= Self.rowsPerTransaction else { return .stage }
+            return .edit(.edit(fileSet: fileSet, revision: current[3], deleted: stale, inserted: inserted))
         }
-        if let current {
-            if current.fingerprint == fingerprint, current.project == project { return nil }
-            let (rowCount, stale, inserted) = try read { db in
-                let (stale, inserted) = try Self.difference(between: current.fileSet, and: files, project: project, db)
-                let rowCount = try Int.fetchOne(db, sql: "SELECT count(*) FROM index_file WHERE file_set = ?", arguments: [current.fileSet]) ?? 0
-                return (rowCount, stale, inserted)
-            }
-            if stale.count + inserted.count <= Self.rowsPerTransaction {
-                return .edit(fileSet: current.fileSet, fingerprint: current.fingerprint, rowCount: rowCount, deleted: stale, inserted: inserted)
-            }
-        } else if files.count <= Self.rowsPerTransaction {
-            return nil
+        switch decision {
+        case .inside: return nil
+        case .edit(let edit): return edit
+        case .stage: return .staged(fileSet: try stageFileSet(files, project: project))
         }
-        return .staged(fileSet: try stageFileSet(files, project: project))
     }
 
     /// Writes `files` into a new `staging` set, ``rowsPerTransaction`` rows per transaction.
@@ -121,9 +120,10 @@ extension Store {
     @discardableResult
     func deleteUnusedFileSets(now: Int64) throws -> Int {
         let abandoned = try writeTransaction(durable: false) { db in
-            try db.execute(sql: "UPDATE index_file_set SET state = 'retired' WHERE state = 'staging' AND created_at < ?",
+            // `state <> 'published'` too: the condition of index_file_set_unpublished, so that it is used.
+            try db.execute(sql: "UPDATE index_file_set SET state = 'retired' WHERE state = 'staging' AND state <> 'published' AND created_at < ?",
                            arguments: [now - Self.abandonedStagingAge])
-            return try Int64.fetchAll(db, sql: "SELECT id FROM index_file_set WHERE state = 'retired' ORDER BY id")
+            return try Int64.fetchAll(db, sql: "SELECT id FROM index_file_set WHERE state = 'retired' AND state <> 'published' ORDER BY id")
         }
         return try abandoned.reduce(0) { $0 + (try deleteRetiredFileSet($1)) }
     }

@@ -22,7 +22,7 @@ extension Store {
         if let maxSize = options.maxSize, maxSize < 0 {
             throw StoreError(.invalidInput, "--max-size must be a non-negative size such as 20GiB")
         }
-        if !options.dryRun { flushUsageQuietly() }  // our own reads count as uses
+        if !options.dryRun { writeUsage(usage.take()) }  // our own reads count as uses
         var run = GCRun(store: self, options: options, now: nowSeconds)
         try ioCall { try run.execute() }
         return run.report

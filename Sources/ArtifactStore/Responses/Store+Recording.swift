@@ -79,7 +79,9 @@ extension Store {
     /// body, so it is published first, then recorded.
     ///
     /// - Parameters:
-    ///   - writer: the body, written completely; published (or, on any error, discarded) here.
+    ///   - writer: the body, written completely; published here, or discarded on an error before
+    ///     it is published (a page's recording that fails after leaves it stored, unreferenced,
+    ///     for gc).
     ///   - expected: when given, the body must have this digest, or nothing is stored or recorded.
     /// - Returns: the blob and the recorded response.
     @discardableResult
@@ -123,7 +125,7 @@ extension Store {
 
     /// Reads and parses pages, works out every row from the index policies as they are now, and
     /// stages the rows of big new pages: everything but the writes.
-    private func prepareRecording(_ batch: [RecordedExchange]) throws -> PreparedRecording {
+    func prepareRecording(_ batch: [RecordedExchange]) throws -> PreparedRecording {
         let urls = try batch.map { try ($0.normalizedURL ?? NormalizedURL($0.request.url)).text }
         var pages = preparePages(batch, urls: urls)
         let policies = try read { db in try Self.indexPolicies(db) }
@@ -141,7 +143,7 @@ extension Store {
     }
 
     /// Writes a prepared batch's rows, inside the write transaction.
-    private func recordPrepared(_ recording: inout PreparedRecording, _ db: Database) throws -> ([ResponseRecord], FileSetChanges) {
+    func recordPrepared(_ recording: inout PreparedRecording, _ db: Database) throws -> ([ResponseRecord], FileSetChanges) {
         var changes = FileSetChanges()
         // What the plans assumed: the policies. Another process may have changed them since.
         let current = try Self.indexPolicies(db)

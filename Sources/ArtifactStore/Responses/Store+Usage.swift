@@ -44,8 +44,7 @@ extension Store {
     /// kept to the minute.
     func noteUse(_ digest: BlobDigest) {
         if let batch = usage.note(digest, at: nowSeconds) {
-            // Off the reading thread: a read never waits for the write lock (ARCHITECTURE.md §8).
-            usageWriter.async { [self] in writeUsage(batch) }
+            writeUsage(batch)
         }
     }
 
@@ -53,14 +52,7 @@ extension Store {
     /// automatically every few dozen reads and when the store is released; call it before a
     /// long pause if the process keeps the store open.
     public func flushUsage() throws {
-        usageWriter.sync {}  // the batches already handed off are written first
         try writeUsage(usage.take(), throwing: true)
-    }
-
-    /// Writes the last-use times noted so far, those handed off included, before gc judges them.
-    func flushUsageQuietly() {
-        usageWriter.sync {}
-        writeUsage(usage.take())
     }
 
     func writeUsage(_ batch: [String: Int64]) {
