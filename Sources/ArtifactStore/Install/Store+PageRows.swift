@@ -16,8 +16,9 @@ enum PageRows: Sendable {
 
 extension Store {
     /// The most `index_file` rows one transaction writes or deletes for a page, unless a page
-    /// changes under a recording (I8). Measured: about 10 ms of lock per 256 rows on a loaded
-    /// 2-core machine (`scripts/bench-contention.sh`).
+    /// changes under a recording (I8): small enough that such a hold stays well under the
+    /// 100 ms target on a loaded 2-core machine (`scripts/bench-contention.sh`: every hold of
+    /// the writers alone under 51 ms), large enough that a 20 000-file page takes 79 of them.
     static let rowsPerTransaction = 256
 
     /// A staging set older than this was abandoned by its writer (a crash, a killed process):
