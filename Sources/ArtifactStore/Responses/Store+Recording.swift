@@ -79,10 +79,16 @@ extension Store {
     /// body, so it is published first, then recorded.
     ///
     /// - Parameters:
+    ///   - request: the request that was sent (credentials are dropped before anything is written).
+    ///   - response: the response head that arrived.
     ///   - writer: the body, written completely; published here, or discarded on an error before
     ///     it is published (a page's recording that fails after leaves it stored, unreferenced,
     ///     for gc).
     ///   - expected: when given, the body must have this digest, or nothing is stored or recorded.
+    ///   - requestTime: when the request was sent.
+    ///   - responseTime: when the response arrived.
+    ///   - archivingRefused: keep a refused response's body as `archived` (see
+    ///     ``recordingPlan(request:response:archivingRefused:)-(HTTPRequestHead,_,_)``).
     /// - Returns: the blob and the recorded response.
     @discardableResult
     public func record(request: StoreRequest, response: HTTPResponseHead, committing writer: BlobWriter, expecting expected: BlobDigest? = nil,
@@ -103,7 +109,7 @@ extension Store {
         return (blob, records[0])
     }
 
-    /// ``record(request:response:committing:expecting:requestTime:responseTime:archivingRefused:)`` for a request not yet normalized.
+    /// ``record(request:response:committing:expecting:requestTime:responseTime:archivingRefused:)-(StoreRequest,_,_,_,_,_,_)`` for a request not yet normalized.
     @discardableResult
     public func record(request: HTTPRequestHead, response: HTTPResponseHead, committing writer: BlobWriter, expecting expected: BlobDigest? = nil,
                        requestTime: Date, responseTime: Date, archivingRefused: Bool = false) throws -> (blob: StoredBlob, record: ResponseRecord) {
