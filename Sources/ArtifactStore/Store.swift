@@ -357,9 +357,19 @@ extension Store {
     /// timeout sleeps up to 100 ms between tries, so a writer would often sleep on long after the
     /// lock was released; this one tries again every millisecond (a try is one `fcntl`; every
     /// 8 ms left the lock idle between holders for 4 ms on average: ARCHITECTURE.md §8).
+    ///
+    /// The timeout is measured on the clock from the first try, not counted in tries: a loaded
+    /// machine oversleeps each millisecond, and would stretch it.
     static func busyWait(timeout: TimeInterval) -> Database.BusyCallback {
         { tries in
-            guard Double(tries) < timeout * 1000 else { return false }  // about a millisecond per try
+            // SQLite calls this on the waiting thread, from try 0 on: when the wait began is kept
+            // there (one connection waits at a time on a thread).
+            let now = DispatchTime.now().uptimeNanoseconds
+            let key = "artifact-store.busy-since"
+            let thread = Thread.current.threadDictionary
+            if tries == 0 { thread[key] = NSNumber(value: now) }
+            let since = (thread[key] as? NSNumber)?.uint64Value ?? now
+            guard Double(now &- since) < timeout * 1e9 else { return false }
             usleep(1000)
             return true
         }

@@ -22,4 +22,30 @@ struct DurabilityTests {
         let reopened = try Store.open(at: fixture.root)
         #expect(try reopened.database.writeWithoutTransaction { try Int.fetchOne($0, sql: "PRAGMA synchronous") } == 2)
     }
+    @Test("a writer kept from the lock gives up after its busy timeout, measured on the clock, with an error that says so")
+    func busyTimeoutIsHonoured() throws {
+        let fixture = try TestStore()
+        var impatient = Store.Options()
+        impatient.busyTimeout = 0.2
+        let store = try Store.open(at: fixture.root, options: impatient)
+        // Another process holds the write lock for 3 s.
+        let holder = try DatabaseQueue(path: fixture.root.appending(path: "store.sqlite").path(percentEncoded: false))
+        let holding = DispatchSemaphore(value: 0)
+        let release = DispatchSemaphore(value: 0)
+        Thread.detachNewThread {
+            try? holder.inDatabase { db in
+                try db.execute(sql: "BEGIN IMMEDIATE")
+                holding.signal()
+                _ = release.wait(timeout: .now() + 3)
+                try db.execute(sql: "ROLLBACK")
+            }
+        }
+        holding.wait()
+        let started = Date()
+        let error = expectStoreError(.database) { try store.put(bytes: Array("kept waiting".utf8)) }
+        let waited = Date().timeIntervalSince(started)
+        release.signal()
+        #expect(error?.message.contains("busy") == true, "\(error?.message ?? "")")
+        #expect(waited >= 0.2 && waited < 2.5, "gave up after \(waited) s, not after about 0.2 s nor when the lock was released")
+    }
 }
