@@ -111,7 +111,17 @@ extension PostgresMetadata {
                 guard acquired else {
                     throw StoreError(.database, "another gc is running on \(location) (it holds the gc lock); wait for it to finish")
                 }
-                let result = try await body()
+                // Unlocked before the connection closes: the server lets go of a closed session's
+                // locks only once its backend has finished exiting, so another node trying right
+                // after the close could still find the lock held.
+                let result: T
+                do {
+                    result = try await body()
+                } catch {
+                    _ = try? await connection.query("SELECT pg_advisory_unlock(hashtext('artifact-store gc'), hashtext(\(key)))", logger: logger)
+                    throw error
+                }
+                try await connection.query("SELECT pg_advisory_unlock(hashtext('artifact-store gc'), hashtext(\(key)))", logger: logger)
                 try await connection.close()
                 return result
             } catch {
