@@ -22,6 +22,7 @@ struct DurabilityTests {
         let reopened = try Store.open(at: fixture.root)
         #expect(try reopened.database.writeWithoutTransaction { try Int.fetchOne($0, sql: "PRAGMA synchronous") } == 2)
     }
+
     @Test("a writer kept from the lock gives up after its busy timeout, measured on the clock, with an error that says so")
     func busyTimeoutIsHonoured() throws {
         let fixture = try TestStore()

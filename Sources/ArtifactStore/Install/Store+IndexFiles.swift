@@ -149,7 +149,7 @@ extension Store {
             return ("page parsed: 0 files", changes)
         }
         let fileSet: Int64
-        if case .staged(let staged) = prepared.rows, try Self.fileSetState(staged, db) == "staging" {
+        if case .staged(let staged) = prepared.rows, try Self.fileSetState(staged, db) == .staging {
             try db.cachedStatement(sql: "UPDATE index_file_set SET state = 'published' WHERE id = ?").execute(arguments: [staged])
             changes.published.append(staged)
             fileSet = staged
@@ -259,8 +259,9 @@ extension Store {
         try db.cachedStatement(sql: "UPDATE index_file_set SET revision = revision + 1 WHERE id = ?").execute(arguments: [fileSet])
     }
 
-    static func fileSetState(_ fileSet: Int64, _ db: Database) throws -> String? {
+    static func fileSetState(_ fileSet: Int64, _ db: Database) throws -> FileSetState? {
         try String.fetchOne(db.cachedStatement(sql: "SELECT state FROM index_file_set WHERE id = ?"), arguments: [fileSet])
+            .flatMap(FileSetState.init(rawValue:))
     }
 
     /// Whether an `index_file` row (selected as in ``difference(between:and:project:_:)``, from

@@ -14,6 +14,16 @@ enum PageRows: Sendable {
     case staged(fileSet: Int64)
 }
 
+/// Where an `index_file_set` is in its life (column `state`, migration 0016).
+enum FileSetState: String, Sendable {
+    /// Being written by a recording, never read.
+    case staging
+    /// Pointed at by its page's `index_page.file_set`: the only rows ever read.
+    case published
+    /// Replaced or its page gone: its rows are being deleted.
+    case retired
+}
+
 extension Store {
     /// The most `index_file` rows one transaction writes or deletes for a page, unless a page
     /// changes under a recording (I8): small enough that such a hold stays well under the
@@ -67,7 +77,7 @@ extension Store {
             for start in stride(from: 0, to: files.count, by: Self.rowsPerTransaction) {
                 try writeTransaction { db in
                     // Another writer (or gc, after an hour) may have given up on the set.
-                    guard try Self.fileSetState(fileSet, db) == "staging" else {
+                    guard try Self.fileSetState(fileSet, db) == .staging else {
                         throw StoreError(.database, "the page's rows being staged (set \(fileSet)) were deleted under the recording; record the page again")
                     }
                     try insertFileRows(files, positions: start..<min(files.count, start + Self.rowsPerTransaction), project: project, into: fileSet, db)
@@ -101,7 +111,7 @@ extension Store {
         var deleted = 0
         while true {
             let done = try writeTransaction { db -> Bool in  // durable: see planRows
-                guard try Self.fileSetState(fileSet, db) == "retired" else { return true }
+                guard try Self.fileSetState(fileSet, db) == .retired else { return true }
                 try db.execute(sql: """
                     DELETE FROM index_file WHERE id IN (SELECT id FROM index_file WHERE file_set = ? LIMIT \(Self.rowsPerTransaction))
                     """, arguments: [fileSet])
