@@ -110,13 +110,23 @@ struct DownloadFollower: Sendable {
 
     let progress: DownloadProgress
     let task: Task<FetchResult, any Error>
-    let path: String
+    /// The body file, opened when the follower is made: the download renames it to its blob
+    /// path when it succeeds, and an open descriptor reads on through the rename (opening by
+    /// path once the response has started could find it gone, and send nothing).
+    let file: FileHandle?
     /// Called when the download has succeeded: throws when its result is not what was asked
     /// for (the final check before the held-back bytes go out).
     let accept: @Sendable (FetchResult) throws -> Void
 
+    init(progress: DownloadProgress, task: Task<FetchResult, any Error>, path: String, accept: @escaping @Sendable (FetchResult) throws -> Void) {
+        self.progress = progress
+        self.task = task
+        file = FileHandle(forReadingAtPath: path)
+        self.accept = accept
+    }
+
     func send(to writer: inout any ResponseBodyWriter) async throws {
-        guard let file = FileHandle(forReadingAtPath: path) else {
+        guard let file else {
             throw CocoaError(.fileReadNoSuchFile, userInfo: [NSLocalizedDescriptionKey: "the download's body file is gone"])
         }
         defer { try? file.close() }
