@@ -91,6 +91,7 @@ let package = Package(
             dependencies: [
                 "ArtifactStore",
                 "ArtifactStoreHTTP",
+                "ArtifactStorePostgres",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "TOMLKit", package: "TOMLKit"),
@@ -122,7 +123,7 @@ let package = Package(
         // the captured log.
         .target(
             name: "TestSupport",
-            dependencies: ["ArtifactStore", .product(name: "Logging", package: "swift-log")],
+            dependencies: ["ArtifactStore", "ArtifactStorePostgres", .product(name: "Logging", package: "swift-log")],
             path: "Tests/TestSupport"
         ),
         .testTarget(name: "HTTPCachingTests", dependencies: ["HTTPCaching", "TestSupport"]),

@@ -15,10 +15,23 @@ extension Row: ResultColumns {
 }
 
 /// The current row of a statement stepped with the SQLite API (``LookupConnection``), read in place.
+/// On a metadata server, a row it returned.
 struct SteppedRow: ResultColumns {
-    let statement: SQLiteStatement
+    private let statement: SQLiteStatement?
+    private let row: SQLRow?
+
+    init(statement: SQLiteStatement) {
+        self.statement = statement
+        row = nil
+    }
+
+    init(_ row: SQLRow) {
+        statement = nil
+        self.row = row
+    }
 
     func value<Value: DatabaseValueConvertible & StatementColumnConvertible>(at index: Int) -> Value? {
-        sqlite3_column_type(statement, CInt(index)) == SQLITE_NULL ? nil : Value(sqliteStatement: statement, index: CInt(index))
+        guard let statement else { return row!.value(at: index) }
+        return sqlite3_column_type(statement, CInt(index)) == SQLITE_NULL ? nil : Value(sqliteStatement: statement, index: CInt(index))
     }
 }

@@ -34,9 +34,8 @@ public final class Store: Sendable {
 
     /// The store directory and the paths inside it.
     public let layout: StoreLayout
-    let database: DatabasePool
-    /// A read-only connection of its own for point lookups (verdicts).
-    let lookups: LookupConnection
+    /// Where the metadata is.
+    let metadata: Metadata
     let options: Options
     /// `blobs/sha256`, open for looking up blob files relative to it (fewer path components to
     /// resolve on every verdict).
@@ -48,12 +47,20 @@ public final class Store: Sendable {
     /// When the write lock was last released (only with `Options.writeLockObserver`).
     let commitClock: CommitClock?
 
-    private init(layout: StoreLayout, database: DatabasePool, lookups: LookupConnection, blobsDirectory: Int32, secretKey: [UInt8], options: Options, commitClock: CommitClock?) {
+    /// Where a store's metadata is.
+    enum Metadata {
+        /// `store.sqlite` in the store directory, with a read-only connection of its own for point
+        /// lookups (verdicts).
+        case sqlite(DatabasePool, lookups: LookupConnection)
+        /// A database server shared with other nodes (ARCHITECTURE.md §11).
+        case server(any MetadataServer)
+    }
+
+    private init(layout: StoreLayout, metadata: Metadata, blobsDirectory: Int32, secretKey: [UInt8], options: Options, commitClock: CommitClock?) {
         self.secretKey = secretKey
         self.commitClock = commitClock
         self.layout = layout
-        self.database = database
-        self.lookups = lookups
+        self.metadata = metadata
         self.blobsDirectory = blobsDirectory
         self.options = options
     }
@@ -81,7 +88,42 @@ public final class Store: Sendable {
             throw StoreError(.unusableStore, "cannot open \(layout.blobs); check that the store directory is yours and complete", underlying: error)
         }
         let key = try loadSecretKey(layout)
-        return Store(layout: layout, database: database, lookups: lookups, blobsDirectory: blobsDirectory, secretKey: key, options: options, commitClock: commitClock)
+        return Store(layout: layout, metadata: .sqlite(database, lookups: lookups), blobsDirectory: blobsDirectory, secretKey: key, options: options, commitClock: commitClock)
+    }
+
+    /// Opens a store whose metadata is on a database server shared with other nodes
+    /// (`ArtifactStorePostgres`), keeping its blobs, temporary files and key at `directory`.
+    /// ARCHITECTURE.md §11.
+    ///
+    /// - Parameters:
+    ///   - directory: this node's store directory, created if needed.
+    ///   - server: the metadata, already open and migrated.
+    ///   - options: as for ``open(at:options:)``; the busy timeout and the write-lock observer
+    ///     apply to SQLite only.
+    public static func open(at directory: URL, metadata server: any MetadataServer, options: Options = Options()) throws -> Store {
+        let layout = StoreLayout(root: directory)
+        try prepareDirectory(layout)
+        let blobsDirectory: Int32
+        do {
+            blobsDirectory = try FileSystem.open(layout.blobs, O_RDONLY | O_DIRECTORY)
+        } catch {
+            throw StoreError(.unusableStore, "cannot open \(layout.blobs); check that the store directory is yours and complete", underlying: error)
+        }
+        let key = try loadSecretKey(layout)
+        return Store(layout: layout, metadata: .server(server), blobsDirectory: blobsDirectory, secretKey: key, options: options, commitClock: nil)
+    }
+
+    /// The SQLite database, when the metadata is in one.
+    var sqlitePool: DatabasePool? {
+        if case .sqlite(let pool, _) = metadata { pool } else { nil }
+    }
+
+    /// How this store's metadata spells what SQLite and the servers spell differently.
+    var dialect: SQLDialect {
+        switch metadata {
+        case .sqlite: .sqlite
+        case .server(let server): server.dialect
+        }
     }
 
     /// The store's key (`secret.key`, 32 random bytes, 0600), created on first use. Concurrent
@@ -140,7 +182,13 @@ public final class Store: Sendable {
     ///
     /// - Parameter durable: false for changes a crash may lose (never corrupt), such as
     ///   last-use times: the commit does not wait for an fsync.
-    func writeTransaction<T>(durable: Bool = true, _ body: (Database) throws -> T) throws -> T {
+    func writeTransaction<T>(durable: Bool = true, _ body: (SQLSession) throws -> T) throws -> T {
+        let database: DatabasePool
+        switch metadata {
+        case .sqlite(let pool, _): database = pool
+        case .server(let server):
+            return try databaseCall { try server.transaction(.write(durable: durable)) { try body(SQLSession($0, dialect: server.dialect)) } }
+        }
         let observer = options.writeLockObserver
         let asked = observer == nil ? 0 : DispatchTime.now().uptimeNanoseconds
         var began: UInt64 = 0, committed: UInt64 = 0
@@ -155,7 +203,7 @@ public final class Store: Sendable {
                 var result: T?
                 try db.inTransaction(.immediate) {
                     if observer != nil { began = DispatchTime.now().uptimeNanoseconds }  // BEGIN IMMEDIATE succeeded
-                    result = try body(db)
+                    result = try body(SQLSession(db))
                     return .commit
                 }
                 if observer != nil {
@@ -173,13 +221,30 @@ public final class Store: Sendable {
         return result
     }
 
-    func read<T>(_ body: (Database) throws -> T) throws -> T {
-        try databaseCall { try database.read(body) }
+    /// Runs `body` in a read transaction: one consistent snapshot.
+    func read<T>(_ body: (SQLSession) throws -> T) throws -> T {
+        switch metadata {
+        case .sqlite(let database, _): try databaseCall { try database.read { try body(SQLSession($0)) } }
+        case .server(let server): try databaseCall { try server.transaction(.read) { try body(SQLSession($0, dialect: server.dialect)) } }
+        }
     }
 
-    /// Runs a SELECT on the lookup connection, calling `body` with each row in place.
+    /// Runs a SELECT on the lookup connection, calling `body` with each row in place (on a
+    /// server, in a read transaction of its own).
     func lookup(_ sql: String, arguments: [LookupConnection.Argument], _ body: (SteppedRow) throws -> Void) throws {
-        try databaseCall { try lookups.forEachRow(sql, arguments: arguments, body) }
+        switch metadata {
+        case .sqlite(_, let lookups): try databaseCall { try lookups.forEachRow(sql, arguments: arguments, body) }
+        case .server:
+            let rows = try read { db in
+                try SQLRow.fetchAll(db, sql: sql, arguments: SQLArguments(arguments.map { argument -> (any DatabaseValueConvertible)? in
+                    switch argument {
+                    case .text(let text): text
+                    case .integer(let integer): integer
+                    }
+                }))
+            }
+            for row in rows { try body(SteppedRow(row)) }
+        }
     }
 
     /// Converts SQLite and system errors into `StoreError`s that say what to do.

@@ -14,7 +14,7 @@ struct InitCommand: ParsableCommand {
     @Flag(help: "Print the store's summary as JSON, as `stats --json` does.") var json = false
 
     func run() throws {
-        let store = try Store.open(at: storeOptions.directory())
+        let store = try storeOptions.openStore(at: storeOptions.directory())
         let stats = try store.stats()
         if json {
             try Output.printJSON(stats)

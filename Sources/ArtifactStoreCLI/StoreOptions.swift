@@ -1,5 +1,6 @@
 import ArgumentParser
 import ArtifactStore
+import ArtifactStorePostgres
 import Foundation
 
 /// The options every command that touches a store shares. They may also be typed before the
@@ -16,6 +17,13 @@ struct StoreOptions: ParsableArguments {
         "A configuration file (default: $ARTIFACT_STORE_CONFIG, else $XDG_CONFIG_HOME/artifact-store/config.toml, else ~/.config/artifact-store/config.toml).",
         valueName: "file"))
     var config: String?
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "Keep the store's metadata in PostgreSQL instead of SQLite in the store directory.",
+            discussion: "A postgres://USER[:PASSWORD]@HOST[:PORT]/DATABASE[?schema=NAME] URL (the password may come from PGPASSWORD instead; the schema defaults to the user's search_path); defaults to $ARTIFACT_STORE_METADATA. The schema is created or migrated on first use. The store directory still holds this machine's blob files: until blobs can live in S3, machines share a store only through one directory they all mount. May also come before the command name.",
+            valueName: "url"))
+    var metadata: String?
 
     /// The store directory these options name.
     func directory(environment: [String: String] = ProcessInfo.processInfo.environment) -> URL {
@@ -35,25 +43,46 @@ struct StoreOptions: ParsableArguments {
         return (home + "/.cache/artifact-store", "default")
     }
 
+    /// The PostgreSQL metadata `--metadata` or `ARTIFACT_STORE_METADATA` names, opened and
+    /// migrated; nil for SQLite.
+    func metadataServer(environment: [String: String] = ProcessInfo.processInfo.environment) throws -> PostgresMetadata? {
+        guard let url = metadata ?? environment["ARTIFACT_STORE_METADATA"].flatMap({ $0.isEmpty ? nil : $0 }) else { return nil }
+        guard url.hasPrefix("postgres://") || url.hasPrefix("postgresql://") else {
+            throw StoreError(.invalidInput, "--metadata takes a postgres://USER@HOST[:PORT]/DATABASE URL (SQLite in the store directory is the default and needs no option)")
+        }
+        var options = PostgresMetadata.Options()
+        // `?schema=NAME`: several stores in one database, each in a schema of its own.
+        options.schema = URLComponents(string: url)?.queryItems?.first { $0.name == "schema" }?.value
+        return try PostgresMetadata.openWaiting(try PostgresLocation(parsing: url, environment: environment), options: options)
+    }
+
+    /// Opens the store at `url` with `options`, its metadata where ``metadataServer(environment:)`` says.
+    func openStore(at url: URL, options: Store.Options = Store.Options()) throws -> Store {
+        if let server = try metadataServer() { return try Store.open(at: url, metadata: server, options: options) }
+        return try Store.open(at: url, options: options)
+    }
+
     /// Opens (creating if needed) the store; a store created here is announced on standard
     /// error, so that a mistyped `--store` does not go unnoticed.
     func open() throws -> Store {
         let url = directory()
         let existed = FileManager.default.fileExists(atPath: url.appending(path: "STORE-FORMAT").path(percentEncoded: false))
-        let store = try Store.open(at: url)
+        let store = try openStore(at: url)
         if !existed { Output.error("artifact-store: created a new store at \(url.path(percentEncoded: false))") }
         return store
     }
 
     /// Opens an existing store; a missing one is an error that says how to create it, so that a
     /// mistyped `--store` does not silently create an empty store.
+    /// With `--metadata` the store is the server's: this machine's directory is created if needed.
     func openExisting(recreatingMissingDatabase: Bool = false) throws -> Store {
         let url = directory()
+        if let server = try metadataServer() { return try Store.open(at: url, metadata: server) }
         guard FileManager.default.fileExists(atPath: url.appending(path: "STORE-FORMAT").path(percentEncoded: false)) else {
             throw StoreError(.unusableStore, "no artifact store at \(url.path(percentEncoded: false)); create one with `artifact-store init` (or `put` a file), or point --store / ARTIFACT_STORE_DIR at an existing store")
         }
         var options = Store.Options()
         options.recreatesMissingDatabase = recreatingMissingDatabase
-        return try Store.open(at: url, options: options)
+        return try openStore(at: url, options: options)
     }
 }

@@ -43,14 +43,17 @@ public final class PostgresMetadata: Sendable {
     let logger: Logger
     /// For a connection of its own, outside the pool (the gc lock's).
     let connectionConfiguration: PostgresConnection.Configuration
+    /// The connections the store's synchronous SQL runs on (PostgresMetadata+Server.swift).
+    let blockingConnections: BlockingConnections
     private let running: Task<Void, Never>
 
-    private init(location: PostgresLocation, schema: String?, client: PostgresClient, connectionConfiguration: PostgresConnection.Configuration, logger: Logger) {
+    private init(location: PostgresLocation, schema: String?, client: PostgresClient, connectionConfiguration: PostgresConnection.Configuration, maximumIdle: Int, logger: Logger) {
         self.location = location
         self.schema = schema
         self.client = client
         self.connectionConfiguration = connectionConfiguration
         self.logger = logger
+        blockingConnections = BlockingConnections(configuration: connectionConfiguration, location: location, maximumIdle: maximumIdle, logger: logger)
         running = Task { await client.run() }
     }
 
@@ -62,6 +65,12 @@ public final class PostgresMetadata: Sendable {
     ///   `newerFormat` when a newer artifact-store migrated the database; `invalidInput` for a
     ///   schema name that is not lowercase letters, digits and `_`.
     public static func open(_ location: PostgresLocation, options: Options = Options()) async throws -> PostgresMetadata {
+        try openWaiting(location, options: options)
+    }
+
+    /// ``open(_:options:)`` for synchronous callers (a command, a test's store): waits for the
+    /// server on the calling thread, which must not be one of NIO's event loops.
+    public static func openWaiting(_ location: PostgresLocation, options: Options = Options()) throws -> PostgresMetadata {
         if let schema = options.schema {
             // Lowercase only: the search_path startup parameter folds case, while the quoted
             // CREATE SCHEMA would not, and the two must name the same schema.
@@ -79,15 +88,11 @@ public final class PostgresMetadata: Sendable {
             password: location.password, database: location.database, tls: .disable)
         connectionConfiguration.options.additionalStartupParameters = parameters
         let logger = options.logger
-        try await mapErrors(location) {
-            let connection = try await PostgresConnection.connect(configuration: connectionConfiguration, id: 0, logger: logger)
-            do {
-                try await migrate(connection, schema: options.schema, location: location, logger: logger)
-            } catch {
-                try? await connection.close()
-                throw error
-            }
-            try await connection.close()
+        // The migrating connection is one of its own, closed at the end: that releases the
+        // migration lock whatever happened.
+        let migrating = BlockingConnections(configuration: connectionConfiguration, location: location, maximumIdle: 0, logger: logger)
+        try migrating.withConnection { connection in
+            try migrate(BlockingSession(connection: connection, location: location, logger: logger), schema: options.schema, location: location, logger: logger)
         }
 
         var configuration = PostgresClient.Configuration(
@@ -96,11 +101,20 @@ public final class PostgresMetadata: Sendable {
         configuration.options.additionalStartupParameters = parameters
         configuration.options.maximumConnections = options.maximumConnections
         let client = PostgresClient(configuration: configuration, backgroundLogger: logger)
-        return PostgresMetadata(location: location, schema: options.schema, client: client, connectionConfiguration: connectionConfiguration, logger: logger)
+        return PostgresMetadata(location: location, schema: options.schema, client: client, connectionConfiguration: connectionConfiguration,
+                                maximumIdle: options.maximumConnections, logger: logger)
+    }
+
+    /// Closes the connections, for synchronous callers (the pool's close in the background).
+    /// The metadata is unusable afterwards.
+    public func closeWaiting() {
+        blockingConnections.closeAll()
+        running.cancel()
     }
 
     /// Closes the pool's connections. The metadata is unusable afterwards.
     public func shutdown() async {
+        blockingConnections.closeAll()
         running.cancel()
         await running.value
     }
@@ -125,16 +139,16 @@ public final class PostgresMetadata: Sendable {
     /// one database never wait for each other).
     static func lockKey(_ schema: String?) -> String { schema ?? "" }
 
-    private static func migrate(_ connection: PostgresConnection, schema: String?, location: PostgresLocation, logger: Logger) async throws {
-        let key = lockKey(schema)
-        try await connection.query("SELECT pg_advisory_lock(hashtext('artifact-store migrations'), hashtext(\(key)))", logger: logger)
+    private static func migrate(_ session: BlockingSession, schema: String?, location: PostgresLocation, logger: Logger) throws {
+        let key = SQLValue.text(lockKey(schema))
+        try session.run("SELECT pg_advisory_lock(hashtext('artifact-store migrations'), hashtext($1))", [key])
         if let schema {
-            try await connection.query("CREATE SCHEMA IF NOT EXISTS \(unescaped: "\"\(schema)\"")", logger: logger)
+            try session.run("CREATE SCHEMA IF NOT EXISTS \"\(schema)\"")
         }
-        try await connection.query("CREATE TABLE IF NOT EXISTS schema_migrations (identifier TEXT PRIMARY KEY, applied_at BIGINT NOT NULL)", logger: logger)
+        try session.run("CREATE TABLE IF NOT EXISTS schema_migrations (identifier TEXT PRIMARY KEY, applied_at BIGINT NOT NULL)")
         var applied: Set<String> = []
-        for try await identifier in try await connection.query("SELECT identifier FROM schema_migrations", logger: logger).decode(String.self) {
-            applied.insert(identifier)
+        for row in try session.run("SELECT identifier FROM schema_migrations").rows {
+            if case .text(let identifier) = row[0] { applied.insert(identifier) }
         }
         let known = Set(schemaMigrations.map(\.identifier))
         let unknown = applied.subtracting(known).sorted()
@@ -142,18 +156,22 @@ public final class PostgresMetadata: Sendable {
             throw StoreError(.newerFormat, "the PostgreSQL database \(location.database) at \(location.hostAndPort)\(schema.map { " (schema \($0))" } ?? "") was migrated by a newer artifact-store (schema \(unknown.joined(separator: ", "))); this build knows up to \(known.max() ?? "none"). Upgrade artifact-store on this node; the database was left as it is")
         }
         for migration in schemaMigrations where !applied.contains(migration.identifier) {
-            try await connection.withTransaction(logger: logger) { transaction in
+            try session.run("BEGIN")
+            do {
                 // A migration file holds several statements; a query runs one.
                 for statement in statements(in: migration.sql) {
-                    try await transaction.query(PostgresQuery(unsafeSQL: statement), logger: logger)
+                    try session.run(statement)
                 }
-                try await transaction.query(
-                    "INSERT INTO schema_migrations (identifier, applied_at) VALUES (\(migration.identifier), CAST(extract(epoch FROM now()) AS BIGINT))",
-                    logger: logger)
+                try session.run("INSERT INTO schema_migrations (identifier, applied_at) VALUES ($1, CAST(extract(epoch FROM now()) AS BIGINT))",
+                                [.text(migration.identifier)])
+                try session.run("COMMIT")
+            } catch {
+                _ = try? session.run("ROLLBACK")
+                throw error
             }
             logger.info("applied PostgreSQL migration \(migration.identifier)")
         }
-        try await connection.query("SELECT pg_advisory_unlock(hashtext('artifact-store migrations'), hashtext(\(key)))", logger: logger)
+        try session.run("SELECT pg_advisory_unlock(hashtext('artifact-store migrations'), hashtext($1))", [key])
     }
 
     /// The statements of a migration file, without their comments: split at each `;` outside a

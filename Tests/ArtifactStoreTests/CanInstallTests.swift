@@ -262,7 +262,7 @@ struct CanInstallTests {
         #expect(onlyYanked.reasons.first?.hint.contains("==2.1.0") == true)
     }
 
-    @Test("a page indexed before its versions were kept (migration 0014) gets the same answers from its rows")
+    @Test("a page indexed before its versions were kept (migration 0014) gets the same answers from its rows", TestMetadata.sqliteOnly)
     func pageWithoutKeptVersions() throws {
         let f = try CanInstallFixture()
         let wheels = [FakeWheel("torch-2.6.0rc1-cp311-cp311-linux_x86_64.whl"), FakeWheel("torch-2.5.0-cp311-cp311-linux_x86_64.whl"),

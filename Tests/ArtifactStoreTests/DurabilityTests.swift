@@ -6,13 +6,13 @@ import TestSupport
 
 /// An acknowledged write survives power loss (ARCHITECTURE.md §4, I3): every durable commit waits
 /// for the write-ahead log to reach the disk.
-@Suite("durability of commits")
+@Suite("durability of commits", TestMetadata.sqliteOnly)
 struct DurabilityTests {
     @Test("the writer commits with synchronous = FULL when opened, and again after a transaction allowed to skip the fsync")
     func writerCommitsWithFullSync() throws {
         let fixture = try TestStore()
         func synchronous() throws -> Int? {
-            try fixture.store.database.writeWithoutTransaction { try Int.fetchOne($0, sql: "PRAGMA synchronous") }
+            try fixture.store.sqlitePool!.writeWithoutTransaction { try Int.fetchOne($0, sql: "PRAGMA synchronous") }
         }
         // GRDB sets NORMAL on a pool's writer after the store's own set-up ran; 2 is FULL.
         #expect(try synchronous() == 2)
@@ -20,7 +20,7 @@ struct DurabilityTests {
         try fixture.store.writeTransaction(durable: false) { _ in }
         #expect(try synchronous() == 2)
         let reopened = try Store.open(at: fixture.root)
-        #expect(try reopened.database.writeWithoutTransaction { try Int.fetchOne($0, sql: "PRAGMA synchronous") } == 2)
+        #expect(try reopened.sqlitePool!.writeWithoutTransaction { try Int.fetchOne($0, sql: "PRAGMA synchronous") } == 2)
     }
 
     @Test("a writer kept from the lock gives up after its busy timeout, measured on the clock, with an error that says so")

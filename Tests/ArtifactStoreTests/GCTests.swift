@@ -102,7 +102,7 @@ struct GCTests {
         #expect(!fixture.exists(garbage) && !FileManager.default.fileExists(atPath: tmpFile))
     }
 
-    @Test("gc run twice removes nothing the second time")
+    @Test("gc run twice removes nothing the second time", TestMetadata.sqliteOnly)
     func secondRunRemovesNothing() throws {
         let fixture = try TestStore()
         try fixture.databaseBegan(at: fixture.clock.now.addingTimeInterval(-86_400))
@@ -264,7 +264,7 @@ struct GCTests {
         #expect(try fixture.gc { $0.keepLatest = 2 }.count(.keepLatest) == 0, "a second run removes nothing")
     }
 
-    @Test("orphan files and tmp/ files are removed only once older than the grace period")
+    @Test("orphan files and tmp/ files are removed only once older than the grace period", TestMetadata.sqliteOnly)
     func gracePeriod() throws {
         let fixture = try TestStore()
         try fixture.databaseBegan(at: fixture.clock.now.addingTimeInterval(-86_400))
@@ -281,7 +281,7 @@ struct GCTests {
         #expect(FileManager.default.fileExists(atPath: misnamed), "gc removes only what it can name; verify reports the rest")
     }
 
-    @Test("an orphan file older than the database itself is not the store's to delete: gc keeps it, verify --repair adopts it")
+    @Test("an orphan file older than the database itself is not the store's to delete: gc keeps it, verify --repair adopts it", TestMetadata.sqliteOnly)
     func orphansOlderThanTheDatabaseAreKept() throws {
         let fixture = try TestStore()
         try fixture.databaseBegan(at: fixture.clock.now.addingTimeInterval(-3_600))

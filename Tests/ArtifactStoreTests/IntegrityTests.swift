@@ -160,7 +160,7 @@ struct IntegrityTests {
 
 @Suite("Publication rules")
 struct PublicationTests {
-    @Test("a blob file without its row (a crash between rename and commit) is not served")
+    @Test("a blob file without its row (a crash between rename and commit) is not served", TestMetadata.sqliteOnly)
     func rowlessFileNotServed() throws {
         let fixture = try TestStore()
         let stored = try fixture.store.put(bytes: Array("orphan".utf8))
@@ -194,7 +194,7 @@ struct PublicationTests {
         #expect(try fixture.store.put(bytes: original).alreadyStored == true, "an intact blob is confirmed")
     }
 
-    @Test("a put whose commit fails (as on a full disk) leaves no orphan file behind")
+    @Test("a put whose commit fails (as on a full disk) leaves no orphan file behind", TestMetadata.sqliteOnly)
     func failedCommitLeavesNoOrphan() throws {
         let fixture = try TestStore()
         // A deferred foreign-key violation is only reported at COMMIT: the commit of the put fails
@@ -213,7 +213,7 @@ struct PublicationTests {
         #expect(try fixture.store.blob(digest) == nil)
     }
 
-    @Test("a put waits for another process's write transaction: nothing is published before it commits")
+    @Test("a put waits for another process's write transaction: nothing is published before it commits", TestMetadata.sqliteOnly)
     func publicationWaitsForTheWriteLock() throws {
         let fixture = try TestStore()
         let database = fixture.root.appending(path: "store.sqlite").path(percentEncoded: false)

@@ -3,7 +3,7 @@ import Foundation
 import Testing
 import TestSupport
 
-@Suite("Opening a store")
+@Suite("Opening a store", TestMetadata.sqliteOnly)
 struct OpeningTests {
     @Test("a new store is created private to the user, with its layout")
     func createsLayout() throws {

@@ -40,7 +40,7 @@ struct PageFileSetTests {
         files.map { file in var file = file; file.pageResponseID = 0; return file }
     }
 
-    @Test("a page recorded again, big or small changes, lists exactly what a fresh store would record, and leaves no other set or row")
+    @Test("a page recorded again, big or small changes, lists exactly what a fresh store would record, and leaves no other set or row", TestMetadata.sqliteOnly)
     func rerecordedBigPagesMatchFreshOnes() throws {
         // A new big page; a big change; one file more (an edit); every file changed; down to a
         // small page; up again.
@@ -79,7 +79,7 @@ struct PageFileSetTests {
         #expect(try store.indexedFiles(forPage: torchPage).count == files)
     }
 
-    @Test("a set still staging (its writer killed mid-page) is never read, and gc deletes it once abandoned")
+    @Test("a set still staging (its writer killed mid-page) is never read, and gc deletes it once abandoned", TestMetadata.sqliteOnly)
     func abandonedStagingSetIsInvisibleAndCollected() throws {
         let f = try CanInstallFixture()
         try f.recordPage(torchPage, Self.wheels(3))
@@ -124,7 +124,7 @@ struct PageFileSetTests {
         #expect(try f.store.indexedFiles(forPage: torchPage).count == 3)
     }
 
-    @Test("a page whose response gc deletes takes its rows with it, deleted after the response in short transactions")
+    @Test("a page whose response gc deletes takes its rows with it, deleted after the response in short transactions", TestMetadata.sqliteOnly)
     func deletedPageResponseRetiresItsSet() throws {
         let f = try CanInstallFixture()
         try f.recordPage(torchPage, Self.wheels(600))
@@ -137,7 +137,7 @@ struct PageFileSetTests {
         #expect(try database.read { try Int.fetchOne($0, sql: "SELECT count(*) FROM index_file") } == 0)
     }
 
-    @Test("the rows of a page gone by cascade (its response row deleted) are retired by the trigger and deleted by gc")
+    @Test("the rows of a page gone by cascade (its response row deleted) are retired by the trigger and deleted by gc", TestMetadata.sqliteOnly)
     func cascadeRetiresAndGCDeletes() throws {
         let f = try CanInstallFixture()
         try f.recordPage(torchPage, Self.wheels(300))
@@ -157,7 +157,7 @@ struct PageFileSetTests {
         #expect(try after.read { try Int.fetchOne($0, sql: "SELECT count(*) FROM index_file") } == 0)
     }
 
-    @Test("two processes recording different big versions of one page at once end with exactly the last one's files, and no other set")
+    @Test("two processes recording different big versions of one page at once end with exactly the last one's files, and no other set", TestMetadata.sqliteOnly)
     func concurrentRecordersOfOnePage() throws {
         let fixture = try TestStore()
         let versions = [Self.wheels(800), Self.wheels(900, from: 400), Self.wheels(820, from: 10, yankedEvery: 3)]
@@ -193,7 +193,7 @@ struct PageFileSetTests {
         #expect(sets == 1)
         #expect(rows == expected.count)
     }
-    @Test("a store indexed before file sets (migration 0016) keeps every page's files and answers as before")
+    @Test("a store indexed before file sets (migration 0016) keeps every page's files and answers as before", TestMetadata.sqliteOnly)
     func storeBeforeFileSetsIsMigrated() throws {
         let f = try CanInstallFixture()
         try f.recordPage(torchPage, Self.wheels(300))
@@ -225,7 +225,7 @@ struct PageFileSetTests {
         #expect(try f.store.indexedFiles(forPage: torchPage).count == 300)
         try Self.expectOnlyPublishedSets(f)
     }
-    @Test("an edit planned before the lock is not applied to a page changed and changed back meanwhile: same fingerprint, other rows")
+    @Test("an edit planned before the lock is not applied to a page changed and changed back meanwhile: same fingerprint, other rows", TestMetadata.sqliteOnly)
     func staleEditPlanFallsBack() throws {
         let f = try CanInstallFixture()
         let a = [FakeWheel("torch-1.0.0-cp311-cp311-linux_x86_64.whl"), FakeWheel("torch-1.1.0-cp311-cp311-linux_x86_64.whl")]

@@ -107,7 +107,7 @@ struct PutAndReadTests {
         #expect(try Data(contentsOf: output) == Data(bytes))
     }
 
-    @Test("stats count blobs and bytes")
+    @Test("stats count blobs and bytes", TestMetadata.sqliteOnly)
     func stats() throws {
         let fixture = try TestStore()
         _ = try fixture.store.put(bytes: [1, 2, 3])

@@ -72,7 +72,7 @@ struct PutAndRecordTests {
         #expect(!FileManager.default.fileExists(atPath: writer.temporaryFilePath))
     }
 
-    @Test("when recording fails inside the transaction, the body published in it is taken back: no row, no file")
+    @Test("when recording fails inside the transaction, the body published in it is taken back: no row, no file", TestMetadata.sqliteOnly)
     func failedRecordingUnpublishes() throws {
         let fixture = try TestStore()
         let database = try DatabaseQueue(path: fixture.root.appending(path: "store.sqlite").path(percentEncoded: false))

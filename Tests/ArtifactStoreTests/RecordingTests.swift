@@ -60,7 +60,7 @@ struct RecordingTests {
         #expect(movedReason.message.contains(RefusalReason.statusNotCacheable(status: 302).description))
     }
 
-    @Test("a refusal code from another version's row still reads back and displays")
+    @Test("a refusal code from another version's row still reads back and displays", TestMetadata.sqliteOnly)
     func unknownRecordedCodeDisplays() throws {
         let fixture = try TestStore()
         try fixture.record(Fixtures.get(Fixtures.torchPage), Fixtures.response(200, ["Cache-Control": "no-store"]))
@@ -173,7 +173,7 @@ struct RecordingTests {
         #expect(try fixture.verdict(Fixtures.get(Fixtures.torchPage), .archive).isSatisfiable)
     }
 
-    @Test("recording a large page parses it outside the write lock: another writer with a short busy timeout is never refused")
+    @Test("recording a large page parses it outside the write lock: another writer with a short busy timeout is never refused", TestMetadata.sqliteOnly)
     func largePageDoesNotHoldTheWriteLock() async throws {
         let fixture = try TestStore()
         // Many megabytes to parse, few rows to write: what holds the lock is then the parse, if
@@ -362,7 +362,7 @@ struct RecordingTests {
         #expect(throws: (any Error).self) { try JSONDecoder().decode(NormalizedURL.self, from: Data(#""ftp://h/x""#.utf8)) }
     }
 
-    @Test("a store recorded before + and %2B were one URL is migrated: the + rows answer under either spelling")
+    @Test("a store recorded before + and %2B were one URL is migrated: the + rows answer under either spelling", TestMetadata.sqliteOnly)
     func plusRowsAreMigrated() throws {
         let fixture = try TestStore()
         try fixture.record(Fixtures.get(Fixtures.torchWheel), Fixtures.response(200, ["Cache-Control": "max-age=31536000, immutable"]), body: "wheel bytes")

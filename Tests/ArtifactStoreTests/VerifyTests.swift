@@ -183,7 +183,7 @@ struct VerifyTests {
         expectStoreError(.invalidInput) { try fixture.store.verify(VerifyOptions(sample: 0)) }
     }
 
-    @Test("a crash image with its -wal is recovered on open and verifies clean")
+    @Test("a crash image with its -wal is recovered on open and verifies clean", TestMetadata.sqliteOnly)
     func staleWALRecovered() throws {
         let fixture = try TestStore()
         var digests: [BlobDigest] = []
@@ -200,7 +200,7 @@ struct VerifyTests {
         for digest in digests { #expect(try reopened.read(digest).count == 500) }
     }
 
-    @Test("a crash image whose -wal was lost is refused as a lost database; opened as verify --repair opens it, it has orphan files that --repair adopts")
+    @Test("a crash image whose -wal was lost is refused as a lost database; opened as verify --repair opens it, it has orphan files that --repair adopts", TestMetadata.sqliteOnly)
     func lostWALLeavesOrphans() throws {
         let fixture = try TestStore()
         let image = fixture.directory.url.appending(path: "image")

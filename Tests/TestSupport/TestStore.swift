@@ -1,4 +1,5 @@
 import ArtifactStore
+import ArtifactStorePostgres
 import Foundation
 import Synchronization
 import Testing
@@ -12,14 +13,30 @@ public final class TestStore {
     public let log = CapturedLog()
     public var root: URL { directory.url.appending(path: "store") }
 
+    /// The server holding the metadata, when it is not SQLite.
+    public let server: PostgresMetadata?
+
+    /// A store with its metadata in SQLite in its directory or, with
+    /// `ARTIFACT_STORE_TEST_METADATA=postgres`, in a fresh schema of the PostgreSQL server
+    /// `ARTIFACT_STORE_TEST_POSTGRES` names, dropped with the store (`.ci/run` runs the store's
+    /// suites both ways: one set of invariants for every metadata database).
     public init() throws {
         directory = try TemporaryDirectory()
+        server = try TestMetadata.openServer()
         clock = TestClock()
         var options = Store.Options()
         let clock = clock
         options.now = { clock.now }
         options.logger = log.logger
-        store = try Store.open(at: directory.url.appending(path: "store"), options: options)
+        if let server {
+            store = try Store.open(at: directory.url.appending(path: "store"), metadata: server, options: options)
+        } else {
+            store = try Store.open(at: directory.url.appending(path: "store"), options: options)
+        }
+    }
+
+    deinit {
+        if let server { TestMetadata.drop(server) }
     }
 
     /// The path of a blob's file inside the store.
@@ -59,5 +76,36 @@ public func expectStoreError<T>(_ code: StoreError.Code, sourceLocation: SourceL
     } catch {
         Issue.record("expected StoreError \(code), got \(error)", sourceLocation: sourceLocation)
         return nil
+    }
+}
+
+/// Which metadata database ``TestStore`` uses.
+public enum TestMetadata {
+    /// `ARTIFACT_STORE_TEST_METADATA=postgres`: PostgreSQL, else SQLite.
+    public static let isPostgres = ProcessInfo.processInfo.environment["ARTIFACT_STORE_TEST_METADATA"] == "postgres"
+
+    /// For a test of SQLite itself (its files, pragmas, crash images, other processes on the
+    /// database file): skipped when the suites run on PostgreSQL.
+    public static var sqliteOnly: ConditionTrait {
+        .enabled(if: !isPostgres, "a test of the SQLite database in the store directory")
+    }
+
+    static func openServer() throws -> PostgresMetadata? {
+        guard isPostgres else { return nil }
+        guard let url = ProcessInfo.processInfo.environment["ARTIFACT_STORE_TEST_POSTGRES"], !url.isEmpty else {
+            throw StoreError(.invalidInput, "ARTIFACT_STORE_TEST_METADATA=postgres needs ARTIFACT_STORE_TEST_POSTGRES: run `eval \"$(scripts/postgres-test-server.sh start)\"`")
+        }
+        var options = PostgresMetadata.Options()
+        options.schema = "test_" + UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "")
+        options.maximumConnections = 4
+        return try PostgresMetadata.openWaiting(try PostgresLocation(parsing: url, environment: [:]), options: options)
+    }
+
+    static func drop(_ server: PostgresMetadata) {
+        guard let schema = server.schema else { return }
+        _ = try? server.transaction(.write(durable: false)) { connection in
+            try connection.run("DROP SCHEMA \"\(schema)\" CASCADE", SQLParameters())
+        }
+        server.closeWaiting()
     }
 }

@@ -86,7 +86,7 @@ extension Store {
     /// rename and the row change happen in one write transaction, the rename before the commit.
     /// `then` runs in the same transaction, after the blob's row is written: what it writes is
     /// committed with the blob, by the same fsync.
-    func publish<T>(_ finished: BlobWriter.Finished, then: (StoredBlob, Database) throws -> T = { _, _ in () }) throws -> (blob: StoredBlob, then: T) {
+    func publish<T>(_ finished: BlobWriter.Finished, then: (StoredBlob, SQLSession) throws -> T = { _, _ in () }) throws -> (blob: StoredBlob, then: T) {
         let now = nowSeconds
         let digest = finished.digest, size = finished.size
         let path = layout.blobPath(digest)
@@ -115,7 +115,7 @@ extension Store {
     private func unpublishOrphan(_ digest: BlobDigest, identity: (UInt64, UInt64)) {
         let path = layout.blobPath(digest)
         try? writeTransaction { db in
-            guard try Row.fetchOne(db, sql: "SELECT 1 FROM blob WHERE digest = ?", arguments: [digest.hex]) == nil,
+            guard try SQLRow.fetchOne(db, sql: "SELECT 1 FROM blob WHERE digest = ?", arguments: [digest.hex]) == nil,
                   let info = try FileSystem.lstat(path), (UInt64(info.st_dev), UInt64(info.st_ino)) == identity
             else { return }
             try FileSystem.unlink(path)
@@ -123,9 +123,9 @@ extension Store {
         }
     }
 
-    private func publishInTransaction(temporaryPath: String, digest: BlobDigest, size: Int64, verified: (UInt64, UInt64)?, now: Int64, _ db: Database) throws -> StoredBlob {
+    private func publishInTransaction(temporaryPath: String, digest: BlobDigest, size: Int64, verified: (UInt64, UInt64)?, now: Int64, _ db: SQLSession) throws -> StoredBlob {
         let path = layout.blobPath(digest)
-        let row = try Row.fetchOne(db, sql: "SELECT quarantined_at FROM blob WHERE digest = ?", arguments: [digest.hex])
+        let row = try SQLRow.fetchOne(db, sql: "SELECT quarantined_at FROM blob WHERE digest = ?", arguments: [digest.hex])
         // An existing file that is not the very file just verified (truncated, altered,
         // replaced meanwhile) is replaced.
         let existing = try FileSystem.lstat(path)

@@ -18,7 +18,7 @@ public struct BlobInfo: Sendable, Hashable, Codable {
     /// Why it was quarantined, when it was.
     public var quarantineReason: String?
 
-    init(row: Row) {
+    init(row: SQLRow) {
         digest = BlobDigest(trusted: row["digest"])
         size = row["size"]
         createdAt = Date(unixSeconds: row["created_at"])

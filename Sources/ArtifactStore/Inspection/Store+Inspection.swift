@@ -5,7 +5,7 @@ extension Store {
     /// The row of one blob, or nil when the store never held it.
     public func blob(_ digest: BlobDigest) throws -> BlobInfo? {
         try read { db in
-            try Row.fetchOne(db, sql: "SELECT * FROM blob WHERE digest = ?", arguments: [digest.hex]).map(BlobInfo.init(row:))
+            try SQLRow.fetchOne(db, sql: "SELECT * FROM blob WHERE digest = ?", arguments: [digest.hex]).map(BlobInfo.init(row:))
         }
     }
 
@@ -17,7 +17,7 @@ extension Store {
         case .size: "size DESC, digest"
         }
         try read { db in
-            let cursor = try Row.fetchCursor(db, sql: "SELECT * FROM blob ORDER BY \(orderBy) LIMIT ?", arguments: [limit ?? -1])
+            let cursor = try SQLRow.fetchCursor(db, sql: "SELECT * FROM blob ORDER BY \(orderBy) LIMIT ?", arguments: [limit ?? Int.max])
             while let row = try cursor.next() {
                 try body(BlobInfo(row: row))
             }
@@ -27,13 +27,13 @@ extension Store {
     /// Counts and sizes of what the store holds.
     public func stats() throws -> StoreStats {
         let (count, bytes, quarantined, migrations) = try read { db in
-            let row = try Row.fetchOne(db, sql: """
+            let row = try SQLRow.fetchOne(db, sql: """
                 SELECT count(*) FILTER (WHERE quarantined_at IS NULL) AS count,
                        coalesce(sum(size) FILTER (WHERE quarantined_at IS NULL), 0) AS bytes,
                        count(*) FILTER (WHERE quarantined_at IS NOT NULL) AS quarantined
                 FROM blob
                 """)!
-            let migrations = try Self.migrator.appliedMigrations(db)
+            let migrations = try Self.appliedMigrations(db)
             return (row["count"] as Int, row["bytes"] as Int64, row["quarantined"] as Int, migrations)
         }
         let databaseBytes = ["", "-wal", "-shm"].reduce(Int64(0)) { total, suffix in
@@ -73,7 +73,14 @@ extension Store {
     /// Folds the WAL into the database file, so its size can be measured.
     @_spi(Benchmarks)
     public func checkpoint() throws {
+        guard case .sqlite(let database, _) = metadata else { return }
         try database.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA wal_checkpoint(TRUNCATE)") }
+    }
+
+    /// The identifiers of the schema migrations applied to the metadata, in order.
+    static func appliedMigrations(_ db: SQLSession) throws -> [String] {
+        if let sqlite = db.sqlite { return try migrator.appliedMigrations(sqlite) }
+        return try String.fetchAll(db, sql: "SELECT identifier FROM schema_migrations ORDER BY identifier")
     }
 }
 

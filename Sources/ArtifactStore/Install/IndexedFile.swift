@@ -65,7 +65,7 @@ public struct IndexedFile: Sendable, Hashable {
     }
 
     /// A row of `index_file`, of a set `pageResponseID`'s page publishes.
-    init(row: Row, pageResponseID: Int64) {
+    init(row: SQLRow, pageResponseID: Int64) {
         self.pageResponseID = pageResponseID
         project = row["project"]
         position = row["position"]

@@ -19,7 +19,7 @@ public struct IndexedPage: Sendable, Hashable {
     /// When the set of files the page lists last changed.
     public var changedAt: Date
 
-    init(row: Row) {
+    init(row: SQLRow) {
         responseID = row["response_id"]
         project = row["project"]
         bodyDigest = BlobDigest(trusted: row["body_digest"])

@@ -195,7 +195,7 @@ extension Store {
     /// read transaction; a page recorded before `index_file` existed is parsed now.
     private func filesOfPage(_ record: ResponseRecord, requirement: InstallRequirement, environment: TargetEnvironment) throws -> PageFiles {
         let indexed = try read { db -> PageFiles? in
-            guard let page = try Row.fetchOne(db, sql: "SELECT file_count, versions, file_set FROM index_page WHERE response_id = ?", arguments: [record.id]) else { return nil }
+            guard let page = try SQLRow.fetchOne(db, sql: "SELECT file_count, versions, file_set FROM index_page WHERE response_id = ?", arguments: [record.id]) else { return nil }
             let count: Int = page[0]
             let fileSet: Int64 = page[2]
             // Highest first since migration 0014; a page indexed before it is read from its rows.
@@ -203,8 +203,8 @@ extension Store {
                 ?? Self.versionsHighestFirst(String.fetchAll(db, sql: "SELECT DISTINCT version FROM index_file WHERE file_set = ? AND version IS NOT NULL", arguments: [fileSet]))
             func files(ofVersions texts: [String]) throws -> [IndexedFile] {
                 let marks = Array(repeating: "?", count: texts.count).joined(separator: ",")
-                return try Row.fetchAll(db, sql: "SELECT * FROM index_file WHERE file_set = ? AND version IN (\(marks)) ORDER BY position",
-                                        arguments: StatementArguments([fileSet] + texts)).map { IndexedFile(row: $0, pageResponseID: record.id) }
+                return try SQLRow.fetchAll(db, sql: "SELECT * FROM index_file WHERE file_set = ? AND version IN (\(marks)) ORDER BY position",
+                                        arguments: SQLArguments([fileSet] + texts)).map { IndexedFile(row: $0, pageResponseID: record.id) }
             }
             if requirement.allowedSHA256 == nil,
                let decided = try Self.evaluateHighestVersionsFirst(versions, pageURL: record.url, requirement: requirement, environment: environment, files: files(ofVersions:)) {
@@ -428,7 +428,7 @@ extension Store {
                     SELECT DISTINCT f.sha256 FROM index_file f JOIN index_page p ON p.file_set = f.file_set
                     WHERE f.project = ? AND f.filename = ? AND f.sha256 IS NOT NULL
                     """, arguments: [requirement.project, filename])
-                let listing = try Row.fetchOne(db, sql: """
+                let listing = try SQLRow.fetchOne(db, sql: """
                     SELECT max(f.yanked) AS yanked, max(f.requires_python) AS requires_python, max(f.unusable_hash) AS unusable_hash
                     FROM index_file f JOIN index_page p ON p.file_set = f.file_set WHERE f.project = ? AND f.filename = ?
                     """, arguments: [requirement.project, filename])
@@ -436,7 +436,7 @@ extension Store {
                              listedHashes: listed, yanked: (listing?["yanked"] as Bool?) ?? false,
                              unusableHash: listed.isEmpty ? listing?["unusable_hash"] : nil)
             }
-            for row in try Row.fetchAll(db, sql: """
+            for row in try SQLRow.fetchAll(db, sql: """
                 SELECT r.url, r.body_digest, b.size FROM wheel_response w
                 JOIN response r ON r.id = w.response_id JOIN blob b ON b.digest = r.body_digest
                 WHERE w.project = ? AND r.status = 200 AND b.quarantined_at IS NULL ORDER BY r.response_time DESC
@@ -446,14 +446,14 @@ extension Store {
                 result.append(try found(filename, digest: row["body_digest"], size: row["size"], source: url))
             }
             // Wheels put from files, known by their name only.
-            for row in try Row.fetchAll(db, sql: """
+            for row in try SQLRow.fetchAll(db, sql: """
                 SELECT n.filename, n.digest, b.size FROM named_wheel n JOIN blob b ON b.digest = n.digest
                 WHERE n.project = ? AND b.quarantined_at IS NULL ORDER BY n.named_at DESC
                 """, arguments: [requirement.project]) {
                 let filename: String = row["filename"]
                 result.append(try found(filename, digest: row["digest"], size: row["size"], source: "put as \(filename)"))
             }
-            for row in try Row.fetchAll(db, sql: """
+            for row in try SQLRow.fetchAll(db, sql: """
                 SELECT f.filename, f.sha256, f.requires_python, f.yanked, b.size, r.url AS page_url FROM index_file f
                 JOIN blob b ON b.digest = f.sha256 JOIN index_page p ON p.file_set = f.file_set JOIN response r ON r.id = p.response_id
                 WHERE f.project = ? AND f.kind = 'wheel' AND f.sha256 IS NOT NULL AND b.quarantined_at IS NULL

@@ -116,14 +116,14 @@ extension Store {
     /// - Returns: a note for the URL's history (`page parsed: 12 files`, `page unchanged: same 12
     ///   files`), or nil when the response is not a project page; and what the transaction
     ///   published or retired, for the caller to finish once it has committed.
-    func indexRecordedResponse(_ record: ResponseRecord, wheelProject: String?, prepared: PreparedPage?, _ db: Database) throws -> (note: String?, sets: FileSetChanges) {
+    func indexRecordedResponse(_ record: ResponseRecord, wheelProject: String?, prepared: PreparedPage?, _ db: SQLSession) throws -> (note: String?, sets: FileSetChanges) {
         if let wheelProject {
-            try db.cachedStatement(sql: "INSERT OR REPLACE INTO wheel_response (response_id, project) VALUES (?, ?)")
+            try db.cachedStatement(sql: "INSERT INTO wheel_response (response_id, project) VALUES (?, ?) ON CONFLICT (response_id) DO UPDATE SET project = excluded.project")
                 .execute(arguments: [record.id, wheelProject])
             return (nil, FileSetChanges())
         }
         var changes = FileSetChanges()
-        let current = try Row.fetchOne(
+        let current = try SQLRow.fetchOne(
             db.cachedStatement(sql: "SELECT file_set, content_fingerprint, project, file_count FROM index_page WHERE response_id = ?"),
             arguments: [record.id]
         ).map { CurrentPage(fileSet: $0[0], fingerprint: $0[1], project: $0[2], fileCount: $0[3]) }
@@ -195,7 +195,7 @@ extension Store {
 
     /// The page's rows worked out under the write lock: the rows of `replacing` that differ from
     /// `files` are changed in place, or, for a page that had none, a new published set is filled.
-    private func writeRowsUnderLock(_ files: [PreparedPage.File], project: String, replacing current: Int64?, now: Int64, _ db: Database) throws -> Int64 {
+    private func writeRowsUnderLock(_ files: [PreparedPage.File], project: String, replacing current: Int64?, now: Int64, _ db: SQLSession) throws -> Int64 {
         guard let current else {
             let fileSet = try Int64.fetchOne(
                 db.cachedStatement(sql: "INSERT INTO index_file_set (state, created_at) VALUES ('published', ?) RETURNING id"), arguments: [now])!
@@ -211,10 +211,10 @@ extension Store {
 
     /// Which rows of set `fileSet` no longer match `files` (by identifier), and which positions of
     /// `files` have no matching row: a page that gained a release keeps every row it had.
-    static func difference(between fileSet: Int64, and files: [PreparedPage.File], project: String, _ db: Database) throws -> (stale: [Int64], inserted: [Int]) {
+    static func difference(between fileSet: Int64, and files: [PreparedPage.File], project: String, _ db: SQLSession) throws -> (stale: [Int64], inserted: [Int]) {
         var kept = [Bool](repeating: false, count: files.count)
         var stale: [Int64] = []
-        let old = try Row.fetchCursor(db.cachedStatement(sql: """
+        let old = try SQLRow.fetchCursor(db.cachedStatement(sql: """
             SELECT id, position, project, filename, url, sha256, unusable_hash, requires_python, yanked, yanked_reason, kind,
                 version, tags, core_metadata, core_metadata_sha256, size
             FROM index_file WHERE file_set = ?
@@ -230,12 +230,12 @@ extension Store {
         return (stale, files.indices.filter { !kept[$0] })
     }
 
-    func deleteFileRows(_ ids: [Int64], _ db: Database) throws {
+    func deleteFileRows(_ ids: [Int64], _ db: SQLSession) throws {
         let delete = try db.cachedStatement(sql: "DELETE FROM index_file WHERE id = ?")
         for id in ids { try delete.execute(arguments: [id]) }
     }
 
-    func insertFileRows(_ files: [PreparedPage.File], positions: some Sequence<Int>, project: String, into fileSet: Int64, _ db: Database) throws {
+    func insertFileRows(_ files: [PreparedPage.File], positions: some Sequence<Int>, project: String, into fileSet: Int64, _ db: SQLSession) throws {
         let insert = try db.cachedStatement(sql: """
             INSERT INTO index_file (file_set, project, position, filename, url, sha256, unusable_hash, requires_python,
                 yanked, yanked_reason, kind, version, tags, core_metadata, core_metadata_sha256, size)
@@ -251,22 +251,22 @@ extension Store {
     }
 
     /// The revision of set `fileSet`'s rows (bumped by every change in place).
-    static func revision(of fileSet: Int64, _ db: Database) throws -> Int64? {
+    static func revision(of fileSet: Int64, _ db: SQLSession) throws -> Int64? {
         try Int64.fetchOne(db.cachedStatement(sql: "SELECT revision FROM index_file_set WHERE id = ?"), arguments: [fileSet])
     }
 
-    static func bumpRevision(of fileSet: Int64, _ db: Database) throws {
+    static func bumpRevision(of fileSet: Int64, _ db: SQLSession) throws {
         try db.cachedStatement(sql: "UPDATE index_file_set SET revision = revision + 1 WHERE id = ?").execute(arguments: [fileSet])
     }
 
-    static func fileSetState(_ fileSet: Int64, _ db: Database) throws -> FileSetState? {
+    static func fileSetState(_ fileSet: Int64, _ db: SQLSession) throws -> FileSetState? {
         try String.fetchOne(db.cachedStatement(sql: "SELECT state FROM index_file_set WHERE id = ?"), arguments: [fileSet])
             .flatMap(FileSetState.init(rawValue:))
     }
 
     /// Whether an `index_file` row (selected as in ``difference(between:and:project:_:)``, from
     /// column 2 on) says exactly what `file` of a page of `project` says.
-    private static func row(_ row: Row, isFile file: PreparedPage.File, project: String) -> Bool {
+    private static func row(_ row: SQLRow, isFile file: PreparedPage.File, project: String) -> Bool {
         row[2] as String == project && row[3] as String == file.filename && row[4] as String == file.url
             && row[5] as String? == file.sha256 && row[6] as String? == file.unusableHash && row[7] as String? == file.requiresPython
             && row[8] as Bool == file.yanked && row[9] as String? == file.yankedReason && row[10] as String == file.kind.rawValue
@@ -275,7 +275,7 @@ extension Store {
     }
 
     /// Deletes the page row (its set is retired by a trigger, and its rows deleted after the commit).
-    private func dropIndexedPage(_ current: CurrentPage?, _ responseID: Int64, _ changes: inout FileSetChanges, _ db: Database) throws {
+    private func dropIndexedPage(_ current: CurrentPage?, _ responseID: Int64, _ changes: inout FileSetChanges, _ db: SQLSession) throws {
         guard let current else { return }
         try db.cachedStatement(sql: "DELETE FROM index_page WHERE response_id = ?").execute(arguments: [responseID])
         changes.retired.append(current.fileSet)
@@ -285,7 +285,7 @@ extension Store {
     public func indexedPage(for url: String) throws -> IndexedPage? {
         let url = try NormalizedURL(url).text
         return try read { db in
-            try Row.fetchOne(db, sql: """
+            try SQLRow.fetchOne(db, sql: """
                 SELECT p.* FROM index_page p JOIN response r ON r.id = p.response_id
                 WHERE r.url = ? AND r.method = 'GET' ORDER BY r.response_time DESC, r.id DESC LIMIT 1
                 """, arguments: [url]).map(IndexedPage.init(row:))
@@ -296,7 +296,7 @@ extension Store {
     public func indexedFiles(forPage url: String) throws -> [IndexedFile] {
         let url = try NormalizedURL(url).text
         return try read { db in
-            guard let page = try Row.fetchOne(db, sql: """
+            guard let page = try SQLRow.fetchOne(db, sql: """
                 SELECT p.response_id, p.file_set FROM index_page p JOIN response r ON r.id = p.response_id
                 WHERE r.url = ? AND r.method = 'GET' ORDER BY r.response_time DESC, r.id DESC LIMIT 1
                 """, arguments: [url]) else { return [] }
@@ -304,8 +304,8 @@ extension Store {
         }
     }
 
-    func indexedFiles(pageResponseID: Int64, fileSet: Int64, _ db: Database) throws -> [IndexedFile] {
-        try Row.fetchAll(db, cachedSQL: "SELECT * FROM index_file WHERE file_set = ? ORDER BY position", arguments: [fileSet])
+    func indexedFiles(pageResponseID: Int64, fileSet: Int64, _ db: SQLSession) throws -> [IndexedFile] {
+        try SQLRow.fetchAll(db, cachedSQL: "SELECT * FROM index_file WHERE file_set = ? ORDER BY position", arguments: [fileSet])
             .map { IndexedFile(row: $0, pageResponseID: pageResponseID) }
     }
 

@@ -48,7 +48,7 @@ extension Store {
         enum Decision { case inside, edit(PageRows), stage }
         // One snapshot: the page, its set's revision and the rows compared.
         let decision = try read { db -> Decision in
-            guard let current = try Row.fetchOne(db, sql: """
+            guard let current = try SQLRow.fetchOne(db, sql: """
                 SELECT p.file_set, p.content_fingerprint, p.project, s.revision FROM response r
                 JOIN index_page p ON p.response_id = r.id JOIN index_file_set s ON s.id = p.file_set
                 WHERE r.url = ? AND r.method = ? AND r.variant_key = ?

@@ -31,7 +31,7 @@ public final class Lease: Sendable {
             guard let expires = try Int64.fetchOne(db, sql: "SELECT expires_at FROM lease WHERE id = ?", arguments: [id]), expires > now else {
                 throw StoreError(.invalidInput, "lease \(id) has expired or was released, so it no longer protects anything; take a new lease (a longer timeout if the work takes long)")
             }
-            let statement = try db.cachedStatement(sql: "INSERT OR IGNORE INTO lease_blob (lease_id, digest) VALUES (?, ?)")
+            let statement = try db.cachedStatement(sql: "INSERT INTO lease_blob (lease_id, digest) VALUES (?, ?) ON CONFLICT DO NOTHING")
             for digest in digests {
                 try statement.execute(arguments: [id, digest.hex])
             }

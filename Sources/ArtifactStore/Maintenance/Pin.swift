@@ -21,7 +21,7 @@ public struct Pin: Sendable, Hashable {
     /// Free text for people: why the pin exists.
     public var note: String
 
-    init(row: Row) {
+    init(row: SQLRow) {
         id = row["id"]
         if let digest = row["digest"] as String? {
             target = .digest(BlobDigest(trusted: digest))

@@ -92,7 +92,7 @@ private struct GCRun {
 
     func blobTotals() throws -> (Int, Int64) {
         try store.read { db in
-            let row = try Row.fetchOne(db, sql: "SELECT count(*), coalesce(sum(size), 0) FROM blob WHERE quarantined_at IS NULL")!
+            let row = try SQLRow.fetchOne(db, sql: "SELECT count(*), coalesce(sum(size), 0) FROM blob WHERE quarantined_at IS NULL")!
             return (row[0] as Int, row[1] as Int64)
         }
     }
@@ -121,7 +121,7 @@ private struct GCRun {
     }
 
     /// A write transaction, timed: how long gc holds the store's write lock matters to others.
-    mutating func write<T>(_ body: (Database) throws -> T) throws -> T {
+    mutating func write<T>(_ body: (SQLSession) throws -> T) throws -> T {
         var began = DispatchTime.now()
         let result = try store.writeTransaction { db in
             began = DispatchTime.now()
@@ -139,11 +139,11 @@ private struct GCRun {
         let sql = "SELECT id, expires_at FROM lease WHERE expires_at <= ? ORDER BY id"
         let expired: [(Int64, Int64)]
         if options.dryRun {
-            expired = try store.read { db in try Row.fetchAll(db, sql: sql, arguments: [now]).map { ($0[0], $0[1]) } }
+            expired = try store.read { db in try SQLRow.fetchAll(db, sql: sql, arguments: [now]).map { ($0[0], $0[1]) } }
         } else {
             let now = now
             expired = try write { db in
-                let rows = try Row.fetchAll(db, sql: sql, arguments: [now]).map { ($0[0] as Int64, $0[1] as Int64) }
+                let rows = try SQLRow.fetchAll(db, sql: sql, arguments: [now]).map { ($0[0] as Int64, $0[1] as Int64) }
                 try db.execute(sql: "DELETE FROM lease WHERE expires_at <= ?", arguments: [now])
                 return rows
             }
@@ -162,13 +162,13 @@ private struct GCRun {
             var after: Int64 = 0
             while true {
                 let select = "SELECT id, \(column) FROM \(table) WHERE \(condition) AND id > :after ORDER BY id LIMIT :limit"
-                let arguments: StatementArguments = ["cutoff": cutoff, "after": after, "limit": options.batchSize]
+                let arguments: SQLArguments = ["cutoff": cutoff, "after": after, "limit": options.batchSize]
                 let rows: [(Int64, String)]
                 if options.dryRun {
-                    rows = try store.read { db in try Row.fetchAll(db, sql: select, arguments: arguments).map { ($0[0], $0[1]) } }
+                    rows = try store.read { db in try SQLRow.fetchAll(db, sql: select, arguments: arguments).map { ($0[0], $0[1]) } }
                 } else {
                     rows = try write { db in
-                        let rows = try Row.fetchAll(db, sql: select, arguments: arguments).map { ($0[0] as Int64, $0[1] as String) }
+                        let rows = try SQLRow.fetchAll(db, sql: select, arguments: arguments).map { ($0[0] as Int64, $0[1] as String) }
                         let statement = try db.cachedStatement(sql: "DELETE FROM \(table) WHERE id = ?")
                         for (id, _) in rows { try statement.execute(arguments: [id]) }
                         return rows
@@ -194,10 +194,12 @@ private struct GCRun {
         AND NOT EXISTS (SELECT 1 FROM lease_blob lb JOIN lease l ON l.id = lb.lease_id WHERE lb.digest = b.digest AND l.expires_at > :now)
         """
     static let referenced = "EXISTS (SELECT 1 FROM response r WHERE r.body_digest = b.digest)"
-    static let urlPinned = """
-        EXISTS (SELECT 1 FROM response r JOIN pin p ON p.url_pattern IS NOT NULL AND r.url GLOB p.url_pattern
+    var urlPinned: String {
+        """
+        EXISTS (SELECT 1 FROM response r JOIN pin p ON p.url_pattern IS NOT NULL AND \(store.dialect.glob("r.url", pattern: "p.url_pattern"))
                 WHERE r.body_digest = b.digest)
         """
+    }
 
     struct Candidate {
         var digest: String
@@ -205,12 +207,12 @@ private struct GCRun {
         var lastUsedAt: Int64
     }
 
-    static func candidates(_ db: Database, condition: String, order: String, after: String, arguments: StatementArguments) throws -> [Candidate] {
-        try Row.fetchAll(db, sql: "SELECT b.digest, b.size, b.last_used_at FROM blob b WHERE \(condition) AND \(after) ORDER BY \(order) LIMIT :limit", arguments: arguments)
+    static func candidates(_ db: SQLSession, condition: String, order: String, after: String, arguments: SQLArguments) throws -> [Candidate] {
+        try SQLRow.fetchAll(db, sql: "SELECT b.digest, b.size, b.last_used_at FROM blob b WHERE \(condition) AND \(after) ORDER BY \(order) LIMIT :limit", arguments: arguments)
             .map { Candidate(digest: $0[0], size: $0[1], lastUsedAt: $0[2]) }
     }
 
-    var baseArguments: StatementArguments { ["recent": recentCutoff, "now": now, "limit": options.batchSize] }
+    var baseArguments: SQLArguments { ["recent": recentCutoff, "now": now, "limit": options.batchSize] }
 
     /// Removes blob rows and files that nothing references, in digest order.
     mutating func sweepUnreferenced() throws {
@@ -257,7 +259,7 @@ private struct GCRun {
     /// Stops once `deadline` has passed, looked at before each unlink (never fewer than one):
     /// returns how many of `batch`, from the first, it unlinked, and only their rows are deleted.
     @discardableResult
-    static func deleteBlobs(_ batch: [Candidate], _ db: Database, layout: StoreLayout, threads: Int, deadline: DispatchTime = .distantFuture) throws -> Int {
+    static func deleteBlobs(_ batch: [Candidate], _ db: SQLSession, layout: StoreLayout, threads: Int, deadline: DispatchTime = .distantFuture) throws -> Int {
         guard !batch.isEmpty else { return 0 }
         // Unlink on several threads (each unlink mostly waits for the kernel to free the inode:
         // overlapping them is most of gc's speed), then delete the rows of the files unlinked.
@@ -274,8 +276,8 @@ private struct GCRun {
     /// tombstones (one transaction), then the blobs, unreferenced now, are deleted (another,
     /// re-checking under the lock that nothing took them back meanwhile). A crash in between
     /// leaves unreferenced blobs, which the next gc sweeps.
-    mutating func evict(_ reason: GCReason, extraCondition: String, arguments extra: StatementArguments) throws {
-        let condition = "\(Self.removable) AND \(Self.referenced) AND NOT \(Self.urlPinned) AND \(extraCondition)"
+    mutating func evict(_ reason: GCReason, extraCondition: String, arguments extra: SQLArguments) throws {
+        let condition = "\(Self.removable) AND \(Self.referenced) AND NOT \(urlPinned) AND \(extraCondition)"
         var after = ""
         while true {
             var arguments = baseArguments
@@ -295,7 +297,7 @@ private struct GCRun {
     /// recently used bodies stay).
     mutating func evictOldVersions(keeping count: Int) throws {
         let rows = try store.read { db in
-            try Row.fetchAll(db, sql: """
+            try SQLRow.fetchAll(db, sql: """
                 SELECT w.project, r.url, r.body_digest FROM wheel_response w JOIN response r ON r.id = w.response_id
                 WHERE r.body_digest IS NOT NULL
                 """)
@@ -320,7 +322,7 @@ private struct GCRun {
         let evictable = Array(Set(old).subtracting(kept)).sorted()
         for start in stride(from: 0, to: evictable.count, by: 500) {
             let chunk = evictable[start..<min(start + 500, evictable.count)]
-            var arguments = StatementArguments()
+            var arguments = SQLArguments()
             for (index, digest) in chunk.enumerated() { arguments += ["old\(index)": digest] }
             let names = chunk.indices.map { ":old\($0 - start)" }.joined(separator: ", ")
             try evict(.keepLatest, extraCondition: "b.digest IN (\(names))", arguments: arguments)
@@ -338,8 +340,8 @@ private struct GCRun {
         }
         guard total > budget else { return }
         // Blobs an unused-for pass already took are not counted twice in a dry run.
-        var condition = "\(Self.removable) AND \(Self.referenced) AND NOT \(Self.urlPinned)"
-        var extra: StatementArguments = [:]
+        var condition = "\(Self.removable) AND \(Self.referenced) AND NOT \(urlPinned)"
+        var extra: SQLArguments = [:]
         if let cutoff = unusedCutoff {
             condition += " AND b.last_used_at >= :cutoff"
             extra = ["cutoff": cutoff]
@@ -371,7 +373,7 @@ private struct GCRun {
 
     /// Evicts a batch; returns the bytes removed.
     @discardableResult
-    mutating func evictBatch(_ batch: [Candidate], reason: GCReason, condition: String, arguments: StatementArguments) throws -> Int64 {
+    mutating func evictBatch(_ batch: [Candidate], reason: GCReason, condition: String, arguments: SQLArguments) throws -> Int64 {
         guard !batch.isEmpty else { return 0 }
         var evictedResponses = 0
         var removed = batch
@@ -386,7 +388,7 @@ private struct GCRun {
                 for blob in batch {
                     var checkArguments = arguments
                     checkArguments += ["digest": blob.digest]
-                    guard try Row.fetchOne(check, arguments: checkArguments) != nil else { continue }
+                    guard try SQLRow.fetchOne(check, arguments: checkArguments) != nil else { continue }
                     try tombstone.execute(arguments: [now, by, blob.digest])
                     evictedResponses += db.changesCount
                     eligible.append(blob)
@@ -414,7 +416,7 @@ private struct GCRun {
                     var still: [(position: Int, blob: Candidate)] = []
                     for blob in remaining {
                         if checked > 0 && DispatchTime.now() > deadline { break }
-                        if try Row.fetchOne(check, arguments: ["digest": blob.digest, "recent": recent, "now": now]) != nil {
+                        if try SQLRow.fetchOne(check, arguments: ["digest": blob.digest, "recent": recent, "now": now]) != nil {
                             still.append((checked, blob))
                         }
                         checked += 1
@@ -485,7 +487,7 @@ private struct GCRun {
                         var gone: [(name: String, size: Int64)] = []
                         for orphan in chunk {
                             // Under the lock: still no row, still old (ARCHITECTURE.md §4, I2).
-                            guard try Row.fetchOne(db, sql: "SELECT 1 FROM blob WHERE digest = ?", arguments: [orphan.name]) == nil else { continue }
+                            guard try SQLRow.fetchOne(db, sql: "SELECT 1 FROM blob WHERE digest = ?", arguments: [orphan.name]) == nil else { continue }
                             let path = directory + "/" + orphan.name
                             guard let info = try FileSystem.lstat(path), FileSystem.isRegularFile(info), isLeftover(info) else { continue }
                             try FileSystem.unlink(path)

@@ -18,7 +18,7 @@ extension Store {
                     ON CONFLICT (\(column)) WHERE \(column) IS NOT NULL DO UPDATE SET note = excluded.note
                     """,
                 arguments: [value, now, note])
-            return try Row.fetchOne(db, sql: "SELECT * FROM pin WHERE \(column) = ?", arguments: [value]).map(Pin.init(row:))!
+            return try SQLRow.fetchOne(db, sql: "SELECT * FROM pin WHERE \(column) = ?", arguments: [value]).map(Pin.init(row:))!
         }
     }
 
@@ -35,7 +35,7 @@ extension Store {
     /// Every pin, oldest first.
     public func pins() throws -> [Pin] {
         try read { db in
-            try Row.fetchAll(db, sql: "SELECT * FROM pin ORDER BY created_at, id").map(Pin.init(row:))
+            try SQLRow.fetchAll(db, sql: "SELECT * FROM pin ORDER BY created_at, id").map(Pin.init(row:))
         }
     }
 
@@ -74,8 +74,7 @@ extension Store {
         }
         let expires = nowSeconds + Int64(timeout.rounded(.up))
         let id = try writeTransaction { db in
-            try db.execute(sql: "INSERT INTO lease (expires_at) VALUES (?)", arguments: [expires])
-            return db.lastInsertedRowID
+            try Int64.fetchOne(db, sql: "INSERT INTO lease (expires_at) VALUES (?) RETURNING id", arguments: [expires])!
         }
         return Lease(store: self, id: id, expiresAt: expires)
     }

@@ -44,7 +44,7 @@ public struct IndexPolicy: Sendable, Hashable, Codable {
         return result
     }
 
-    init(row: Row) {
+    init(row: SQLRow) {
         urlPrefix = row["url_prefix"]
         fileCacheControl = row["file_cache_control"]
         pageCacheControl = row["page_cache_control"]

@@ -86,7 +86,7 @@ public struct ResponseRecord: Sendable, Hashable {
 
     /// Reads the ``columns`` at the start of the row, by position (name lookups cost more
     /// than the rest of a verdict).
-    init(row: Row) {
+    init(row: SQLRow) {
         assert(Array(row.columnNames.prefix(Self.columns.count)) == Self.columns, "select ResponseRecord.selection() first")
         self.init(columns: row)
     }
@@ -149,8 +149,8 @@ extension ReuseSummary {
     }
 }
 
-extension Row {
-    static func fetchAll(_ db: Database, cachedSQL sql: String, arguments: StatementArguments = StatementArguments()) throws -> [Row] {
-        try Row.fetchAll(db.cachedStatement(sql: sql), arguments: arguments)
+extension SQLRow {
+    static func fetchAll(_ db: SQLSession, cachedSQL sql: String, arguments: SQLArguments = SQLArguments()) throws -> [SQLRow] {
+        try SQLRow.fetchAll(db.cachedStatement(sql: sql), arguments: arguments)
     }
 }

@@ -8,8 +8,10 @@ extension Store {
         try writeTransaction { db in
             try db.execute(
                 sql: """
-                    INSERT OR REPLACE INTO index_policy (url_prefix, file_cache_control, page_cache_control, archive_refused, note)
+                    INSERT INTO index_policy (url_prefix, file_cache_control, page_cache_control, archive_refused, note)
                     VALUES (?, ?, ?, ?, ?)
+                    ON CONFLICT (url_prefix) DO UPDATE SET file_cache_control = excluded.file_cache_control,
+                        page_cache_control = excluded.page_cache_control, archive_refused = excluded.archive_refused, note = excluded.note
                     """,
                 arguments: [prefix, policy.fileCacheControl, policy.pageCacheControl, policy.archiveRefused, policy.note])
         }
@@ -27,17 +29,17 @@ extension Store {
 
     /// Every index policy, by prefix.
     public func indexPolicies() throws -> [IndexPolicy] {
-        try read { db in try Row.fetchAll(db, sql: "SELECT * FROM index_policy ORDER BY url_prefix").map(IndexPolicy.init(row:)) }
+        try read { db in try SQLRow.fetchAll(db, sql: "SELECT * FROM index_policy ORDER BY url_prefix").map(IndexPolicy.init(row:)) }
     }
 
     /// The policy that applies to a normalized URL: the longest matching prefix.
-    func indexPolicy(for url: String, _ db: Database) throws -> IndexPolicy? {
+    func indexPolicy(for url: String, _ db: SQLSession) throws -> IndexPolicy? {
         Self.indexPolicy(for: url, among: try Self.indexPolicies(db))
     }
 
     /// Every index policy, in prefix order.
-    static func indexPolicies(_ db: Database) throws -> [IndexPolicy] {
-        try Row.fetchAll(db, cachedSQL: "SELECT * FROM index_policy ORDER BY url_prefix").map(IndexPolicy.init(row:))
+    static func indexPolicies(_ db: SQLSession) throws -> [IndexPolicy] {
+        try SQLRow.fetchAll(db, cachedSQL: "SELECT * FROM index_policy ORDER BY url_prefix").map(IndexPolicy.init(row:))
     }
 
     /// The policy among `policies` that applies to a normalized URL: the longest matching prefix.

@@ -149,7 +149,7 @@ extension Store {
     }
 
     /// Writes a prepared batch's rows, inside the write transaction.
-    func recordPrepared(_ recording: inout PreparedRecording, _ db: Database) throws -> ([ResponseRecord], FileSetChanges) {
+    func recordPrepared(_ recording: inout PreparedRecording, _ db: SQLSession) throws -> ([ResponseRecord], FileSetChanges) {
         var changes = FileSetChanges()
         // What the plans assumed: the policies. Another process may have changed them since.
         let current = try Self.indexPolicies(db)
@@ -163,7 +163,7 @@ extension Store {
             if let body = row.keptBody { lastUse[body.digest.hex] = max(lastUse[body.digest.hex] ?? .min, row.received) }
             return try record(row, prepared: recording.pages[index], &changes, db)
         }
-        let touch = try db.cachedStatement(sql: "UPDATE blob SET last_used_at = max(last_used_at, ?) WHERE digest = ?")
+        let touch = try db.cachedStatement(sql: "UPDATE blob SET last_used_at = \(db.dialect.greatest("last_used_at", "?")) WHERE digest = ?")
         for (digest, time) in lastUse { try touch.execute(arguments: [time, digest]) }
         return (records, changes)
     }
@@ -231,8 +231,8 @@ extension Store {
     }
 
     /// Writes a planned row, its derived index rows and its history entry: row writes only.
-    private func record(_ planned: PlannedResponse, prepared: PreparedPage?, _ changes: inout FileSetChanges, _ db: Database) throws -> ResponseRecord {
-        let row = try Row.fetchOne(
+    private func record(_ planned: PlannedResponse, prepared: PreparedPage?, _ changes: inout FileSetChanges, _ db: SQLSession) throws -> ResponseRecord {
+        let row = try SQLRow.fetchOne(
             db.cachedStatement(sql: """
                 INSERT INTO response (method, url, variant_key, status, request_headers, response_headers,
                     applied_cache_control, override_prefix, request_time, response_time, storability,
@@ -252,7 +252,7 @@ extension Store {
                     url_key = excluded.url_key
                 RETURNING \(ResponseRecord.selection())
                 """),
-            arguments: StatementArguments([
+            arguments: SQLArguments([
                 planned.method, planned.url, planned.variantKey, planned.status, planned.requestHeaderBlock,
                 planned.responseHeaderBlock, planned.override, planned.overridePrefix, planned.sent, planned.received,
                 planned.disposition.rawValue, planned.refusalReasons.map(\.code).joined(separator: ","),
@@ -306,7 +306,7 @@ extension Store {
                             freshness_lifetime = ?, expires_at = ?, last_used_at = ?,
                             initial_age = ?, no_cache = ?, must_revalidate = ?, vary = ?, url_key = ? WHERE id = ?
                         """,
-                    arguments: StatementArguments([HeaderBlock.encode(record.responseHeaders), record.requestTime.unixSeconds, record.responseTime.unixSeconds,
+                    arguments: SQLArguments([HeaderBlock.encode(record.responseHeaders), record.requestTime.unixSeconds, record.responseTime.unixSeconds,
                                 record.freshnessLifetime, record.expiresAt.unixSeconds, record.lastUsedAt.unixSeconds] + summary.columnValues
                                 + [request.url.lookupKey, record.id]))
                 freshened = freshened ?? record
@@ -351,7 +351,7 @@ extension Store {
     public func responses(for url: String) throws -> [ResponseRecord] {
         let url = try NormalizedURL(url).text
         return try read { db in
-            try Row.fetchAll(db, cachedSQL: "SELECT \(ResponseRecord.selection()) FROM response WHERE url = ? ORDER BY response_time DESC, id DESC", arguments: [url])
+            try SQLRow.fetchAll(db, cachedSQL: "SELECT \(ResponseRecord.selection()) FROM response WHERE url = ? ORDER BY response_time DESC, id DESC", arguments: [url])
                 .map(ResponseRecord.init(row:))
         }
     }
@@ -360,19 +360,19 @@ extension Store {
     public func observations(for url: String) throws -> [Observation] {
         let url = try NormalizedURL(url).text
         return try read { db in
-            try Row.fetchAll(db, cachedSQL: "SELECT * FROM observation WHERE url = ? ORDER BY id", arguments: [url]).map {
+            try SQLRow.fetchAll(db, cachedSQL: "SELECT * FROM observation WHERE url = ? ORDER BY id", arguments: [url]).map {
                 Observation(at: Date(unixSeconds: $0["at"]), outcome: Observation.Outcome(rawValue: $0["outcome"]) ?? .failed, status: $0["status"], detail: $0["detail"])
             }
         }
     }
 
-    func responses(url: String, method: String, _ db: Database) throws -> [ResponseRecord] {
-        try Row.fetchAll(db, cachedSQL: "SELECT \(ResponseRecord.selection()) FROM response WHERE url = ? AND method = ? ORDER BY response_time DESC, id DESC", arguments: [url, method])
+    func responses(url: String, method: String, _ db: SQLSession) throws -> [ResponseRecord] {
+        try SQLRow.fetchAll(db, cachedSQL: "SELECT \(ResponseRecord.selection()) FROM response WHERE url = ? AND method = ? ORDER BY response_time DESC, id DESC", arguments: [url, method])
             .map(ResponseRecord.init(row:))
     }
 
     /// Appends to a URL's history and drops entries beyond the configured number.
-    private func observe(url: String, at: Int64, outcome: Observation.Outcome, status: Int?, detail: String, _ db: Database) throws {
+    private func observe(url: String, at: Int64, outcome: Observation.Outcome, status: Int?, detail: String, _ db: SQLSession) throws {
         try db.cachedStatement(sql: "INSERT INTO observation (url, at, outcome, status, detail) VALUES (?, ?, ?, ?, ?)")
             .execute(arguments: [url, at, outcome.rawValue, status, detail])
         try db.cachedStatement(sql: """

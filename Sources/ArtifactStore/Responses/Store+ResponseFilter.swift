@@ -14,7 +14,7 @@ extension Store {
         }
         if let host = filter.host?.lowercased() {
             // URLs are normalized: the host follows the scheme in lowercase.
-            conditions.append("(url GLOB ? OR url GLOB ? OR url GLOB ? OR url GLOB ?)")
+            conditions.append("(" + Array(repeating: dialect.glob("url", pattern: "?"), count: 4).joined(separator: " OR ") + ")")
             let escaped = host.replacingOccurrences(of: "[", with: "[[]").replacingOccurrences(of: "*", with: "[*]").replacingOccurrences(of: "?", with: "[?]")
             for scheme in ["http", "https"] {
                 arguments.append("\(scheme)://\(escaped)/*")
@@ -22,10 +22,10 @@ extension Store {
             }
         }
         let whereClause = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
-        arguments.append(limit ?? -1)
+        arguments.append(limit ?? Int.max)
         try read { db in
-            let cursor = try Row.fetchCursor(db, sql: "SELECT \(ResponseRecord.selection()) FROM response \(whereClause) ORDER BY url, method, variant_key LIMIT ?",
-                                             arguments: StatementArguments(arguments))
+            let cursor = try SQLRow.fetchCursor(db, sql: "SELECT \(ResponseRecord.selection()) FROM response \(whereClause) ORDER BY url, method, variant_key LIMIT ?",
+                                             arguments: SQLArguments(arguments))
             while let row = try cursor.next() { try body(ResponseRecord(row: row)) }
         }
     }

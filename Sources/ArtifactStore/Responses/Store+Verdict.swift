@@ -23,15 +23,15 @@ extension Store {
     func fullVerdict(for request: StoreRequest, policy: CachePolicy, now: HTTPDate) throws -> Verdict {
         let url = request.url.text
         let head = request.head
-        let (candidates, lastFailure) = try read { db -> ([(ResponseRecord, Row)], Observation?) in
-            let rows = try Row.fetchAll(db, cachedSQL: """
+        let (candidates, lastFailure) = try read { db -> ([(ResponseRecord, SQLRow)], Observation?) in
+            let rows = try SQLRow.fetchAll(db, cachedSQL: """
                 SELECT \(ResponseRecord.selection(from: "r")), r.evicted_at, r.evicted_by,
                     b.digest AS blob_digest, b.quarantined_at AS blob_quarantined_at
                 FROM response r LEFT JOIN blob b ON b.digest = r.body_digest
                 WHERE r.url = ? AND r.method = ? ORDER BY r.response_time DESC, r.id DESC
                 """, arguments: [url, request.method])
             var failure: Observation?
-            if rows.isEmpty, let row = try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM observation WHERE url = ? AND outcome = 'failed' ORDER BY id DESC LIMIT 1"), arguments: [url]) {
+            if rows.isEmpty, let row = try SQLRow.fetchOne(db.cachedStatement(sql: "SELECT * FROM observation WHERE url = ? AND outcome = 'failed' ORDER BY id DESC LIMIT 1"), arguments: [url]) {
                 failure = Observation(at: Date(unixSeconds: row["at"]), outcome: .failed, status: row["status"], detail: row["detail"])
             }
             return (rows.map { (ResponseRecord(row: $0), $0) }, failure)
@@ -61,7 +61,7 @@ extension Store {
         // Unordered: sorting SQLite-side would copy whole rows into a sorter; there are few.
         var candidates: [QuickCandidate] = []
         let arguments: [LookupConnection.Argument] = [.integer(request.url.lookupKey), .text(request.url.text), .text(request.method)]
-        try lookup(Self.quickVerdictSQL, arguments: arguments) { row in
+        try lookup(dialect == .sqlite ? Self.quickVerdictSQL : Self.quickVerdictSQL(.postgres), arguments: arguments) { row in
             candidates.append(QuickCandidate(record: ResponseRecord(columns: row), evicted: ResponseRecord.extra(row, 0) ?? false,
                                              bodyNotQuarantined: ResponseRecord.extra(row, 1) ?? false))
         }
@@ -75,12 +75,16 @@ extension Store {
         return nil
     }
 
-    private static let quickVerdictSQL = """
+    private static let quickVerdictSQL = quickVerdictSQL(.sqlite)
+
+    private static func quickVerdictSQL(_ dialect: SQLDialect) -> String {
+        """
         SELECT \(ResponseRecord.selection(from: "r")), r.evicted_at IS NOT NULL,
-            NOT EXISTS (SELECT 1 FROM blob b INDEXED BY blob_quarantined WHERE b.digest = r.body_digest AND b.quarantined_at IS NOT NULL)
-        FROM response r INDEXED BY response_by_url_key
+            NOT EXISTS (SELECT 1 FROM blob b \(dialect.indexedBy("blob_quarantined")) WHERE b.digest = r.body_digest AND b.quarantined_at IS NOT NULL)
+        FROM response r \(dialect.indexedBy("response_by_url_key"))
         WHERE r.url_key = ? AND r.url = ? AND r.method = ?
         """
+    }
 
     /// A row for ``quickVerdict(for:policy:now:)``: the record, whether its body was evicted, and
     /// whether its body blob is not quarantined (its row exists: the foreign key says so).
@@ -158,7 +162,7 @@ extension Store {
         }
     }
 
-    private func evaluate(_ record: ResponseRecord, blobRow: Row, for request: HTTPRequestHead, policy: CachePolicy, now: HTTPDate) -> Result<Satisfied, Unsatisfied> {
+    private func evaluate(_ record: ResponseRecord, blobRow: SQLRow, for request: HTTPRequestHead, policy: CachePolicy, now: HTTPDate) -> Result<Satisfied, Unsatisfied> {
         switch record.disposition {
         case .refused:
             return .failure(Unsatisfied(reasons: [.refused(reasons: record.refusalReasons, at: record.responseTime, status: record.status)]))
