@@ -92,6 +92,7 @@ let package = Package(
                 "ArtifactStore",
                 "ArtifactStoreHTTP",
                 "ArtifactStorePostgres",
+                "ArtifactStoreS3",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "TOMLKit", package: "TOMLKit"),
@@ -150,6 +151,8 @@ let package = Package(
             dependencies: [
                 "ArtifactStoreS3",
                 "ArtifactStore",
+                "ArtifactStorePostgres",
+                "HTTPCaching",
                 "TestSupport",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),

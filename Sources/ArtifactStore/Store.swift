@@ -27,6 +27,11 @@ public final class Store: Sendable {
         /// Called after each write transaction with how long it waited for the store's write
         /// lock and how long it held it (`artifact-store-bench contention`). Nil (the default) costs nothing.
         @_spi(Benchmarks) public var writeLockObserver: (@Sendable (WriteLockTiming) -> Void)?
+        /// Blob storage shared with other nodes (an S3 bucket, `ArtifactStoreS3`), behind the
+        /// store directory's blobs, which then cache it: puts upload to it, reads of a blob this
+        /// node lacks download from it, gc deletes from it (ARCHITECTURE.md §11). Nil (the
+        /// default): the store directory holds every blob.
+        public var remoteBlobs: (any BlobStorage)?
 
         /// The defaults: a 30-second busy timeout, 20 history entries per URL, the system clock.
         public init() {}
@@ -44,6 +49,8 @@ public final class Store: Sendable {
     let usage = UsageBuffer()
     /// The store's own key for hashing credentials that select variants (HeaderBlock).
     let secretKey: [UInt8]
+    /// Runs `Options.remoteBlobs`' operations for synchronous callers (RemoteBlobs.swift).
+    let remoteIO = RemoteBlobIO()
     /// When the write lock was last released (only with `Options.writeLockObserver`).
     let commitClock: CommitClock?
 
@@ -171,7 +178,14 @@ public final class Store: Sendable {
 
     /// Whether a blob's file is in place: a regular file (never a symbolic link, which reads
     /// refuse to follow).
+    /// Whether the body of a blob with a row can be read: its file is here, or it is in the
+    /// remote blobs (a row there means an uploaded object, ARCHITECTURE.md §11).
     func blobFileExists(_ digest: BlobDigest) -> Bool {
+        options.remoteBlobs != nil || localBlobFileExists(digest)
+    }
+
+    /// Whether this node's directory has the blob's file.
+    func localBlobFileExists(_ digest: BlobDigest) -> Bool {
         FileSystem.lstat(relativeTo: blobsDirectory, layout.relativeBlobPath(digest)).map(FileSystem.isRegularFile) ?? false
     }
 

@@ -10,7 +10,7 @@ import ArtifactStore
 /// parser's as before, and a misspelled command still gets its suggestion.
 enum GlobalOptions {
     /// The long names that may precede the command name.
-    static let names = ["--store", "--config", "--metadata"]
+    static let names = ["--store", "--config", "--metadata", "--blobs"]
 
     /// The arguments with leading global options moved after the command name.
     ///

@@ -7,7 +7,8 @@ struct StatsCommand: ParsableCommand {
         abstract: "Summarize a store: blobs, bytes, database size, format.",
         discussion: """
             With --json: {"path", "formatVersion", "schemaVersion", "blobCount", "blobBytes", \
-            "quarantinedBlobCount", "databaseBytes"}. Quarantined blobs are not counted in \
+            "quarantinedBlobCount", "databaseBytes", "metadataServer"} (metadataServer: where \
+            --metadata keeps the records, absent for SQLite). Quarantined blobs are not counted in \
             blobCount and blobBytes.
             """)
 
@@ -25,7 +26,7 @@ struct StatsCommand: ParsableCommand {
             ("format", "\(stats.formatVersion) (schema \(stats.schemaVersion))"),
             ("blobs", "\(stats.blobCount) (\(Output.humanSize(stats.blobBytes)))"),
             ("quarantined", "\(stats.quarantinedBlobCount)"),
-            ("database", Output.humanSize(stats.databaseBytes)),
+            ("database", stats.metadataServer ?? Output.humanSize(stats.databaseBytes)),
         ] {
             Output.line((label + ":").padding(toLength: 13, withPad: " ", startingAt: 0) + value)
         }

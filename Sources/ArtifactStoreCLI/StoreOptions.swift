@@ -1,6 +1,7 @@
 import ArgumentParser
 import ArtifactStore
 import ArtifactStorePostgres
+import ArtifactStoreS3
 import Foundation
 
 /// The options every command that touches a store shares. They may also be typed before the
@@ -24,6 +25,13 @@ struct StoreOptions: ParsableArguments {
             discussion: "A postgres://USER[:PASSWORD]@HOST[:PORT]/DATABASE[?schema=NAME] URL (the password may come from PGPASSWORD instead; the schema defaults to the user's search_path); defaults to $ARTIFACT_STORE_METADATA. The schema is created or migrated on first use. The store directory still holds this machine's blob files: until blobs can live in S3, machines share a store only through one directory they all mount. May also come before the command name.",
             valueName: "url"))
     var metadata: String?
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "Keep the store's blobs in an S3-compatible bucket, with the store directory as this machine's verified cache of them.",
+            discussion: "s3://BUCKET?endpoint=http://HOST:PORT&region=REGION (endpoint and region default to AWS_ENDPOINT_URL and AWS_REGION, then AWS's own); credentials come from AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (and AWS_SESSION_TOKEN). Defaults to $ARTIFACT_STORE_BLOBS. With --metadata, machines naming the same database and bucket share one store. May also come before the command name.",
+            valueName: "url"))
+    var blobs: String?
 
     /// The store directory these options name.
     func directory(environment: [String: String] = ProcessInfo.processInfo.environment) -> URL {
@@ -43,10 +51,15 @@ struct StoreOptions: ParsableArguments {
         return (home + "/.cache/artifact-store", "default")
     }
 
+    /// `--metadata`, else `ARTIFACT_STORE_METADATA`.
+    func metadataURL(environment: [String: String] = ProcessInfo.processInfo.environment) -> String? {
+        metadata ?? environment["ARTIFACT_STORE_METADATA"].flatMap { $0.isEmpty ? nil : $0 }
+    }
+
     /// The PostgreSQL metadata `--metadata` or `ARTIFACT_STORE_METADATA` names, opened and
     /// migrated; nil for SQLite.
     func metadataServer(environment: [String: String] = ProcessInfo.processInfo.environment) throws -> PostgresMetadata? {
-        guard let url = metadata ?? environment["ARTIFACT_STORE_METADATA"].flatMap({ $0.isEmpty ? nil : $0 }) else { return nil }
+        guard let url = metadataURL(environment: environment) else { return nil }
         guard url.hasPrefix("postgres://") || url.hasPrefix("postgresql://") else {
             throw StoreError(.invalidInput, "--metadata takes a postgres://USER@HOST[:PORT]/DATABASE URL (SQLite in the store directory is the default and needs no option)")
         }
@@ -56,8 +69,17 @@ struct StoreOptions: ParsableArguments {
         return try PostgresMetadata.openWaiting(try PostgresLocation(parsing: url, environment: environment), options: options)
     }
 
-    /// Opens the store at `url` with `options`, its metadata where ``metadataServer(environment:)`` says.
+    /// The bucket `--blobs` or `ARTIFACT_STORE_BLOBS` names; nil for the store directory alone.
+    func remoteBlobs(environment: [String: String] = ProcessInfo.processInfo.environment) throws -> S3BlobStorage? {
+        guard let url = blobs ?? environment["ARTIFACT_STORE_BLOBS"].flatMap({ $0.isEmpty ? nil : $0 }) else { return nil }
+        return S3BlobStorage(location: try S3Location(parsing: url, environment: environment), credentials: try S3Credentials.fromEnvironment(environment))
+    }
+
+    /// Opens the store at `url` with `options`, its metadata and blobs where
+    /// ``metadataServer(environment:)`` and ``remoteBlobs(environment:)`` say.
     func openStore(at url: URL, options: Store.Options = Store.Options()) throws -> Store {
+        var options = options
+        options.remoteBlobs = try remoteBlobs()
         if let server = try metadataServer() { return try Store.open(at: url, metadata: server, options: options) }
         return try Store.open(at: url, options: options)
     }
@@ -77,7 +99,7 @@ struct StoreOptions: ParsableArguments {
     /// With `--metadata` the store is the server's: this machine's directory is created if needed.
     func openExisting(recreatingMissingDatabase: Bool = false) throws -> Store {
         let url = directory()
-        if let server = try metadataServer() { return try Store.open(at: url, metadata: server) }
+        if metadataURL() != nil { return try openStore(at: url) }
         guard FileManager.default.fileExists(atPath: url.appending(path: "STORE-FORMAT").path(percentEncoded: false)) else {
             throw StoreError(.unusableStore, "no artifact store at \(url.path(percentEncoded: false)); create one with `artifact-store init` (or `put` a file), or point --store / ARTIFACT_STORE_DIR at an existing store")
         }

@@ -5,6 +5,7 @@ import Foundation
 import Logging
 import NIOCore
 import NIOHTTP1
+import Synchronization
 
 /// ``BlobStorage`` in an S3-compatible bucket (ARCHITECTURE.md §10).
 ///
@@ -62,6 +63,15 @@ public final class S3BlobStorage: BlobStorage {
     /// Closes the client's connections. Call it once, when the storage is no longer used.
     public func shutdown() async throws {
         try await http.shutdown()
+        isShutDown.withLock { $0 = true }
+    }
+
+    /// Whether ``shutdown()`` ran.
+    private let isShutDown = Mutex(false)
+
+    deinit {
+        // A storage a store still held when its command ended: its client closes in the background.
+        if !isShutDown.withLock({ $0 }) { http.shutdown { _ in } }
     }
 
     /// The object key of a blob: `sha256/ab/cd/<hex>`.

@@ -18,6 +18,13 @@ extension Store {
             noteUse(digest)
             return BlobReader(store: self, digest: digest, descriptor: descriptor, info: info)
         } catch let error as SystemError where error.errno == ENOENT {
+            // A blob this node lacks: from the remote blobs, if there are any.
+            if options.remoteBlobs != nil {
+                _ = try fetchFromRemote(digest)
+                let (descriptor, info) = try ioCall { try openBlobFile(digest) }
+                noteUse(digest)
+                return BlobReader(store: self, digest: digest, descriptor: descriptor, info: info)
+            }
             throw try absentBlobError(digest)
         } catch let error as SystemError where error.errno == ELOOP {
             throw StoreError(.blobCorrupt, "the file of blob \(digest.hex) is a symbolic link, which the store never creates; it was not followed. Remove it and put the original file again", underlying: error)
@@ -33,6 +40,12 @@ extension Store {
             servable = row.value(at: 0) ?? false
         }
         return servable
+    }
+
+    /// Whether ``open(_:)`` can be expected to succeed: the blob has its row, is not quarantined,
+    /// and its file is here or in the remote blobs (``Store/Options/remoteBlobs``).
+    public func isReadable(_ digest: BlobDigest) throws -> Bool {
+        try isServable(digest) && blobFileExists(digest)
     }
 
     /// Reads a whole blob into memory, verified before it is returned.

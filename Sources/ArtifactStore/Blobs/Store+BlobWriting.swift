@@ -86,7 +86,11 @@ extension Store {
     /// rename and the row change happen in one write transaction, the rename before the commit.
     /// `then` runs in the same transaction, after the blob's row is written: what it writes is
     /// committed with the blob, by the same fsync.
-    func publish<T>(_ finished: BlobWriter.Finished, then: (StoredBlob, SQLSession) throws -> T = { _, _ in () }) throws -> (blob: StoredBlob, then: T) {
+    ///
+    /// With remote blobs, the content is uploaded first, unless `uploading` is false (it came
+    /// from there).
+    func publish<T>(_ finished: BlobWriter.Finished, uploading: Bool = true, then: (StoredBlob, SQLSession) throws -> T = { _, _ in () }) throws -> (blob: StoredBlob, then: T) {
+        let uploadLease = uploading ? try uploadToRemote(finished) : nil
         let now = nowSeconds
         let digest = finished.digest, size = finished.size
         let path = layout.blobPath(digest)
@@ -101,6 +105,8 @@ extension Store {
             return try writeTransaction { db in
                 let stored = try publishInTransaction(temporaryPath: finished.temporaryPath, digest: digest, size: size, verified: verified, now: now, db)
                 if !stored.alreadyStored, let info = try FileSystem.lstat(path) { published = (UInt64(info.st_dev), UInt64(info.st_ino)) }
+                // The row protects the uploaded object from now on.
+                if let uploadLease { try db.execute(sql: "DELETE FROM lease WHERE id = ?", arguments: [uploadLease]) }
                 return (stored, try then(stored, db))
             }
         } catch {

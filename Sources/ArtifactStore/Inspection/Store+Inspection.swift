@@ -47,7 +47,8 @@ extension Store {
             blobCount: count,
             blobBytes: bytes,
             quarantinedBlobCount: quarantined,
-            databaseBytes: databaseBytes)
+            databaseBytes: databaseBytes,
+            metadataServer: { if case .server(let server) = metadata { server.displayName } else { nil } }())
     }
 
     /// The path of a blob's file, for display.

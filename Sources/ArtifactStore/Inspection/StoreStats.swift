@@ -15,6 +15,9 @@ public struct StoreStats: Sendable, Hashable, Codable {
     public var blobBytes: Int64
     /// Number of quarantined blobs.
     public var quarantinedBlobCount: Int
-    /// The SQLite database with its WAL and shared-memory files.
+    /// The SQLite database with its WAL and shared-memory files (0 when the metadata is on a server).
     public var databaseBytes: Int64
+    /// Where the metadata is when it is not the SQLite database in the store directory (a
+    /// ``MetadataServer``'s ``MetadataServer/displayName``); nil for SQLite.
+    public var metadataServer: String? = nil
 }

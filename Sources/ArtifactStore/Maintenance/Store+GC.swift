@@ -231,11 +231,11 @@ private struct GCRun {
                 // again (the truth is what holds under the lock) and delete.
                 let preview = try store.read { db in try Self.candidates(db, condition: condition, order: "b.digest", after: "b.digest > :after", arguments: arguments) }
                 Maintenance.prefetchInodes(preview.map { layout.blobPath(BlobDigest(trusted: $0.digest)) })
-                let (maxLockHold, threads) = (options.maxLockHold, options.unlinkThreads)
+                let (maxLockHold, threads, store) = (options.maxLockHold, options.unlinkThreads, store)
                 (batch, complete) = try write { db in
                     let deadline = DispatchTime.now() + maxLockHold
                     let batch = try Self.candidates(db, condition: condition, order: "b.digest", after: "b.digest > :after", arguments: arguments)
-                    let done = try Self.deleteBlobs(batch, db, layout: layout, threads: threads, deadline: deadline)
+                    let done = try Self.deleteBlobs(batch, db, store: store, threads: threads, deadline: deadline)
                     return (Array(batch.prefix(done)), done == batch.count)
                 }
             }
@@ -259,13 +259,17 @@ private struct GCRun {
     /// Stops once `deadline` has passed, looked at before each unlink (never fewer than one):
     /// returns how many of `batch`, from the first, it unlinked, and only their rows are deleted.
     @discardableResult
-    static func deleteBlobs(_ batch: [Candidate], _ db: SQLSession, layout: StoreLayout, threads: Int, deadline: DispatchTime = .distantFuture) throws -> Int {
+    static func deleteBlobs(_ batch: [Candidate], _ db: SQLSession, store: Store, threads: Int, deadline: DispatchTime = .distantFuture) throws -> Int {
+        let layout = store.layout
         guard !batch.isEmpty else { return 0 }
         // Unlink on several threads (each unlink mostly waits for the kernel to free the inode:
         // overlapping them is most of gc's speed), then delete the rows of the files unlinked.
         let paths = batch.map { layout.blobPath(BlobDigest(trusted: $0.digest)) }
         let (unlinked, failure) = Maintenance.unlinkAll(paths, threads: threads, deadline: deadline)
         if let failure { throw failure }
+        // The objects of shared blobs too, still inside the transaction: a put of one of them
+        // waits for the lock, and uploads again after it (ARCHITECTURE.md §11).
+        try store.deleteFromRemote(batch[..<unlinked].map { BlobDigest(trusted: $0.digest) })
         let delete = try db.cachedStatement(sql: "DELETE FROM blob WHERE digest = ?")
         for blob in batch[..<unlinked] { try delete.execute(arguments: [blob.digest]) }
         return unlinked
@@ -400,7 +404,7 @@ private struct GCRun {
             Maintenance.prefetchInodes(eligible.map { layout.blobPath(BlobDigest(trusted: $0.digest)) })
             removed = []
             var remaining = eligible[...]
-            let (maxLockHold, threads) = (options.maxLockHold, options.unlinkThreads)
+            let (maxLockHold, threads, store) = (options.maxLockHold, options.unlinkThreads, store)
             while !remaining.isEmpty {
                 let (gone, handled) = try write { db -> ([Candidate], Int) in
                     let deadline = DispatchTime.now() + maxLockHold
@@ -421,7 +425,7 @@ private struct GCRun {
                         }
                         checked += 1
                     }
-                    let done = try Self.deleteBlobs(still.map(\.blob), db, layout: layout, threads: threads, deadline: deadline)
+                    let done = try Self.deleteBlobs(still.map(\.blob), db, store: store, threads: threads, deadline: deadline)
                     // Handled: everything checked, up to the first still-eligible blob not unlinked.
                     let handled = done < still.count ? still[done].position : checked
                     return (still[..<done].map(\.blob), handled)

@@ -206,6 +206,8 @@ extension Store {
 
     /// A blob row whose file is gone: confirmed under the write lock, then (repair) marked.
     private func handleMissing(_ digest: BlobDigest, _ report: inout VerifyReport, options: VerifyOptions) throws {
+        // With shared blobs this node caches what it read; the object is what must exist.
+        if let storage = self.options.remoteBlobs, try remoteIO.wait({ try await storage.stat(digest) }) != nil { return }
         let path = layout.blobPath(digest)
         let now = nowSeconds
         var problem: VerifyProblem?

@@ -210,8 +210,7 @@ extension IndexServer {
     }
 
     func blobIsServable(_ digest: BlobDigest) -> Bool {
-        guard let info = try? store.blob(digest), info.quarantinedAt == nil else { return false }
-        return FileManager.default.fileExists(atPath: store.path(of: digest))
+        (try? store.isReadable(digest)) ?? false
     }
 
     static func isHex(_ text: String) -> Bool {

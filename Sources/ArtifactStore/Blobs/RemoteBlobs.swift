@@ -1,0 +1,89 @@
+import Dispatch
+import Foundation
+import Synchronization
+
+/// Runs a ``BlobStorage``'s async operations for the store's synchronous code, on threads of
+/// their own (this task executor), never on Swift concurrency's shared pool: a caller that waits
+/// for one, even on a thread of that pool, cannot starve the work it waits for.
+final class RemoteBlobIO: TaskExecutor, Sendable {
+    private let queue = DispatchQueue(label: "artifact-store.remote-blobs", attributes: .concurrent)
+
+    func enqueue(_ job: consuming ExecutorJob) {
+        let job = UnownedJob(job)
+        queue.async { job.runSynchronously(on: self.asUnownedTaskExecutor()) }
+    }
+
+    /// Runs `operation` and waits for it.
+    func wait<T: Sendable>(_ operation: @escaping @Sendable () async throws -> T) throws -> T {
+        let done = DispatchSemaphore(value: 0)
+        let outcome = Mutex<Result<T, any Error>?>(nil)
+        Task(executorPreference: self) {
+            let result: Result<T, any Error>
+            do {
+                result = .success(try await operation())
+            } catch {
+                result = .failure(error)
+            }
+            outcome.withLock { $0 = result }
+            done.signal()
+        }
+        done.wait()
+        return try outcome.withLock { $0! }.get()
+    }
+}
+
+// Blob storage shared by several nodes (an S3 bucket, `Store.Options.remoteBlobs`) behind this
+// node's blob directory, which becomes a verified cache of it (ARCHITECTURE.md §11):
+// - a put uploads the content, under a lease so that no gc deletes it between the upload and the
+//   row naming it, before publishing it locally and writing its row;
+// - a blob whose row exists but whose file this node lacks is downloaded, verified against its
+//   digest and published locally on first read;
+// - gc deletes the object inside the write transaction that deletes the row, as it unlinks a
+//   file (I2).
+extension Store {
+    /// Uploads a complete temporary file to the remote blobs under a lease taken first, and
+    /// returns the lease's id: the publishing transaction deletes it (the row then protects the
+    /// blob). Nil when the store has no remote blobs.
+    func uploadToRemote(_ finished: BlobWriter.Finished) throws -> Int64? {
+        guard let storage = options.remoteBlobs else { return nil }
+        let expires = nowSeconds + 3600
+        let lease = try writeTransaction { db in
+            let id = try Int64.fetchOne(db, sql: "INSERT INTO lease (expires_at) VALUES (?) RETURNING id", arguments: [expires])!
+            try db.execute(sql: "INSERT INTO lease_blob (lease_id, digest) VALUES (?, ?)", arguments: [id, finished.digest.hex])
+            return id
+        }
+        let file = URL(fileURLWithPath: finished.temporaryPath)
+        let digest = finished.digest
+        do {
+            try remoteIO.wait { _ = try await storage.put(file: file, expecting: digest) }
+        } catch {
+            try? writeTransaction(durable: false) { db in try db.execute(sql: "DELETE FROM lease WHERE id = ?", arguments: [lease]) }
+            throw error
+        }
+        return lease
+    }
+
+    /// Downloads a blob this node lacks from the remote blobs, verified against its digest, and
+    /// publishes it in this node's directory. Returns false when the store has no remote blobs.
+    func fetchFromRemote(_ digest: BlobDigest) throws -> Bool {
+        guard let storage = options.remoteBlobs else { return false }
+        let writer = try makeBlobWriter()
+        defer { writer.cancel() }
+        nonisolated(unsafe) let filling = writer
+        try remoteIO.wait {
+            for try await chunk in try await storage.get(digest) {
+                try filling.write(chunk)
+            }
+        }
+        _ = try publish(writer.finish(expecting: digest), uploading: false)
+        return true
+    }
+
+    /// Deletes blobs from the remote blobs (inside gc's write transaction).
+    func deleteFromRemote(_ digests: [BlobDigest]) throws {
+        guard let storage = options.remoteBlobs else { return }
+        try remoteIO.wait {
+            for digest in digests { try await storage.delete(digest) }
+        }
+    }
+}

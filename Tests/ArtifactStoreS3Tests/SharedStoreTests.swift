@@ -1,0 +1,161 @@
+@testable import ArtifactStore
+import ArtifactStorePostgres
+@testable import ArtifactStoreS3
+import Foundation
+import HTTPCaching
+import Testing
+import TestSupport
+
+/// Two nodes of one store: each its own directory, one PostgreSQL schema and one bucket between
+/// them (ARCHITECTURE.md §11). Needs moto and the test PostgreSQL server.
+@Suite("a store shared by two nodes: PostgreSQL metadata, S3 blobs",
+       .enabled(if: MotoServer.requiredAndPresent, Comment(rawValue: MotoServer.missing)),
+       .enabled(if: sharedTestPostgres != nil || ProcessInfo.processInfo.environment["CI"] == "true",
+                "ARTIFACT_STORE_TEST_POSTGRES is not set: run `eval \"$(scripts/postgres-test-server.sh start)\"`"))
+struct SharedStoreTests {
+    /// Two nodes over a fresh schema and the test bucket, on one clock tests move.
+    final class Cluster {
+        let directory: TemporaryDirectory
+        let clock = TestClock()
+        let servers: [PostgresMetadata]
+        let buckets: [S3BlobStorage]
+        let nodes: [Store]
+
+        init() throws {
+            directory = try TemporaryDirectory()
+            let url = try #require(sharedTestPostgres)
+            let location = try PostgresLocation(parsing: url, environment: [:])
+            var metadataOptions = PostgresMetadata.Options()
+            metadataOptions.schema = "shared_" + UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "")
+            metadataOptions.maximumConnections = 4
+            let moto = try MotoServer.require()
+            var servers: [PostgresMetadata] = [], buckets: [S3BlobStorage] = [], nodes: [Store] = []
+            for name in ["a", "b"] {
+                let server = try PostgresMetadata.openWaiting(location, options: metadataOptions)
+                let bucket = moto.storage()
+                var options = Store.Options()
+                let clock = clock
+                options.now = { clock.now }
+                options.remoteBlobs = bucket
+                nodes.append(try Store.open(at: directory.url.appending(path: name), metadata: server, options: options))
+                servers.append(server)
+                buckets.append(bucket)
+            }
+            (self.servers, self.buckets, self.nodes) = (servers, buckets, nodes)
+        }
+
+        var a: Store { nodes[0] }
+        var b: Store { nodes[1] }
+        var bucket: S3BlobStorage { buckets[0] }
+
+        deinit {
+            _ = try? servers[0].transaction(.write(durable: false)) { connection in
+                try connection.run("DROP SCHEMA \"\(servers[0].schema!)\" CASCADE", SQLParameters())
+            }
+            for server in servers { server.closeWaiting() }
+        }
+    }
+
+    /// Bytes no other test puts (the bucket is shared by the whole test process).
+    static func uniqueBytes(_ label: String) -> [UInt8] {
+        Array("\(label) \(UUID().uuidString)\n".utf8)
+    }
+
+    @Test("a body put through one node is uploaded, and read verified by the other node, which never had it, and cached there")
+    func otherNodeReadsFromTheBucket() async throws {
+        let cluster = try Cluster()
+        let bytes = Self.uniqueBytes("shared body")
+        let stored = try cluster.a.put(bytes: bytes)
+        #expect(try await cluster.bucket.stat(stored.digest) == Int64(bytes.count))
+        #expect(!cluster.b.localBlobFileExists(stored.digest))
+        #expect(try cluster.b.read(stored.digest) == bytes)
+        #expect(cluster.b.localBlobFileExists(stored.digest))
+        // No lease outlives the put that took it.
+        let leases = try cluster.a.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM lease") }
+        #expect(leases == 0)
+        #expect(try cluster.b.verify().isClean)
+    }
+
+    @Test("a response recorded on one node is answered offline by the other, its body fetched from the bucket")
+    func recordedResponseIsSharedWithItsBody() async throws {
+        let cluster = try Cluster()
+        let url = "https://files.example/packages/demo-\(UUID().uuidString).whl"
+        let bytes = Self.uniqueBytes("wheel body")
+        let request = HTTPRequestHead(method: "GET", url: url, headers: HeaderFields())
+        let response = HTTPResponseHead(status: 200, headers: ["Cache-Control": "max-age=31536000", "Content-Length": "\(bytes.count)"])
+        let body = try cluster.a.put(bytes: bytes)
+        _ = try cluster.a.record(request: request, response: response, body: body, requestTime: cluster.clock.now, responseTime: cluster.clock.now)
+        guard case .satisfiable(let answer) = try cluster.b.verdict(for: request, policy: .offline, at: cluster.clock.now) else {
+            Issue.record("node b cannot answer what node a recorded")
+            return
+        }
+        #expect(try cluster.b.read(try #require(answer.record.bodyDigest)) == bytes)
+    }
+
+    @Test("gc on one node deletes the object with its row; a later put through the other node uploads it again")
+    func gcDeletesTheObject() async throws {
+        let cluster = try Cluster()
+        let bytes = Self.uniqueBytes("garbage")
+        let stored = try cluster.a.put(bytes: bytes)
+        _ = try cluster.b.read(stored.digest)
+        cluster.clock.advance(by: 7200)
+        var options = GCOptions()
+        options.grace = 0
+        let report = try cluster.a.gc(options)
+        #expect(report.blobsAfter < report.blobsBefore)
+        #expect(try await cluster.bucket.stat(stored.digest) == nil)
+        #expect(try cluster.b.blob(stored.digest) == nil)
+        // Node b's cached file has no row any more: it is never served.
+        #expect(throws: StoreError.self) { try cluster.b.read(stored.digest) }
+        let again = try cluster.b.put(bytes: bytes)
+        #expect(!again.alreadyStored)
+        #expect(try await cluster.bucket.stat(stored.digest) == Int64(bytes.count))
+        #expect(try cluster.a.read(stored.digest) == bytes)
+    }
+
+    @Test("the hard case: gc on node a finds a blob unreferenced while node b uploads the same content; the object survives and b's row names it")
+    func uploadUnderLeaseSurvivesAConcurrentGC() async throws {
+        let cluster = try Cluster()
+        let bytes = Self.uniqueBytes("raced")
+        // An old, unreferenced row: gc's candidate.
+        let old = try cluster.a.put(bytes: bytes)
+        cluster.clock.advance(by: 7200)
+        // Node b has the content complete and uploads it (its lease taken first)…
+        let writer = try cluster.b.makeBlobWriter()
+        try writer.write(bytes)
+        let finished = try writer.finish(expecting: old.digest)
+        let lease = try #require(try cluster.b.uploadToRemote(finished))
+        // …when gc on node a runs: the lease keeps the blob.
+        var options = GCOptions()
+        options.grace = 0
+        _ = try cluster.a.gc(options)
+        #expect(try await cluster.bucket.stat(old.digest) == Int64(bytes.count))
+        #expect(try cluster.a.blob(old.digest) != nil)
+        // Node b publishes: its row names an object that exists, and the lease is gone.
+        let published = try cluster.b.publish(finished, uploading: false) { _, db in
+            try db.execute(sql: "DELETE FROM lease WHERE id = ?", arguments: [lease])
+        }
+        writer.cancel()
+        #expect(published.blob.digest == old.digest)
+        #expect(try cluster.a.read(old.digest) == bytes)
+    }
+
+    @Test("an object altered in the bucket is never served: the node that fetches it refuses it and caches nothing")
+    func alteredObjectIsRefused() async throws {
+        let cluster = try Cluster()
+        let bytes = Self.uniqueBytes("original")
+        let stored = try cluster.a.put(bytes: bytes)
+        var damaged = bytes
+        damaged[0] ^= 0xff
+        try await cluster.bucket.putRawObject(S3BlobStorage.key(for: stored.digest), bytes: damaged)
+        let error = expectStoreError(.blobCorrupt) { try cluster.b.read(stored.digest) }
+        #expect(error != nil)
+        #expect(!cluster.b.localBlobFileExists(stored.digest))
+        // Putting the original again repairs the object.
+        _ = try cluster.a.put(bytes: bytes)
+        #expect(try cluster.b.read(stored.digest) == bytes)
+    }
+}
+
+/// The test PostgreSQL server (`ARTIFACT_STORE_TEST_POSTGRES`), if any.
+let sharedTestPostgres = ProcessInfo.processInfo.environment["ARTIFACT_STORE_TEST_POSTGRES"].flatMap { $0.isEmpty ? nil : $0 }
