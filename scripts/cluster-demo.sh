@@ -14,6 +14,7 @@
 # Env: BIN (an artifact-store binary; default: `swift build --product artifact-store`, debug),
 #      UV (default: uv on PATH, else uv==0.13.8 in a temporary venv),
 #      MOTO_PYTHON (a python with moto[server]; default: .build/client-venv, else a temporary venv).
+# The backends and nodes are started by scripts/lib/cluster.sh.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -29,30 +30,10 @@ fi
 python=$(python3 -c 'import sys; print(sys.executable)')
 work=$(mktemp -d "${TMPDIR:-/tmp}/cluster-demo.XXXXXX")  # only this new directory is removed
 export PG_PORT=${PG_PORT:-54330}
-# A cluster of its own (as root the script keeps it under /tmp, where PostgreSQL's user reaches it).
-[[ $(id -u) == 0 ]] || export PG_DIR=${PG_DIR:-$work/pg}
-up_pid= a_pid= b_pid= s3_pid=
-cleanup() {
-    local pid
-    for pid in $a_pid $b_pid $up_pid $s3_pid; do kill "$pid" 2>/dev/null || true; done
-    for pid in $a_pid $b_pid $up_pid $s3_pid; do wait "$pid" 2>/dev/null || true; done
-    scripts/postgres-test-server.sh stop >/dev/null 2>&1 || true
-    rm -rf "$work"
-}
+source scripts/lib/cluster.sh
+cleanup() { cluster_cleanup; rm -rf "$work"; }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
-
-wait_line() {  # FILE PID: FILE's first line, once the process printed it
-    local tries
-    for tries in $(seq 600); do
-        if [[ -s "$1" && $(wc -l <"$1") -ge 1 ]]; then head -1 "$1"; return 0; fi
-        kill -0 "$2" 2>/dev/null || break
-        sleep 0.1
-    done
-    echo "cluster-demo: process $2 did not start; its log:" >&2
-    cat "$work"/*.log >&2 || true
-    return 1
-}
 
 uv=${UV:-$(command -v uv || true)}
 if [[ -z "$uv" ]]; then
@@ -61,14 +42,6 @@ if [[ -z "$uv" ]]; then
     "$work/uv-venv/bin/pip" install -q --disable-pip-version-check uv==0.13.8
     uv=$work/uv-venv/bin/uv
 fi
-moto_python=${MOTO_PYTHON:-.build/client-venv/bin/python}
-if ! "$moto_python" -c 'import moto.server, boto3' 2>/dev/null; then
-    echo "(no moto: installing moto[server]==5.2.5 into a temporary venv)"
-    "$python" -m venv "$work/moto-venv"
-    "$work/moto-venv/bin/pip" install -q --disable-pip-version-check 'moto[server]==5.2.5'
-    moto_python=$work/moto-venv/bin/python
-fi
-
 installs=0
 uv_install() {  # NODE_BASE PACKAGE…: an empty uv cache and a fresh --target each time
     local base=$1; shift
@@ -80,38 +53,15 @@ uv_install() {  # NODE_BASE PACKAGE…: an empty uv cache and a fresh --target e
 }
 
 step "1. PostgreSQL, an S3 server and an upstream index, all on loopback"
-scripts/postgres-test-server.sh start >/dev/null
-pg_url=$(scripts/postgres-test-server.sh url)
-metadata="$pg_url?schema=cluster_demo_$$"
+cluster_start_backends
 echo "metadata: ${metadata/:artifact-store-test-only@/:***@}"
-# The S3 server runs until its standard input closes: a FIFO this script holds open, so that it
-# ends with the script however the script ends.
-mkfifo "$work/s3.in"
-"$moto_python" scripts/s3-test-server.py --bucket cluster-demo <"$work/s3.in" >"$work/s3.json" 2>"$work/s3.log" &
-s3_pid=$!
-exec 7>"$work/s3.in"
-wait_line "$work/s3.json" "$s3_pid" >/dev/null
-read -r endpoint bucket region key secret < <("$python" -c '
-import json, sys; s = json.load(open(sys.argv[1]))
-print(s["endpoint"], s["bucket"], s["region"], s["accessKeyId"], s["secretAccessKey"])' "$work/s3.json")
-export AWS_ACCESS_KEY_ID=$key AWS_SECRET_ACCESS_KEY=$secret
-blobs="s3://$bucket?endpoint=$endpoint&region=$region"
 echo "blobs: $blobs (moto, authentication on)"
-"$python" scripts/test-upstream.py build "$work/up" >/dev/null
-"$python" scripts/test-upstream.py serve "$work/up" --port 0 >"$work/up.port" 2>"$work/up.log" &
-up_pid=$!
-upstream=http://127.0.0.1:$(wait_line "$work/up.port" "$up_pid")
 echo "upstream: $upstream/simple/"
 
-start_node() {  # NAME: starts serve over the shared metadata and blobs; sets NAME_pid and NAME_base
-    local name=$1
-    "$bin" serve --store "$work/node-$name" --metadata "$metadata" --blobs "$blobs" \
-        --index "up=$upstream/simple" --port 0 >"$work/$name.out" 2>>"$work/$name.log" &
-    printf -v "${name}_pid" %s $!
-    local base
-    base=$(wait_line "$work/$name.out" "$!")
-    printf -v "${name}_base" %s "${base%/}"
-    echo "node $name: ${base%/}/ (store directory $work/node-$name)"
+start_node() {  # NAME
+    cluster_start_node "$1"
+    local base=${1}_base
+    echo "node $1: ${!base}/ (store directory $work/node-$1)"
 }
 
 step "2. Two serve nodes over the same database and bucket"
@@ -123,8 +73,8 @@ step "3. Install through node A (upstream up)"
 uv_install "$a_base" alpha
 
 step "4. Node A stops and the upstream goes down; install through node B, empty uv cache"
-kill "$a_pid"; wait "$a_pid" 2>/dev/null || true; a_pid=
-kill "$up_pid"; wait "$up_pid" 2>/dev/null || true; up_pid=
+kill "$a_pid"; wait "$a_pid" 2>/dev/null || true
+kill "$upstream_pid"; wait "$upstream_pid" 2>/dev/null || true
 echo "(node A and the upstream are down; node B's directory holds $(find "$work/node-b/blobs" -type f | wc -l) blob files)"
 uv_install "$b_base" alpha
 echo "(node B's directory now caches $(find "$work/node-b/blobs" -type f | wc -l) blob files, fetched from the bucket and verified)"

@@ -16,7 +16,7 @@ it ends with the test process that started it, however that ends) or it is kille
     {"endpoint": "http://127.0.0.1:PORT", "bucket": "...", "region": "us-east-1",
      "accessKeyId": "...", "secretAccessKey": "..."}
 
-usage: s3-test-server.py [--bucket NAME] [--min-part-size BYTES]
+usage: s3-test-server.py [--bucket NAME] [--min-part-size BYTES] [--access-log]
 """
 import argparse
 import json
@@ -31,6 +31,7 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--bucket", default="artifact-store-test")
     parser.add_argument("--min-part-size", type=int, default=256)
+    parser.add_argument("--access-log", action="store_true", help="log every request on standard error (bench-cluster.sh counts them)")
     arguments = parser.parse_args()
 
     # Read by moto.settings when moto is imported: set them first.
@@ -45,8 +46,11 @@ def main():
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=arguments.access_log)
+    # Its start-up line goes to standard error: standard output carries only the JSON line.
+    stdout, sys.stdout = sys.stdout, sys.stderr
     server.start()
+    sys.stdout = stdout
     endpoint = f"http://127.0.0.1:{port}"
 
     setup = dict(endpoint_url=endpoint, region_name="us-east-1", aws_access_key_id="setup",

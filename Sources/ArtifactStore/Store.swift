@@ -88,12 +88,7 @@ public final class Store: Sendable {
         if !options.recreatesMissingDatabase { try refuseLostDatabase(layout) }
         let commitClock = options.writeLockObserver == nil ? nil : CommitClock()
         let (database, lookups) = try openDatabase(layout, options: options, commitClock: commitClock)
-        let blobsDirectory: Int32
-        do {
-            blobsDirectory = try FileSystem.open(layout.blobs, O_RDONLY | O_DIRECTORY)
-        } catch {
-            throw StoreError(.unusableStore, "cannot open \(layout.blobs); check that the store directory is yours and complete", underlying: error)
-        }
+        let blobsDirectory = try openBlobsDirectory(layout)
         let key = try loadSecretKey(layout)
         return Store(layout: layout, metadata: .sqlite(database, lookups: lookups), blobsDirectory: blobsDirectory, secretKey: key, options: options, commitClock: commitClock)
     }
@@ -110,14 +105,18 @@ public final class Store: Sendable {
     public static func open(at directory: URL, metadata server: any MetadataServer, options: Options = Options()) throws -> Store {
         let layout = StoreLayout(root: directory)
         try prepareDirectory(layout)
-        let blobsDirectory: Int32
+        let blobsDirectory = try openBlobsDirectory(layout)
+        let key = try loadSecretKey(layout)
+        return Store(layout: layout, metadata: .server(server), blobsDirectory: blobsDirectory, secretKey: key, options: options, commitClock: nil)
+    }
+
+    /// `blobs/sha256`, opened for lookups relative to it.
+    private static func openBlobsDirectory(_ layout: StoreLayout) throws -> Int32 {
         do {
-            blobsDirectory = try FileSystem.open(layout.blobs, O_RDONLY | O_DIRECTORY)
+            return try FileSystem.open(layout.blobs, O_RDONLY | O_DIRECTORY)
         } catch {
             throw StoreError(.unusableStore, "cannot open \(layout.blobs); check that the store directory is yours and complete", underlying: error)
         }
-        let key = try loadSecretKey(layout)
-        return Store(layout: layout, metadata: .server(server), blobsDirectory: blobsDirectory, secretKey: key, options: options, commitClock: nil)
     }
 
     /// The SQLite database, when the metadata is in one.
@@ -244,20 +243,20 @@ public final class Store: Sendable {
     }
 
     /// Runs a SELECT on the lookup connection, calling `body` with each row in place (on a
-    /// server, in a read transaction of its own).
+    /// server, as a statement of its own: one round trip).
     func lookup(_ sql: String, arguments: [LookupConnection.Argument], _ body: (SteppedRow) throws -> Void) throws {
         switch metadata {
         case .sqlite(_, let lookups): try databaseCall { try lookups.forEachRow(sql, arguments: arguments, body) }
-        case .server:
-            let rows = try read { db in
-                try SQLRow.fetchAll(db, sql: sql, arguments: SQLArguments(arguments.map { argument -> (any DatabaseValueConvertible)? in
-                    switch argument {
-                    case .text(let text): text
-                    case .integer(let integer): integer
-                    }
-                }))
-            }
-            for row in rows { try body(SteppedRow(row)) }
+        case .server(let server):
+            let parameters = SQLParameters(positional: arguments.map { argument in
+                switch argument {
+                case .text(let text): .text(text)
+                case .integer(let integer): .integer(integer)
+                }
+            })
+            let result = try databaseCall { try server.statement(sql, parameters) }
+            let columns = SQLColumns(result.columns)
+            for values in result.rows { try body(SteppedRow(SQLRow(columns: columns, values: values.map(\.databaseValue)))) }
         }
     }
 

@@ -36,10 +36,14 @@ struct PutCommand: ParsableCommand {
         var firstError: StoreError?
         for file in files {
             do {
-                let stored = file == "-"
-                    ? try store.put(contentsOf: .standardInput)
-                    : try store.put(file: URL(fileURLWithPath: file))
-                if pin { _ = try store.pin(.digest(stored.digest), note: note.isEmpty ? "put \(file)" : note) }
+                // Pinned in the put's own transaction: a gc in between could take it.
+                let pinNote = note.isEmpty ? "put \(file)" : note
+                let stored = switch (file == "-", pin) {
+                case (true, false): try store.put(contentsOf: .standardInput)
+                case (true, true): try store.putPinned(contentsOf: .standardInput, note: pinNote)
+                case (false, false): try store.put(file: URL(fileURLWithPath: file))
+                case (false, true): try store.putPinned(file: URL(fileURLWithPath: file), note: pinNote)
+                }
                 let result = Result(file: file, digest: stored.digest.hex, size: stored.size, alreadyStored: stored.alreadyStored)
                 if json { results.append(result) } else { Output.line("\(result.digest)  \(result.size)  \(file)") }
             } catch let error as StoreError {

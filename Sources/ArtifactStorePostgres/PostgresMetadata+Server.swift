@@ -19,6 +19,12 @@ extension PostgresMetadata: MetadataServer {
         "PostgreSQL database \(location.database) at \(location.hostAndPort)\(schema.map { " (schema \($0))" } ?? "")"
     }
 
+    public func statement(_ sql: String, _ parameters: SQLParameters) throws -> SQLResult {
+        try blockingConnections.withConnection { connection in
+            try BlockingSession(connection: connection, location: location, logger: logger).run(sql, parameters)
+        }
+    }
+
     public func transaction<T>(_ kind: MetadataTransactionKind, _ body: (any MetadataServerConnection) throws -> T) throws -> T {
         try blockingConnections.withConnection { connection in
             let session = BlockingSession(connection: connection, location: location, logger: logger)
@@ -70,7 +76,14 @@ final class BlockingConnections: Sendable {
     }
 
     func withConnection<T>(_ body: (PostgresConnection) throws -> T) throws -> T {
-        let connection = try idle.withLock { $0.popLast() } ?? open()
+        // An idle connection whose server went away (a restart) is closed by now: skip it.
+        let reused = idle.withLock { idle -> PostgresConnection? in
+            while let connection = idle.popLast() {
+                if !connection.isClosed { return connection }
+            }
+            return nil
+        }
+        let connection = try reused ?? open()
         let result: T
         do {
             result = try body(connection)

@@ -1,6 +1,7 @@
 @testable import ArtifactStore
 import ArtifactStorePostgres
 @testable import ArtifactStoreS3
+import Crypto
 import Foundation
 import HTTPCaching
 import Testing
@@ -49,6 +50,8 @@ struct SharedStoreTests {
         var bucket: S3BlobStorage { buckets[0] }
 
         deinit {
+            // The stores write their last-use times when released: before the schema goes.
+            for node in nodes { try? node.flushUsage() }
             _ = try? servers[0].transaction(.write(durable: false)) { connection in
                 try connection.run("DROP SCHEMA \"\(servers[0].schema!)\" CASCADE", SQLParameters())
             }
@@ -140,6 +143,75 @@ struct SharedStoreTests {
         #expect(try cluster.a.read(old.digest) == bytes)
     }
 
+    @Test("with the bucket unreachable, a node still serves what it caches, and says what it cannot: reads and puts fail with the endpoint named, recording nothing")
+    func unreachableBucket() async throws {
+        let cluster = try Cluster()
+        let cached = Self.uniqueBytes("cached on a")
+        let stored = try cluster.a.put(bytes: cached)
+        let elsewhere = try cluster.b.put(bytes: Self.uniqueBytes("only in the bucket"))
+        // Node a again, its bucket now an endpoint where nothing listens.
+        let moto = try MotoServer.require()
+        let dead = S3BlobStorage(location: S3Location(bucket: moto.bucket, endpoint: URL(string: "http://127.0.0.1:9")!, region: moto.region),
+                                 credentials: moto.credentials)
+        var options = Store.Options()
+        options.remoteBlobs = dead
+        let cut = try Store.open(at: cluster.directory.url.appending(path: "a"), metadata: cluster.servers[0], options: options)
+        #expect(try cut.read(stored.digest) == cached)
+        do {
+            _ = try cut.read(elsewhere.digest)
+            Issue.record("a blob this node lacks was read without its bucket")
+        } catch let error as StoreError {
+            #expect(error.message.contains("127.0.0.1:9"), "\(error.message)")
+        }
+        let unsent = Self.uniqueBytes("never uploaded")
+        #expect(throws: (any Error).self) { try cut.put(bytes: unsent) }
+        let digest = BlobDigest(rawBytes: SHA256.hash(data: unsent))
+        #expect(try cut.blob(digest) == nil)
+        let leases = try cut.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM lease") }
+        #expect(leases == 0)
+        #expect(!cut.localBlobFileExists(digest))
+    }
+
+    @Test("a node killed (SIGKILL) in the middle of uploading a large blob leaves nothing under the blob's key and no row")
+    func killedMidUploadLeavesNothingVisible() async throws {
+        let cluster = try Cluster()
+        let file = cluster.directory.url.appending(path: "large.bin")
+        // 40 MiB: a multipart upload of several parts, long enough to be cut in the middle.
+        var generator = SeededGenerator(seed: UInt64.random(in: 0...UInt64.max))
+        var bytes = [UInt8](repeating: 0, count: 40 << 20)
+        bytes.withUnsafeMutableBytes { raw in
+            for index in raw.bindMemory(to: UInt64.self).indices { raw.bindMemory(to: UInt64.self)[index] = generator.next() }
+        }
+        try Data(bytes).write(to: file)
+        let digest = BlobDigest(rawBytes: SHA256.hash(data: bytes))
+        let moto = try MotoServer.require()
+        let process = Process()
+        process.executableURL = artifactStoreBinary
+        process.arguments = ["put", file.path(percentEncoded: false), "--store", cluster.directory.url.appending(path: "killed").path(percentEncoded: false),
+                             "--metadata", try #require(sharedTestPostgres) + "?schema=" + cluster.servers[0].schema!,
+                             "--blobs", "s3://\(moto.bucket)?endpoint=\(moto.endpoint)&region=\(moto.region)"]
+        process.environment = ProcessInfo.processInfo.environment.merging(
+            ["AWS_ACCESS_KEY_ID": moto.credentials.accessKeyID, "AWS_SECRET_ACCESS_KEY": moto.credentials.secretAccessKey]) { $1 }
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        // Killed once its lease is written: the upload is under way.
+        let deadline = Date().addingTimeInterval(30)
+        while try cluster.a.read({ db in try Int.fetchOne(db, sql: "SELECT count(*) FROM lease_blob WHERE digest = ?", arguments: [digest.hex]) }) == 0 {
+            guard process.isRunning, Date() < deadline else { break }
+            try await Task.sleep(for: .milliseconds(2))
+        }
+        kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
+        #expect(process.terminationReason == .uncaughtSignal, "the put finished before it could be killed")
+        #expect(try await cluster.bucket.stat(digest) == nil)
+        #expect(try cluster.a.blob(digest) == nil)
+        // What it left (a lease, a temporary object) protects or shows nothing once expired: a put
+        // of the same content through another node succeeds.
+        _ = try cluster.b.put(file: file)
+        #expect(try await cluster.bucket.stat(digest) == Int64(bytes.count))
+    }
+
     @Test("an object altered in the bucket is never served: the node that fetches it refuses it and caches nothing")
     func alteredObjectIsRefused() async throws {
         let cluster = try Cluster()
@@ -156,6 +228,17 @@ struct SharedStoreTests {
         #expect(try cluster.b.read(stored.digest) == bytes)
     }
 }
+
+/// The built `artifact-store` executable, beside the test bundle.
+let artifactStoreBinary: URL = {
+    var directory = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent()
+    for _ in 0..<4 {
+        let candidate = directory.appending(path: "artifact-store")
+        if FileManager.default.isExecutableFile(atPath: candidate.path(percentEncoded: false)) { return candidate }
+        directory = directory.deletingLastPathComponent()
+    }
+    return packageRoot.appending(path: ".build/debug/artifact-store")
+}()
 
 /// The test PostgreSQL server (`ARTIFACT_STORE_TEST_POSTGRES`), if any.
 let sharedTestPostgres = ProcessInfo.processInfo.environment["ARTIFACT_STORE_TEST_POSTGRES"].flatMap { $0.isEmpty ? nil : $0 }

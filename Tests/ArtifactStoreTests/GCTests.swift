@@ -193,6 +193,32 @@ struct GCTests {
         expectStoreError(.invalidInput) { try lease.add(digest) }
     }
 
+    @Test("a pinned put is pinned in its own transaction: a gc that keeps nothing recent, run right after, keeps it")
+    func pinnedPutSurvivesAnImmediateGC() throws {
+        let fixture = try TestStore()
+        let file = fixture.directory.url.appending(path: "pinned.bin")
+        try Data("pinned at once".utf8).write(to: file)
+        let stored = try fixture.store.putPinned(file: file, note: "test")
+        let unpinned = try fixture.store.put(bytes: Array("not pinned".utf8))
+        _ = try fixture.gc { $0.recentlyUsed = 0; $0.grace = 0 }
+        #expect(try fixture.store.read(stored.digest) == Array("pinned at once".utf8))
+        #expect(try fixture.store.blob(unpinned.digest) == nil)
+        #expect(try fixture.store.pins().contains { $0.target == .digest(stored.digest) && $0.note == "test" })
+    }
+
+    @Test("a response whose body gc evicted is never revalidated: a 304 would freshen a row that has no body to serve")
+    func evictedResponseIsNotRevalidated() throws {
+        let fixture = try TestStore()
+        let url = "https://files.example.org/evicted-\(UUID().uuidString).whl"
+        let validated: HeaderFields = ["Cache-Control": "max-age=60", "ETag": "\"v1\""]
+        try fixture.record(Fixtures.get(url), Fixtures.response(200, validated), body: String(repeating: "y", count: 1000), at: fixture.clock.now)
+        #expect(try fixture.store.conditionalHeaders(for: Fixtures.get(url))?.combinedValue(for: "If-None-Match") == "\"v1\"")
+        fixture.clock.advance(by: 3600)
+        let report = try fixture.gc { $0.maxSize = 0 }
+        #expect(report.evictedResponses == 1)
+        #expect(try fixture.store.conditionalHeaders(for: Fixtures.get(url)) == nil)
+    }
+
     @Test("--max-size evicts least recently used bodies, keeps a tombstone the verdict reports, spares URL pins")
     func maxSizeEvictsLRU() throws {
         let fixture = try TestStore()

@@ -36,7 +36,10 @@ public final class TestStore {
     }
 
     deinit {
-        if let server { TestMetadata.drop(server) }
+        guard let server else { return }
+        // The store writes its last-use times when released: before the schema goes.
+        try? store.flushUsage()
+        TestMetadata.drop(server)
     }
 
     /// The path of a blob's file inside the store.

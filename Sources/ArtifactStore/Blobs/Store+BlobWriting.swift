@@ -11,6 +11,26 @@ extension Store {
 
     /// Stores the content of a file, reading it once.
     public func put(file: URL) throws -> StoredBlob {
+        try put(file: file, pinNote: nil)
+    }
+
+    /// Stores the content of a file and pins it in the same write transaction: no gc can remove
+    /// it between the two (one that keeps nothing recent would, between a put and a later
+    /// ``pin(_:note:)``).
+    ///
+    /// - Parameters:
+    ///   - file: the file, read once.
+    ///   - note: kept with the pin.
+    public func putPinned(file: URL, note: String = "") throws -> StoredBlob {
+        try put(file: file, pinNote: note)
+    }
+
+    /// ``putPinned(file:note:)`` for everything readable from a file handle until end of file.
+    public func putPinned(contentsOf handle: FileHandle, note: String = "") throws -> StoredBlob {
+        try put(readingFrom: handle.fileDescriptor, name: "input", pinNote: note)
+    }
+
+    private func put(file: URL, pinNote: String?) throws -> StoredBlob {
         let path = file.path(percentEncoded: false)
         let descriptor: Int32
         do {
@@ -30,7 +50,7 @@ extension Store {
             throw StoreError(.invalidInput, "\(path) \(kind)")
         }
         FileSystem.adviseSequential(descriptor)
-        let stored = try put(readingFrom: descriptor, name: path)
+        let stored = try put(readingFrom: descriptor, name: path, pinNote: pinNote)
         // A wheel keeps its name, so that can-install and export find it without any page.
         if let wheel = WheelFilename(file.lastPathComponent) {
             try recordName(stored.digest, wheel: wheel)
@@ -63,8 +83,9 @@ extension Store {
         try put(readingFrom: handle.fileDescriptor, name: "input")
     }
 
-    private func put(readingFrom descriptor: Int32, name: String) throws -> StoredBlob {
+    private func put(readingFrom descriptor: Int32, name: String, pinNote: String? = nil) throws -> StoredBlob {
         let writer = try makeBlobWriter()
+        defer { writer.cancel() }
         let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: Self.ingestChunkSize, alignment: 4096)
         defer { buffer.deallocate() }
         while true {
@@ -77,7 +98,11 @@ extension Store {
             if count == 0 { break }
             try writer.write(UnsafeRawBufferPointer(rebasing: buffer[..<count]))
         }
-        return try writer.commit()
+        guard let pinNote else { return try writer.commit() }
+        let now = nowSeconds
+        return try publish(writer.finish(expecting: nil)) { stored, db in
+            _ = try Self.insertPin(.digest(stored.digest), note: pinNote, now: now, db)
+        }.blob
     }
 
     static let ingestChunkSize = 1 << 20

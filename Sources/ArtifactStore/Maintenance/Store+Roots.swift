@@ -10,16 +10,19 @@ extension Store {
             throw StoreError(.invalidInput, "an empty URL pattern would pin nothing; give a URL or a glob such as https://download.pytorch.org/whl/*")
         }
         let now = nowSeconds
-        return try writeTransaction { db in
-            let (column, value) = Self.pinColumn(target)
-            try db.execute(
-                sql: """
-                    INSERT INTO pin (\(column), created_at, note) VALUES (?, ?, ?)
-                    ON CONFLICT (\(column)) WHERE \(column) IS NOT NULL DO UPDATE SET note = excluded.note
-                    """,
-                arguments: [value, now, note])
-            return try SQLRow.fetchOne(db, sql: "SELECT * FROM pin WHERE \(column) = ?", arguments: [value]).map(Pin.init(row:))!
-        }
+        return try writeTransaction { db in try Self.insertPin(target, note: note, now: now, db) }
+    }
+
+    /// Writes a pin (or updates the note of the existing one) inside the caller's write transaction.
+    static func insertPin(_ target: PinTarget, note: String, now: Int64, _ db: SQLSession) throws -> Pin {
+        let (column, value) = pinColumn(target)
+        try db.execute(
+            sql: """
+                INSERT INTO pin (\(column), created_at, note) VALUES (?, ?, ?)
+                ON CONFLICT (\(column)) WHERE \(column) IS NOT NULL DO UPDATE SET note = excluded.note
+                """,
+            arguments: [value, now, note])
+        return try SQLRow.fetchOne(db, sql: "SELECT * FROM pin WHERE \(column) = ?", arguments: [value]).map(Pin.init(row:))!
     }
 
     /// Removes a pin. Returns false when there was no such pin.

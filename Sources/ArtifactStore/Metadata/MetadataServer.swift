@@ -19,6 +19,10 @@ public protocol MetadataServer: AnyObject, Sendable {
     /// Where the metadata is, for messages: never a password.
     var displayName: String { get }
 
+    /// Runs one statement as a transaction of its own (a single SELECT sees one snapshot): the
+    /// point lookups of verdicts, in one round trip.
+    func statement(_ sql: String, _ parameters: SQLParameters) throws -> SQLResult
+
     /// Runs `body` in one transaction on one connection, commits when it returns and rolls back
     /// when it throws.
     func transaction<T>(_ kind: MetadataTransactionKind, _ body: (any MetadataServerConnection) throws -> T) throws -> T

@@ -340,8 +340,12 @@ extension Store {
     public func conditionalHeaders(for request: StoreRequest) throws -> HeaderFields? {
         let url = request.url.text
         let presented = HTTPRequestHead(method: request.method, url: url, headers: HeaderBlock.protectingCredentials(request.headers, key: secretKey))
+        // Only a row whose body can still be read is worth validating: a 304 for one whose body gc
+        // evicted (or verify quarantined) would freshen a response that cannot answer anything,
+        // and the client would get no body at all.
         let stored = try read { db in try responses(url: url, method: request.method, db) }
             .filter { $0.disposition == .stored && CacheKey.mismatches($0.exchange, presented).isEmpty }
+            .filter { record in record.bodyDigest.map { (try? isReadable($0)) == true } ?? false }
         guard !stored.isEmpty else { return nil }
         let headers = cache.conditionalHeaders(validating: stored.map(\.exchange), for: presented)
         return headers.isEmpty ? nil : headers

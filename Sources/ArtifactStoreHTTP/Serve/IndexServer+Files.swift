@@ -28,8 +28,10 @@ extension IndexServer {
         }
 
         // Content addressing: any stored blob with the announced digest is this file.
-        if let expected, blobIsServable(expected) {
-            return try blobResponse(request, digest: expected, outcome: .hit, bindsToHash: true, fallbackReason: nil)
+        // Opening it is the check (I1: its row, not quarantined; its file here or in the remote
+        // blobs): one lookup. A blob that cannot be opened is fetched again.
+        if let expected, let reader = try? store.open(expected) {
+            return try blobResponse(request, reader: reader, outcome: .hit, bindsToHash: true, fallbackReason: nil)
         }
         let fetch = FetchRequest(url: index.fetchURL(forLinked: url), expectedDigest: expected)
         var failure: String
@@ -165,6 +167,12 @@ extension IndexServer {
         } catch let error as StoreError {
             throw Problem(error, url: nil)
         }
+        return try blobResponse(request, reader: reader, outcome: outcome, bindsToHash: bindsToHash, fallbackReason: fallbackReason)
+    }
+
+    /// ``blobResponse(_:digest:outcome:bindsToHash:fallbackReason:)`` for a blob already open.
+    func blobResponse(_ request: Request, reader: BlobReader, outcome: ServeOutcome, bindsToHash: Bool, fallbackReason: String?) throws -> (Response, ServeOutcome) {
+        let digest = reader.digest
         let size = reader.size
         let etag = "\"sha256-\(digest.hex)\""
         var headers: HTTPFields = [
