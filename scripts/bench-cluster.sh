@@ -64,7 +64,7 @@ starts=0
 start_node() {  # ARGS…: prints the node's base URL (over SQLite, unless ARGS name a shared store)
     starts=$((starts + 1))
     "$bin" serve --store "$work/node-$starts" --index "up=$upstream/simple" --port 0 --no-access-log "$@" \
-        >"$work/node-$starts.out" 2>"$work/node-$starts.log" &
+        >"$work/node-$starts.out" 2>"$work/node-$starts.log" 7>&- &
     cluster_pids+=($!)
     local base
     base=$(cluster_wait_line "$work/node-$starts.out" "$!")

@@ -30,7 +30,13 @@ python=$(python3 -c 'import sys; print(sys.executable)')
 work=$(mktemp -d "${TMPDIR:-/tmp}/cluster-load.XXXXXX")
 export PG_PORT=${PG_PORT:-54333}
 source scripts/lib/cluster.sh
-cleanup() { cluster_cleanup; [[ -n "${KEEP:-}" ]] && echo "kept $work" >&2 || rm -rf "$work"; }
+loops=()
+cleanup() {
+    local pid
+    for pid in "${loops[@]}"; do kill "$pid" 2>/dev/null || true; done
+    cluster_cleanup
+    [[ -n "${KEEP:-}" ]] && echo "kept $work" >&2 || rm -rf "$work"
+}
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 note() { printf 'cluster-load: %s\n' "$*" >&2; }
@@ -114,15 +120,15 @@ gc_loop() {
     done
 }
 
-install_loop "$a_base" a & loops=($!)
-install_loop "$b_base" b & loops+=($!)
-download_loop "$a_base" a & loops+=($!)
-download_loop "$b_base" b & loops+=($!)
-pin_loop & loops+=($!)
-gc_loop & loops+=($!)
+install_loop "$a_base" a 7>&- & loops+=($!)
+install_loop "$b_base" b 7>&- & loops+=($!)
+download_loop "$a_base" a 7>&- & loops+=($!)
+download_loop "$b_base" b 7>&- & loops+=($!)
+pin_loop 7>&- & loops+=($!)
+gc_loop 7>&- & loops+=($!)
 for pid in "${loops[@]}"; do wait "$pid"; done
 
-count() { grep -c "$1" "$work/results/$2" 2>/dev/null || true; }
+count() { local n; n=$(grep -c "$1" "$work/results/$2" 2>/dev/null || true); echo "${n:-0}"; }
 installs_ok=$(count '^ok' installs); installs_failed=$(count '^failed' installs)
 downloads_ok=$(count '^ok' downloads); downloads_failed=$(count '^failed' downloads); wrong=$(count '^WRONG' downloads)
 gc_runs=$(count '^ok' gc); gc_failed=$(count '^failed' gc)

@@ -22,7 +22,7 @@ struct StoreOptions: ParsableArguments {
         name: .long,
         help: ArgumentHelp(
             "Keep the store's metadata in PostgreSQL instead of SQLite in the store directory.",
-            discussion: "A postgres://USER[:PASSWORD]@HOST[:PORT]/DATABASE[?schema=NAME] URL (the password may come from PGPASSWORD instead; the schema defaults to the user's search_path); defaults to $ARTIFACT_STORE_METADATA. The schema is created or migrated on first use. The store directory still holds this machine's blob files: until blobs can live in S3, machines share a store only through one directory they all mount. May also come before the command name.",
+            discussion: "A postgres://USER[:PASSWORD]@HOST[:PORT]/DATABASE[?schema=NAME] URL (the password may come from PGPASSWORD instead; the schema defaults to the user's search_path); defaults to $ARTIFACT_STORE_METADATA. The schema is created or migrated on first use. The store directory then holds this machine's blob files: with --blobs, its cache of the shared bucket; without, blobs only this machine has. May also come before the command name.",
             valueName: "url"))
     var metadata: String?
     @Option(
@@ -80,6 +80,10 @@ struct StoreOptions: ParsableArguments {
     func openStore(at url: URL, options: Store.Options = Store.Options()) throws -> Store {
         var options = options
         options.remoteBlobs = try remoteBlobs()
+        if options.remoteBlobs != nil, metadataURL() == nil {
+            // Each store's gc would delete the objects that only the others' records name.
+            throw StoreError(.invalidInput, "--blobs needs --metadata: a bucket is shared through the records that name its objects, which must then live in PostgreSQL (postgres://…), not in one machine's SQLite")
+        }
         if let server = try metadataServer() { return try Store.open(at: url, metadata: server, options: options) }
         return try Store.open(at: url, options: options)
     }

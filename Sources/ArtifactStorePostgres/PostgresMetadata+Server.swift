@@ -28,26 +28,29 @@ extension PostgresMetadata: MetadataServer {
     public func transaction<T>(_ kind: MetadataTransactionKind, _ body: (any MetadataServerConnection) throws -> T) throws -> T {
         try blockingConnections.withConnection { connection in
             let session = BlockingSession(connection: connection, location: location, logger: logger)
-            switch kind {
-            case .read:
-                // One snapshot for the whole transaction, as a SQLite reader has.
-                try session.run("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
-            case .write(let durable):
-                // One writer at a time across every node, as SQLite's BEGIN IMMEDIATE across
-                // processes (I2): taken first, held until COMMIT or ROLLBACK.
-                try session.run("BEGIN")
-                try session.run("SELECT pg_advisory_xact_lock(hashtext('artifact-store writes'), hashtext($1))", [.text(Self.lockKey(schema))])
-                if !durable { try session.run("SET LOCAL synchronous_commit = off") }
-            }
-            let result: T
             do {
-                result = try body(session)
+                switch kind {
+                case .read:
+                    // One snapshot for the whole transaction, as a SQLite reader has.
+                    try session.run("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
+                case .write(let durable):
+                    // One writer at a time across every node, as SQLite's BEGIN IMMEDIATE across
+                    // processes (I2): taken first, held until COMMIT or ROLLBACK. READ COMMITTED
+                    // whatever the server's default: each statement then sees what the writers
+                    // before this one committed (a snapshot taken before the lock wait would not).
+                    try session.run("BEGIN ISOLATION LEVEL READ COMMITTED")
+                    try session.run("SELECT pg_advisory_xact_lock(hashtext('artifact-store writes'), hashtext($1))", [.text(Self.lockKey(schema))])
+                    if !durable { try session.run("SET LOCAL synchronous_commit = off") }
+                }
+                let result = try body(session)
+                try session.run("COMMIT")
+                return result
             } catch {
-                _ = try? session.run("ROLLBACK")
+                // A connection whose transaction did not end cleanly is never reused: closed, the
+                // pool drops it.
+                if (try? session.run("ROLLBACK")) == nil { try? connection.close().wait() }
                 throw error
             }
-            try session.run("COMMIT")
-            return result
         }
     }
 }
@@ -211,7 +214,8 @@ struct BlockingSession: MetadataServerConnection {
 }
 
 /// SQLite's placeholders (`?`, `?NNN`, `:name`) as PostgreSQL's (`$1`…), outside string
-/// literals, quoted identifiers and comments.
+/// literals, quoted identifiers and `--` comments (the store's SQL has no `/* */` comment and
+/// no `::` cast). Each distinct placeholder gets the next `$n` in order of first appearance.
 struct PlaceholderTranslation {
     enum Source: Hashable {
         /// A positional value, from 0.
@@ -276,7 +280,8 @@ struct PlaceholderTranslation {
                     guard let explicit = Int(digits), explicit >= 1 else { throw StoreError(.invalidInput, "bad placeholder ?\(digits) in \(original)") }
                     position = explicit - 1
                 }
-                nextPosition = position + 1
+                // SQLite: a bare ? takes the largest number used so far, plus one.
+                nextPosition = max(nextPosition, position + 1)
                 output.append(contentsOf: "$\(number(for: .position(position)))".unicodeScalars)
             case ":" where index + 1 < characters.count && Self.isNameStart(characters[index + 1]) && (index == 0 || characters[index - 1] != ":"):
                 index += 1

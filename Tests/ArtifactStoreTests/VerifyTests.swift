@@ -44,7 +44,7 @@ struct VerifyTests {
         #expect(any.verifiedAt != nil, "verify records when each blob was last proven intact")
     }
 
-    @Test("a blob file deleted by hand is reported; --repair marks its row and a new put restores it")
+    @Test("a blob file deleted by hand is reported; --repair marks its row and a new put restores it", TestMetadata.judgesMissingFiles)
     func deletedFile() throws {
         let fixture = try TestStore()
         let bytes = pseudoRandomBytes(count: 3000, seed: 7)
@@ -171,7 +171,7 @@ struct VerifyTests {
         #expect(try fixture.store.verify().problems.isEmpty)
     }
 
-    @Test("--sample re-hashes only a share of the blobs but still finds a missing file")
+    @Test("--sample re-hashes only a share of the blobs but still finds a missing file", TestMetadata.judgesMissingFiles)
     func sampling() throws {
         let fixture = try TestStore()
         var last: StoredBlob?

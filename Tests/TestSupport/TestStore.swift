@@ -93,6 +93,13 @@ public enum TestMetadata {
         .enabled(if: !isPostgres, "a test of the SQLite database in the store directory")
     }
 
+    /// For a test of a blob file missing from the store directory: with the metadata on a
+    /// server and no shared blobs, another node may hold that file, so verify does not judge it
+    /// (ARCHITECTURE.md §11).
+    public static var judgesMissingFiles: ConditionTrait {
+        .enabled(if: !isPostgres, "with shared metadata and per-node blobs, another node may hold a missing file")
+    }
+
     static func openServer() throws -> PostgresMetadata? {
         guard isPostgres else { return nil }
         guard let url = ProcessInfo.processInfo.environment["ARTIFACT_STORE_TEST_POSTGRES"], !url.isEmpty else {

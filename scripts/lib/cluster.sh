@@ -5,7 +5,8 @@
 # The sourcing script sets `work` (a new temporary directory it removes), `python` and `bin`, and
 # calls cluster_cleanup from its EXIT trap. After cluster_start_backends: `metadata` (a
 # postgres:// URL with a schema of its own), `blobs` (an s3:// URL), `upstream` (http://…) and the
-# AWS_* variables are set. Env: PG_PORT (the PostgreSQL port; each script has its own default),
+# AWS_* variables are set. Processes the script starts in the background after the backends
+# should not inherit fd 7 (`7>&-`): it holds moto's standard input open. Env: PG_PORT (the PostgreSQL port; each script has its own default),
 # MOTO_PYTHON (a python with moto[server]; default .build/client-venv, else a temporary venv).
 
 cluster_pids=()
@@ -58,7 +59,7 @@ print(s["endpoint"], s["bucket"], s["region"], s["accessKeyId"], s["secretAccess
     blobs="s3://$bucket?endpoint=$endpoint&region=$region"
 
     "$python" scripts/test-upstream.py build "$work/up" >/dev/null
-    "$python" scripts/test-upstream.py serve "$work/up" --port 0 >"$work/up.port" 2>"$work/up.log" &
+    "$python" scripts/test-upstream.py serve "$work/up" --port 0 >"$work/up.port" 2>"$work/up.log" 7>&- &
     cluster_pids+=($!)
     upstream_pid=$!
     upstream=http://127.0.0.1:$(cluster_wait_line "$work/up.port" "$upstream_pid")
@@ -67,7 +68,7 @@ print(s["endpoint"], s["bucket"], s["region"], s["accessKeyId"], s["secretAccess
 cluster_start_node() {  # NAME [SERVE OPTIONS…]: serve over the shared store; sets NAME_pid, NAME_base
     local name=$1; shift
     "$bin" serve --store "$work/node-$name" --metadata "$metadata" --blobs "$blobs" \
-        --index "up=$upstream/simple" --port 0 "$@" >"$work/$name.out" 2>>"$work/$name.log" &
+        --index "up=$upstream/simple" --port 0 "$@" >"$work/$name.out" 2>>"$work/$name.log" 7>&- &
     cluster_pids+=($!)
     printf -v "${name}_pid" %s $!
     local base

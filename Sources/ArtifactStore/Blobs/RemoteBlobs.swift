@@ -82,8 +82,18 @@ extension Store {
     /// Deletes blobs from the remote blobs (inside gc's write transaction).
     func deleteFromRemote(_ digests: [BlobDigest]) throws {
         guard let storage = options.remoteBlobs else { return }
+        // Concurrently, a few at a time: the cluster's write lock is held meanwhile.
         try remoteIO.wait {
-            for digest in digests { try await storage.delete(digest) }
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                var pending = digests[...]
+                for _ in 0..<16 {
+                    guard let digest = pending.popFirst() else { break }
+                    group.addTask { try await storage.delete(digest) }
+                }
+                while try await group.next() != nil {
+                    if let digest = pending.popFirst() { group.addTask { try await storage.delete(digest) } }
+                }
+            }
         }
     }
 }

@@ -114,6 +114,8 @@ extension Store {
     ///
     /// With remote blobs, the content is uploaded first, unless `uploading` is false (it came
     /// from there).
+    /// A blob fetched from the remote blobs (`uploading` false) is published only while its row
+    /// exists: a gc that deleted the row (and the object) meanwhile must not see it recreated.
     func publish<T>(_ finished: BlobWriter.Finished, uploading: Bool = true, then: (StoredBlob, SQLSession) throws -> T = { _, _ in () }) throws -> (blob: StoredBlob, then: T) {
         let uploadLease = uploading ? try uploadToRemote(finished) : nil
         let now = nowSeconds
@@ -128,7 +130,8 @@ extension Store {
         var published: (UInt64, UInt64)?
         do {
             return try writeTransaction { db in
-                let stored = try publishInTransaction(temporaryPath: finished.temporaryPath, digest: digest, size: size, verified: verified, now: now, db)
+                let stored = try publishInTransaction(temporaryPath: finished.temporaryPath, digest: digest, size: size, verified: verified, now: now,
+                                                      onlyIfRecorded: !uploading, db)
                 if !stored.alreadyStored, let info = try FileSystem.lstat(path) { published = (UInt64(info.st_dev), UInt64(info.st_ino)) }
                 // The row protects the uploaded object from now on.
                 if let uploadLease { try db.execute(sql: "DELETE FROM lease WHERE id = ?", arguments: [uploadLease]) }
@@ -136,6 +139,9 @@ extension Store {
             }
         } catch {
             if let published { unpublishOrphan(digest, identity: published) }
+            // The object stays uploaded, unnamed (gc of the bucket's unrecorded objects is not
+            // written yet: ARCHITECTURE.md §11); its lease need not wait an hour.
+            if let uploadLease { try? writeTransaction(durable: false) { db in try db.execute(sql: "DELETE FROM lease WHERE id = ?", arguments: [uploadLease]) } }
             throw error
         }
     }
@@ -154,9 +160,13 @@ extension Store {
         }
     }
 
-    private func publishInTransaction(temporaryPath: String, digest: BlobDigest, size: Int64, verified: (UInt64, UInt64)?, now: Int64, _ db: SQLSession) throws -> StoredBlob {
+    private func publishInTransaction(temporaryPath: String, digest: BlobDigest, size: Int64, verified: (UInt64, UInt64)?, now: Int64,
+                                      onlyIfRecorded: Bool = false, _ db: SQLSession) throws -> StoredBlob {
         let path = layout.blobPath(digest)
         let row = try SQLRow.fetchOne(db, sql: "SELECT quarantined_at FROM blob WHERE digest = ?", arguments: [digest.hex])
+        if onlyIfRecorded, row == nil {
+            throw StoreError(.notFound, "blob \(digest.hex) was removed from the store (gc) while this node fetched it from the remote blobs")
+        }
         // An existing file that is not the very file just verified (truncated, altered,
         // replaced meanwhile) is replaced.
         let existing = try FileSystem.lstat(path)

@@ -208,6 +208,9 @@ extension Store {
     private func handleMissing(_ digest: BlobDigest, _ report: inout VerifyReport, options: VerifyOptions) throws {
         // With shared blobs this node caches what it read; the object is what must exist.
         if let storage = self.options.remoteBlobs, try remoteIO.wait({ try await storage.stat(digest) }) != nil { return }
+        // With shared metadata and blobs kept by each node, another node may hold the file: only
+        // that node can tell (ARCHITECTURE.md §11); never mark the shared row from here.
+        if self.options.remoteBlobs == nil, case .server = metadata { return }
         let path = layout.blobPath(digest)
         let now = nowSeconds
         var problem: VerifyProblem?
@@ -264,6 +267,10 @@ extension Store {
         case .unreadable(let why):
             report.problems.append(VerifyProblem(kind: .unreadableFile, digest: digest, path: path, message: "\(path) has no row and cannot be read (\(why)); check its permissions"))
         case .hashed(let size, let actual, let device, let inode):
+            // With shared blobs a file without a row is this node's cached copy of a blob gc
+            // deleted elsewhere (or of one whose put died here): adopting it would record a blob
+            // the bucket no longer holds. gc removes such files after its grace period.
+            if self.options.remoteBlobs != nil { return }
             let now = nowSeconds
             var problem: VerifyProblem?
             try writeTransaction { db in
