@@ -2,16 +2,10 @@ import GRDB
 import GRDBSQLite
 
 /// Positional access to the columns of the current result row, so that one decoder reads both
-/// GRDB rows and rows stepped directly on a statement.
+/// ``SQLRow``s and rows stepped directly on a statement.
 protocol ResultColumns {
     /// The column's value, nil when it is NULL.
     func value<Value: DatabaseValueConvertible & StatementColumnConvertible>(at index: Int) -> Value?
-}
-
-extension Row: ResultColumns {
-    func value<Value: DatabaseValueConvertible & StatementColumnConvertible>(at index: Int) -> Value? {
-        self[index]
-    }
 }
 
 /// The current row of a statement stepped with the SQLite API (``LookupConnection``), read in place.

@@ -188,27 +188,11 @@ struct SQLRow: ResultColumns {
         }
     }
 
-    /// The raw value of column `name` (NULL when there is no such column).
-    subscript(_ name: String) -> DatabaseValue {
-        switch storage {
-        case .sqlite(let row): return row[name]?.databaseValue ?? .null
-        case .values(let columns, let values): return columns.index(of: name).map { values[$0] } ?? .null
-        }
-    }
-
     /// The column names, in order.
     var columnNames: [String] {
         switch storage {
         case .sqlite(let row): Array(row.columnNames)
         case .values(let columns, _): columns.names
-        }
-    }
-
-    /// Whether the row has a column `name`.
-    func hasColumn(_ name: String) -> Bool {
-        switch storage {
-        case .sqlite(let row): row.hasColumn(name)
-        case .values(let columns, _): columns.index(of: name) != nil
         }
     }
 
@@ -332,10 +316,6 @@ extension DatabaseValueConvertible {
     /// The first column of each row, one row at a time.
     static func fetchCursor(_ db: SQLSession, sql: String, arguments: SQLArguments = SQLArguments()) throws -> SQLValueCursor<Self> {
         SQLValueCursor(try SQLRow.fetchCursor(db, sql: sql, arguments: arguments))
-    }
-
-    static func fetchSet(_ db: SQLSession, sql: String, arguments: SQLArguments = SQLArguments()) throws -> Set<Self> where Self: Hashable {
-        Set(try fetchAll(db, sql: sql, arguments: arguments))
     }
 }
 
