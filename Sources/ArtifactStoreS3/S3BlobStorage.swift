@@ -57,6 +57,10 @@ public final class S3BlobStorage: BlobStorage {
         configuration.redirectConfiguration = .disallow
         configuration.timeout = HTTPClient.Configuration.Timeout(connect: options.connectTimeout, read: options.readTimeout)
         configuration.decompression = .disabled
+        // A refused connection fails the request at once (the error names the endpoint), rather
+        // than being retried until the connect timeout: with the bucket down, every request
+        // that needs it would otherwise wait that long.
+        configuration.connectionPool.retryConnectionEstablishment = false
         http = HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: configuration)
     }
 
@@ -314,7 +318,7 @@ public final class S3BlobStorage: BlobStorage {
         do {
             response = try await http.execute(request, timeout: .hours(1))
         } catch {
-            throw StoreError(.io, "cannot reach the S3 endpoint \(location.base) for \(what) (\(Self.describe(error))); check the endpoint URL and that the server is running and reachable")
+            throw StoreError(.io, "cannot reach the S3 endpoint \(location.base) (bucket \(location.bucket)) for \(what) (\(Self.describe(error))); check the endpoint URL and that the server is running and reachable")
         }
         let status = response.status
         var text = ""

@@ -6,10 +6,13 @@
 # calls cluster_cleanup from its EXIT trap. After cluster_start_backends: `metadata` (a
 # postgres:// URL with a schema of its own), `blobs` (an s3:// URL), `upstream` (http://…) and the
 # AWS_* variables are set. Processes the script starts in the background after the backends
-# should not inherit fd 7 (`7>&-`): it holds moto's standard input open. Env: PG_PORT (the PostgreSQL port; each script has its own default),
+# should not inherit fd 7 (`7>&-`): it holds moto's standard input open. After sourcing, a script may
+# set `cluster_upstream_options` (an array: options of `test-upstream.py build`, e.g. --big-mb 3).
+# Env: PG_PORT (the PostgreSQL port; each script has its own default),
 # MOTO_PYTHON (a python with moto[server]; default .build/client-venv, else a temporary venv).
 
 cluster_pids=()
+cluster_upstream_options=()
 
 cluster_cleanup() {
     local pid
@@ -58,7 +61,7 @@ print(s["endpoint"], s["bucket"], s["region"], s["accessKeyId"], s["secretAccess
     export AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY
     blobs="s3://$bucket?endpoint=$endpoint&region=$region"
 
-    "$python" scripts/test-upstream.py build "$work/up" >/dev/null
+    "$python" scripts/test-upstream.py build "$work/up" "${cluster_upstream_options[@]}" >/dev/null
     "$python" scripts/test-upstream.py serve "$work/up" --port 0 >"$work/up.port" 2>"$work/up.log" 7>&- &
     cluster_pids+=($!)
     upstream_pid=$!

@@ -1,4 +1,5 @@
 import ArtifactStore
+import Crypto
 import Foundation
 import HTTPTypes
 import Hummingbird
@@ -48,12 +49,52 @@ final class DownloadProgress: Sendable {
     }
 
     private let state = Mutex(State())
+    /// The body file, opened as soon as the download names it (before its first byte is
+    /// written), so that its bytes can still be read when the store could not keep them (it
+    /// removes the file then): ``unstoredBodySize(matching:)``. The last one is the body file;
+    /// all are closed only when the download is released, so no reader ever finds a descriptor
+    /// closed (or reused) under it.
+    private let descriptors = Mutex<[Int32]>([])
+
+    deinit {
+        for descriptor in descriptors.withLock({ $0 }) { FileSystem.close(descriptor) }
+    }
 
     func bodyFile(_ path: String, expected: Int64?) {
+        if let opened = try? FileSystem.open(path, O_RDONLY) { descriptors.withLock { $0.append(opened) } }
         change {
             $0.path = path
             $0.expected = expected
         }
+    }
+
+    /// Once the download has failed in the store (the upstream's answer arrived, but the store
+    /// could not keep it: its blob storage or metadata database cannot be reached, a disk is
+    /// full), the size of the body file if its whole content has the digest `expected`: then
+    /// those bytes are the file the page announced, and may be served though nothing was
+    /// stored. Nil when there is no body file or its content is anything else (incomplete,
+    /// altered). Hashes the whole file: called only on that failure.
+    func unstoredBodySize(matching expected: BlobDigest) -> Int64? {
+        var hasher = SHA256()
+        var size: Int64 = 0
+        while true {
+            guard let chunk = readBody(at: size, upTo: IndexServer.chunkSize) else { return nil }
+            if chunk.isEmpty { break }
+            hasher.update(data: chunk)
+            size += Int64(chunk.count)
+        }
+        let hex = hasher.finalize().map { String(format: "%02x", $0) }.joined()
+        return hex == expected.hex ? size : nil
+    }
+
+    /// Up to `count` bytes of the body file from `offset` (empty at its end); nil when there is
+    /// no body file or it cannot be read. Positional reads: any number of readers at once.
+    func readBody(at offset: Int64, upTo count: Int) -> [UInt8]? {
+        guard let descriptor = descriptors.withLock({ $0.last }) else { return nil }
+        var buffer = [UInt8](repeating: 0, count: count)
+        guard let read = try? FileSystem.check("pread", { buffer.withUnsafeMutableBytes { Glibc.pread(descriptor, $0.baseAddress, count, off_t(offset)) } })
+        else { return nil }
+        return Array(buffer[..<read])
     }
 
     func received(_ bytes: Int64, expected: Int64?) {
@@ -104,7 +145,8 @@ final class DownloadProgress: Sendable {
 /// body file, except the last ``holdBack`` bytes, which go out only once the download has
 /// succeeded, that is once the store has checked the digest and published the blob. A download
 /// that fails (cut short, wrong hash) ends the response short of its end, so a client never
-/// receives a complete wrong file.
+/// receives a complete wrong file. One the store failed to keep (its blob storage unreachable)
+/// is finished from the body file when that has the digest the page announced.
 struct DownloadFollower: Sendable {
     static let holdBack: Int64 = 64 << 10
 
@@ -117,12 +159,22 @@ struct DownloadFollower: Sendable {
     /// Called when the download has succeeded: throws when its result is not what was asked
     /// for (the final check before the held-back bytes go out).
     let accept: @Sendable (FetchResult) throws -> Void
+    /// The digest the page announced and the length the response declared: a download that
+    /// failed in the store is finished only when the body file has exactly these.
+    let expected: BlobDigest?
+    let length: Int64?
+    /// Called when the rest is sent although the store did not keep the file (a warning).
+    let unstored: @Sendable (StoreError) -> Void
 
-    init(progress: DownloadProgress, task: Task<FetchResult, any Error>, path: String, accept: @escaping @Sendable (FetchResult) throws -> Void) {
+    init(progress: DownloadProgress, task: Task<FetchResult, any Error>, path: String, expected: BlobDigest?, length: Int64?,
+         accept: @escaping @Sendable (FetchResult) throws -> Void, unstored: @escaping @Sendable (StoreError) -> Void) {
         self.progress = progress
         self.task = task
         file = FileHandle(forReadingAtPath: path)
+        self.expected = expected
+        self.length = length
         self.accept = accept
+        self.unstored = unstored
     }
 
     func send(to writer: inout any ResponseBodyWriter) async throws {
@@ -135,7 +187,26 @@ struct DownloadFollower: Sendable {
         while true {
             let limit = snapshot.finished ? Int64.max : snapshot.written - Self.holdBack
             if snapshot.finished {
-                try accept(try await task.value)
+                do {
+                    try accept(try await task.value)
+                } catch FetchError.store(let error) {
+                    // The upstream's bytes arrived but the store could not keep them. Send the
+                    // rest only if the whole body file is the announced file (hashed again
+                    // here, whatever the store did or did not check): still no complete wrong file.
+                    guard let expected, let size = progress.unstoredBodySize(matching: expected), length == nil || size == length else {
+                        throw FetchError.store(error)
+                    }
+                    unstored(error)
+                    while sent < size {
+                        guard let chunk = progress.readBody(at: sent, upTo: IndexServer.chunkSize), !chunk.isEmpty else {
+                            throw FetchError.store(error)
+                        }
+                        sent += Int64(chunk.count)
+                        try await writer.write(ByteBuffer(bytes: chunk))
+                    }
+                    try await writer.finish(nil)
+                    return
+                }
                 // Everything written is now the verified, published blob: send the rest.
                 while let chunk = try file.read(upToCount: IndexServer.chunkSize), !chunk.isEmpty {
                     try await writer.write(ByteBuffer(bytes: chunk))

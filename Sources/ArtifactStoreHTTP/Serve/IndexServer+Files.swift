@@ -38,17 +38,19 @@ extension IndexServer {
         if configuration.offline {
             failure = "the server runs --offline"
         } else {
+            var joined: DownloadProgress?
             do {
                 let (task, progress) = downloads.join(url) { [client] progress in
                     try await client.fetch(fetch, mode: .online, progress: { progress.received($0, expected: $1) }, bodyFile: { progress.bodyFile($0, expected: $1) })
                 }
+                joined = progress
                 let snapshot = await progress.bodyFileOrEnd()
                 // Large files are streamed while they download (a client's read timeout must
                 // not fire before the first byte); small ones are awaited, so that a failure can
                 // still be told with a problem document.
                 if let path = snapshot.path, !snapshot.finished, request.headers[.range] == nil, (snapshot.expected ?? .max) > Self.streamingThreshold {
                     statistics.upstreamAnswered(index.name)
-                    return (followingResponse(request, path: path, expected: expected, length: snapshot.expected, task: task, progress: progress), .fetched)
+                    return (followingResponse(request, path: path, url: url, expected: expected, length: snapshot.expected, task: task, progress: progress), .fetched)
                 }
                 let result = try await task.value
                 if case .store = result.source {} else { statistics.upstreamAnswered(index.name) }
@@ -56,6 +58,13 @@ extension IndexServer {
             } catch let error as FetchError {
                 switch error {
                 case .store(let storeError):
+                    // The store failed, not the upstream: its blob storage or metadata database
+                    // cannot be reached, or a disk is full. When the upstream's bytes arrived and
+                    // are the file the page announced, they are served all the same, unstored.
+                    if let expected, let joined, let response = unstoredFileResponse(request, progress: joined, expected: expected, url: url, reason: storeError) {
+                        statistics.upstreamAnswered(index.name)
+                        return (response, .fetched)
+                    }
                     throw Problem(storeError, url: url)
                 case .digestMismatch:
                     statistics.upstreamFailed(index.name, error.description)
@@ -125,10 +134,44 @@ extension IndexServer {
         }
     }
 
+    /// A file the upstream sent but the store could not keep (`reason`), served from the
+    /// download's body file when that has exactly the digest the page announced: the store's
+    /// failure (its bucket or database down) does not stop an install while the upstream
+    /// answers. Nothing is recorded; a warning line says so, and so does the
+    /// `X-Artifact-Store-Fallback-Reason` header. The whole file, whatever `Range` asked
+    /// (RFC 9110 lets a server ignore it). Nil when the bytes cannot be vouched for.
+    private func unstoredFileResponse(_ request: Request, progress: DownloadProgress, expected: BlobDigest, url: String, reason: StoreError) -> Response? {
+        guard let size = progress.unstoredBodySize(matching: expected) else { return nil }
+        warnUnstored(url: url, reason: reason)
+        var headers: HTTPFields = [.contentType: "application/octet-stream", .cacheControl: "max-age=365000000, immutable", .eTag: "\"sha256-\(expected.hex)\""]
+        headers[ServeHeaders.outcome] = ServeOutcome.fetched.rawValue
+        headers[ServeHeaders.digest] = "sha256=" + expected.hex
+        headers[ServeHeaders.fallbackReason] = Problem.reasonPhrase("not stored: " + reason.message)
+        if request.method == .head {
+            headers[.contentLength] = String(size)
+            return Response(status: .ok, headers: headers)
+        }
+        // Verified whole just now, and nothing writes to the file any more.
+        return Response(status: .ok, headers: headers, body: ResponseBody(contentLength: Int(size)) { writer in
+            var sent: Int64 = 0
+            while sent < size {
+                guard let chunk = progress.readBody(at: sent, upTo: Self.chunkSize), !chunk.isEmpty else { throw FetchError.store(reason) }
+                sent += Int64(chunk.count)
+                try await writer.write(ByteBuffer(bytes: chunk))
+            }
+            try await writer.finish(nil)
+        })
+    }
+
+    /// The warning for a file served without being stored.
+    func warnUnstored(url: String, reason: StoreError) {
+        accessLog.warning("served \(url) as the upstream sent it, verified against the sha256 of its page, but did not store it: \(reason.message)")
+    }
+
     /// A file being downloaded, streamed to the client as the store writes it (see
     /// ``DownloadFollower``): a client is never kept waiting for the whole file before its first
     /// byte, and never receives a complete wrong file.
-    private func followingResponse(_ request: Request, path: String, expected: BlobDigest?, length: Int64?,
+    private func followingResponse(_ request: Request, path: String, url: String, expected: BlobDigest?, length: Int64?,
                                    task: Task<FetchResult, any Error>, progress: DownloadProgress) -> Response {
         var headers: HTTPFields = [.contentType: "application/octet-stream", .cacheControl: expected != nil ? "max-age=365000000, immutable" : "max-age=0, must-revalidate"]
         headers[ServeHeaders.outcome] = ServeOutcome.fetched.rawValue
@@ -138,13 +181,13 @@ extension IndexServer {
         }
         if let length { headers[.contentLength] = String(length) }
         if request.method == .head { return Response(status: .ok, headers: headers) }
-        let follower = DownloadFollower(progress: progress, task: task, path: path) { result in
+        let follower = DownloadFollower(progress: progress, task: task, path: path, expected: expected, length: length, accept: { result in
             guard result.status == 200, case .stored(let digest, let size) = result.body, expected == nil || digest == expected,
                   length == nil || size == length
             else {
                 throw Problem(status: 502, code: "download-failed", title: "the download did not end with the announced file", detail: result.url)
             }
-        }
+        }, unstored: { [self] reason in warnUnstored(url: url, reason: reason) })
         return Response(status: .ok, headers: headers, body: ResponseBody(contentLength: length.map { Int($0) }) { writer in
             try await follower.send(to: &writer)
         })

@@ -114,6 +114,8 @@ extension IndexServer {
         try await pageFetches.run(url) { [self] in
             let request = FetchRequest(url: url, headers: Self.upstreamPageHeaders)
             var failure: String
+            // Set when the store failed rather than the upstream: said if nothing can be answered.
+            var storeFailure: StoreError?
             if configuration.offline {
                 failure = "the server runs --offline"
             } else {
@@ -122,9 +124,17 @@ extension IndexServer {
                     if case .store = result.source {} else { statistics.upstreamAnswered(index.name) }
                     return try pageAnswer(result, outcome: ServeOutcome(result.source), fallbackReason: nil, upstreamAnswering: true)
                 } catch let error as FetchError {
-                    if case .store(let storeError) = error { throw Problem(storeError, url: url) }
-                    failure = error.description
-                    statistics.upstreamFailed(index.name, failure)
+                    if case .store(let storeError) = error {
+                        // Without its metadata the store can answer nothing at all. Otherwise
+                        // (its blob storage cannot be reached, a disk is full) the upstream's
+                        // answer could not be kept, and the copy the store holds is answered.
+                        if storeError.code == .database { throw Problem(storeError, url: url) }
+                        storeFailure = storeError
+                        failure = "the store could not keep the upstream's answer: \(storeError.message)"
+                    } else {
+                        failure = error.description
+                        statistics.upstreamFailed(index.name, failure)
+                    }
                 }
             }
             do {
@@ -137,9 +147,12 @@ extension IndexServer {
                 }
                 return try pageAnswer(result, outcome: outcome, fallbackReason: failure, upstreamAnswering: false)
             } catch FetchError.unsatisfiable(let url, let reasons) {
+                if let storeFailure { throw Problem(storeFailure, url: url) }
                 throw Problem(status: Problem.unservableStatus, verdict: reasons, url: url, offline: configuration.offline,
                               summary: configuration.offline ? "not in the store, and the server is offline" : "the upstream failed (\(failure)) and the store cannot answer")
             } catch let error as FetchError {
+                if let storeFailure { throw Problem(storeFailure, url: url) }
+                if case .store(let storeError) = error { throw Problem(storeError, url: url) }
                 throw Problem(status: 502, code: "upstream-unavailable", title: "the upstream failed", detail: error.description, url: url)
             }
         }
@@ -309,10 +322,22 @@ extension Problem {
         }
     }
 
-    /// A store failure (disk, database, a corrupt blob) as a problem document.
+    /// A store failure (disk, database, a corrupt blob) as a problem document. What a server the
+    /// store depends on failed (its metadata database, its blob storage, a disk) is `503`: this
+    /// server works and the same request may succeed later; the detail names the server and what
+    /// to do (the store's message). A damaged blob is `502`, anything else `500`.
     init(_ error: StoreError, url: String?) {
-        self.init(status: error.code == .blobCorrupt || error.code == .blobMissing ? 502 : 500, code: "store-\(error.code.rawValue)",
-                  title: "the store failed", detail: error.message, url: url)
+        let code = "store-\(error.code.rawValue)"
+        switch error.code {
+        case .blobCorrupt, .blobMissing:
+            self.init(status: 502, code: code, title: "the store failed", detail: error.message, url: url)
+        case .database:
+            self.init(status: 503, code: code, title: "the store's metadata database failed", detail: error.message, url: url)
+        case .io, .unusableStore:
+            self.init(status: 503, code: code, title: "the store cannot read or keep this now", detail: error.message, url: url)
+        default:
+            self.init(status: 500, code: code, title: "the store failed", detail: error.message, url: url)
+        }
     }
 }
 

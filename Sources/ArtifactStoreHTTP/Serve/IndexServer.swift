@@ -176,6 +176,8 @@ public final class IndexServer: Sendable {
                 statistics.refused(path: RecordedURL.redacted(request.uri.path), code: problem.code, detail: problem.detail)
             }
             return (problem.response, problem.outcome)
+        } catch let error as StoreError {
+            return (Problem(error, url: nil).response, .refused)
         } catch {
             let problem = Problem(status: 500, code: "internal-error", title: "the server failed", detail: RecordedURL.redacted("\(error)"))
             return (problem.response, .refused)

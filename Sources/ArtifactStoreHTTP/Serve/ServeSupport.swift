@@ -312,4 +312,17 @@ struct AccessLog: Sendable {
         }
         FileHandle.standardError.write(Data(line.utf8))
     }
+
+    /// A warning line, in the access log's format (`TIME warning MESSAGE`, or a JSON object with
+    /// `time`, `level` and `message`), written even when the access log is off.
+    func warning(_ message: String) {
+        let time = Timestamp.iso8601(Int64(Date().timeIntervalSince1970))
+        let text = RecordedURL.redacted(String(message.unicodeScalars.map { $0.value < 0x20 || $0.value == 0x7F ? " " : Character($0) }))
+        let line: String
+        switch format {
+        case .text: line = "\(time) warning \(text)\n"
+        case .json: line = #"{"time":"\#(time)","level":"warning","message":\#(SimplePageWriter.jsonString(text))}"# + "\n"
+        }
+        FileHandle.standardError.write(Data(line.utf8))
+    }
 }
