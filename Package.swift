@@ -124,7 +124,7 @@ let package = Package(
         // the captured log.
         .target(
             name: "TestSupport",
-            dependencies: ["ArtifactStore", "ArtifactStorePostgres", .product(name: "Logging", package: "swift-log")],
+            dependencies: ["ArtifactStore", "ArtifactStorePostgres", "ArtifactStoreS3", .product(name: "Logging", package: "swift-log")],
             path: "Tests/TestSupport"
         ),
         .testTarget(name: "HTTPCachingTests", dependencies: ["HTTPCaching", "TestSupport"]),

@@ -213,6 +213,11 @@ public final class S3BlobStorage: BlobStorage {
         _ = try await request("PUT", key: key, body: body, expecting: [200])
     }
 
+    /// Creates the bucket this storage names: for tests that want a bucket of their own.
+    func createBucket() async throws {
+        _ = try await request("PUT", key: nil, expecting: [200])
+    }
+
     private func createMultipartUpload(_ key: String) async throws -> String {
         let response = try await request("POST", key: key, query: [("uploads", "")], expecting: [200])
         guard let id = XML.elements("UploadId", in: response.text).first, !id.isEmpty else {

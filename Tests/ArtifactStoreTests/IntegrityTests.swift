@@ -35,7 +35,7 @@ struct IntegrityTests {
         #expect(fixture.log.messages.filter { $0.level == .error }.map(\.message) == ["blob failed verification and was quarantined"])
     }
 
-    @Test("a blob file that grows after it was opened is read to its end and quarantined, never returned as the shorter good content")
+    @Test("a blob file that grows after it was opened is read to its end and quarantined, never returned as the shorter good content", TestMetadata.localBlobs)
     func blobGrowingWhileRead() throws {
         let fixture = try TestStore()
         let original = pseudoRandomBytes(count: 5000, seed: 1)
@@ -125,9 +125,31 @@ struct IntegrityTests {
     func missingFile() throws {
         let fixture = try TestStore()
         let stored = try fixture.store.put(bytes: Array("soon gone".utf8))
-        try FileManager.default.removeItem(atPath: fixture.blobPath(stored.digest))
+        try fixture.loseBlob(stored.digest)
         let error = expectStoreError(.blobMissing) { try fixture.store.read(stored.digest) }
         #expect(error?.message.contains("put the original file again") == true)
+    }
+
+    @Test("with shared blobs, a corrupt copy in this node's directory is moved aside and the bucket's copy is read, verified; the shared row is not marked",
+          .enabled(if: TestMetadata.sharesBlobs, "needs ARTIFACT_STORE_TEST_BLOBS"))
+    func corruptCachedCopyIsFetchedAgain() throws {
+        let fixture = try TestStore()
+        let bytes = pseudoRandomBytes(count: 30_000, seed: 11)
+        let stored = try fixture.store.put(bytes: bytes)
+        var damaged = bytes
+        damaged[100] ^= 1
+        try fixture.tamperLocalCopy(stored.digest, with: damaged)
+        #expect(try fixture.store.read(stored.digest) == bytes)
+        let quarantine = fixture.root.appending(path: "quarantine").path(percentEncoded: false)
+        #expect(try FileManager.default.contentsOfDirectory(atPath: quarantine).count == 1, "the damaged copy is kept aside")
+        #expect(try fixture.store.blob(stored.digest)?.quarantinedAt == nil, "other nodes' copies are not this disk's damage")
+        #expect(try fixture.store.verify().isClean)
+
+        // A reader that meets the damage mid-stream fails; the next read is whole again.
+        try fixture.tamperLocalCopy(stored.digest, with: damaged)
+        let reader = try fixture.store.open(stored.digest)
+        expectStoreError(.blobCorrupt) { try reader.readToEnd() }
+        #expect(try fixture.store.open(stored.digest).readToEnd() == bytes)
     }
 
     @Test("a symbolic link in place of a blob is not followed")

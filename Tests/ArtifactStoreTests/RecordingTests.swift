@@ -253,7 +253,7 @@ struct RecordingTests {
         #expect(try fixture.verdict(Fixtures.get(Fixtures.pypiPage, ["Accept": "application/vnd.pypi.simple.v1+json"]), .online, after: 10).isSatisfiable)
     }
 
-    @Test("a body whose blob file is gone, or quarantined, makes the response unusable with that reason")
+    @Test("a body whose blob file is gone, or quarantined, makes the response unusable with that reason", TestMetadata.localBlobs)
     func bodyMissingOrCorrupt() throws {
         let fixture = try TestStore()
         let record = try fixture.record(Fixtures.get(Fixtures.torchWheel), Fixtures.response(200, ["Cache-Control": "max-age=3600"]), body: "wheel")

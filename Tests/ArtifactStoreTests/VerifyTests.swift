@@ -133,7 +133,7 @@ struct VerifyTests {
         #expect(fixture.quarantined.count == repaired.problems.count)
     }
 
-    @Test("an orphan file whose content matches its name is adopted by --repair; a mismatching one is quarantined")
+    @Test("an orphan file whose content matches its name is adopted by --repair; a mismatching one is quarantined", TestMetadata.localBlobs)
     func orphanFiles() throws {
         let fixture = try TestStore()
         let bytes = pseudoRandomBytes(count: 2500, seed: 9)

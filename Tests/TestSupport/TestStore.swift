@@ -1,5 +1,7 @@
 import ArtifactStore
 import ArtifactStorePostgres
+@testable import ArtifactStoreS3
+import Dispatch
 import Foundation
 import Synchronization
 import Testing
@@ -15,19 +17,25 @@ public final class TestStore {
 
     /// The server holding the metadata, when it is not SQLite.
     public let server: PostgresMetadata?
+    /// The bucket holding the blobs, when they are shared (``TestMetadata/sharesBlobs``).
+    public let bucket: S3BlobStorage?
 
     /// A store with its metadata in SQLite in its directory or, with
     /// `ARTIFACT_STORE_TEST_METADATA=postgres`, in a fresh schema of the PostgreSQL server
-    /// `ARTIFACT_STORE_TEST_POSTGRES` names, dropped with the store (`.ci/run` runs the store's
-    /// suites both ways: one set of invariants for every metadata database).
+    /// `ARTIFACT_STORE_TEST_POSTGRES` names, dropped with the store; with
+    /// `ARTIFACT_STORE_TEST_BLOBS=s3://…` as well, its blobs go to a fresh bucket of that S3
+    /// server, its directory holding their cache. `.ci/run` runs the store's suites both ways:
+    /// SQLite + directory, PostgreSQL + S3 (one set of invariants for every implementation).
     public init() throws {
         directory = try TemporaryDirectory()
         server = try TestMetadata.openServer()
+        bucket = try TestMetadata.openBucket()
         clock = TestClock()
         var options = Store.Options()
         let clock = clock
         options.now = { clock.now }
         options.logger = log.logger
+        options.remoteBlobs = bucket
         if let server {
             store = try Store.open(at: directory.url.appending(path: "store"), metadata: server, options: options)
         } else {
@@ -47,8 +55,30 @@ public final class TestStore {
         root.appending(path: "blobs/sha256/\(digest.hex.prefix(2))/\(digest.hex)").path(percentEncoded: false)
     }
 
-    /// Replaces a blob file's content behind the store's back (as disk corruption would).
+    /// Deletes a blob's content everywhere it is kept, behind the store's back: its file and,
+    /// with shared blobs, its object in the bucket.
+    public func loseBlob(_ digest: BlobDigest) throws {
+        try FileManager.default.removeItem(atPath: blobPath(digest))
+        if let bucket {
+            try TestMetadata.waitOutsideTheSharedPool { try await bucket.delete(digest) }
+        }
+    }
+
+    /// Replaces a blob's content behind the store's back (as disk corruption would): its file
+    /// and, with shared blobs, its object in the bucket, so that the blob itself is damaged and
+    /// not only this node's copy.
     public func tamper(_ digest: BlobDigest, with contents: [UInt8]) throws {
+        let path = blobPath(digest)
+        chmod(path, 0o644)
+        try Data(contents).write(to: URL(fileURLWithPath: path))
+        if let bucket {
+            try TestMetadata.waitOutsideTheSharedPool { try await bucket.putRawObject(S3BlobStorage.key(for: digest), bytes: contents) }
+        }
+    }
+
+    /// Replaces only this node's file of a blob (as this disk's corruption would); with a
+    /// bucket, its object stays as it was.
+    public func tamperLocalCopy(_ digest: BlobDigest, with contents: [UInt8]) throws {
         let path = blobPath(digest)
         chmod(path, 0o644)
         try Data(contents).write(to: URL(fileURLWithPath: path))
@@ -94,10 +124,54 @@ public enum TestMetadata {
     }
 
     /// For a test of a blob file missing from the store directory: with the metadata on a
-    /// server and no shared blobs, another node may hold that file, so verify does not judge it
-    /// (ARCHITECTURE.md §11).
+    /// server, that file is only this node's copy; the blob is in the bucket (shared blobs) or
+    /// may be on another node (per-node blobs, where verify does not judge it; ARCHITECTURE.md §11).
     public static var judgesMissingFiles: ConditionTrait {
-        .enabled(if: !isPostgres, "with shared metadata and per-node blobs, another node may hold a missing file")
+        .enabled(if: !isPostgres, "with shared metadata, a file missing from one node's directory is not a missing blob")
+    }
+
+    /// For a test of the blob directory as the store's only copy of its blobs (a file that is
+    /// gone or wrong is the blob's damage): skipped when the blobs are shared, where the
+    /// directory is this node's cache of the bucket and verdicts trust the rows (ARCHITECTURE.md §11).
+    public static var localBlobs: ConditionTrait {
+        .enabled(if: !sharesBlobs, "with shared blobs, the store directory holds this node's cache of the bucket")
+    }
+
+    /// `ARTIFACT_STORE_TEST_BLOBS=s3://BUCKET?endpoint=…&region=…` (credentials in the AWS
+    /// variables): every ``TestStore`` keeps its blobs in a bucket of its own on that server.
+    /// Needs the metadata on PostgreSQL, as `--blobs` needs `--metadata`.
+    public static let sharedBlobs: String? = {
+        let url = ProcessInfo.processInfo.environment["ARTIFACT_STORE_TEST_BLOBS"] ?? ""
+        return url.isEmpty ? nil : url
+    }()
+
+    /// Whether ``TestStore``s keep their blobs in a bucket (``sharedBlobs``).
+    public static var sharesBlobs: Bool { sharedBlobs != nil }
+
+    static func openBucket() throws -> S3BlobStorage? {
+        guard let url = sharedBlobs else { return nil }
+        guard isPostgres else {
+            throw StoreError(.invalidInput, "ARTIFACT_STORE_TEST_BLOBS needs ARTIFACT_STORE_TEST_METADATA=postgres: shared blobs need shared metadata")
+        }
+        var location = try S3Location(parsing: url)
+        location.bucket = "t" + UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "")
+        let bucket = S3BlobStorage(location: location, credentials: try S3Credentials.fromEnvironment())
+        try waitOutsideTheSharedPool { try await bucket.createBucket() }
+        return bucket
+    }
+
+    /// Runs `operation` on a thread of its own and waits for it: a test's synchronous set-up may
+    /// itself run on one of Swift concurrency's few shared threads, which must stay free for the
+    /// operation.
+    static func waitOutsideTheSharedPool(_ operation: @escaping @Sendable () async throws -> Void) throws {
+        let done = DispatchSemaphore(value: 0)
+        let failure = Mutex<(any Error)?>(nil)
+        Task(executorPreference: ThreadExecutor.shared) {
+            do { try await operation() } catch { failure.withLock { $0 = error } }
+            done.signal()
+        }
+        done.wait()
+        if let error = failure.withLock({ $0 }) { throw error }
     }
 
     static func openServer() throws -> PostgresMetadata? {
@@ -117,5 +191,16 @@ public enum TestMetadata {
             try connection.run("DROP SCHEMA \"\(schema)\" CASCADE", SQLParameters())
         }
         server.closeWaiting()
+    }
+}
+
+/// A task executor on a dispatch queue of its own, outside Swift concurrency's shared pool.
+private final class ThreadExecutor: TaskExecutor, Sendable {
+    static let shared = ThreadExecutor()
+    private let queue = DispatchQueue(label: "test-support.waiting", attributes: .concurrent)
+
+    func enqueue(_ job: consuming ExecutorJob) {
+        let job = UnownedJob(job)
+        queue.async { job.runSynchronously(on: self.asUnownedTaskExecutor()) }
     }
 }

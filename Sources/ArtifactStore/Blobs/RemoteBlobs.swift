@@ -65,15 +65,30 @@ extension Store {
 
     /// Downloads a blob this node lacks from the remote blobs, verified against its digest, and
     /// publishes it in this node's directory. Returns false when the store has no remote blobs.
+    ///
+    /// An object that arrives whole with other content is the blob's own damage, the same for
+    /// every node: its row is marked quarantined, so that no node serves it or downloads it
+    /// again, until a put of the original content uploads it again and clears the mark.
     func fetchFromRemote(_ digest: BlobDigest) throws -> Bool {
         guard let storage = options.remoteBlobs else { return false }
         let writer = try makeBlobWriter()
         defer { writer.cancel() }
         nonisolated(unsafe) let filling = writer
-        try remoteIO.wait {
-            for try await chunk in try await storage.get(digest) {
-                try filling.write(chunk)
+        do {
+            // The storage verifies what it streams: `blobCorrupt` once the whole object arrived
+            // with other content (a download that breaks off is another error).
+            try remoteIO.wait {
+                for try await chunk in try await storage.get(digest) {
+                    try filling.write(chunk)
+                }
             }
+        } catch let error as StoreError where error.code == .blobCorrupt {
+            try writeTransaction { db in
+                try db.execute(sql: "UPDATE blob SET quarantined_at = ?, quarantine_reason = ? WHERE digest = ?",
+                               arguments: [nowSeconds, "the bucket's object is corrupt", digest.hex])
+            }
+            options.logger.error("blob failed verification and was quarantined", metadata: ["digest": "\(digest.hex)", "reason": "\(error.message)"])
+            throw StoreError(.blobCorrupt, "\(error.message); the blob is quarantined, and no node will serve it", underlying: error)
         }
         _ = try publish(writer.finish(expecting: digest), uploading: false)
         return true

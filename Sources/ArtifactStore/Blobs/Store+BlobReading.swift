@@ -20,7 +20,13 @@ extension Store {
         } catch let error as SystemError where error.errno == ENOENT {
             // A blob this node lacks: from the remote blobs, if there are any.
             if options.remoteBlobs != nil {
-                _ = try fetchFromRemote(digest)
+                do {
+                    _ = try fetchFromRemote(digest)
+                } catch let error as StoreError where error.code == .notFound {
+                    // A row names an uploaded object (§11): its absence is damage, as a
+                    // deleted file is on one machine.
+                    throw StoreError(.blobMissing, "blob \(digest.hex) is recorded but neither this node's directory nor the bucket holds it (\(error.message); deleted outside artifact-store?); put the original file again to restore it", underlying: error)
+                }
                 let (descriptor, info) = try ioCall { try openBlobFile(digest) }
                 noteUse(digest)
                 return BlobReader(store: self, digest: digest, descriptor: descriptor, info: info)
@@ -50,16 +56,29 @@ extension Store {
 
     /// Reads a whole blob into memory, verified before it is returned.
     public func read(_ digest: BlobDigest) throws -> [UInt8] {
-        try open(digest).readToEnd()
+        try verifiedOnce(digest) { try $0.readToEnd() }
     }
 
     /// Copies a blob to a file descriptor (standard output, a file), verifying the whole content
     /// before the first byte is written: a corrupt blob is never served, not even in part.
     public func copy(_ digest: BlobDigest, to output: Int32) throws {
-        let reader = try open(digest)
-        defer { reader.close() }
-        try reader.verifyAndRewind()
-        try copyVerified(reader, to: output)
+        try verifiedOnce(digest) { reader in
+            defer { reader.close() }
+            try reader.verifyAndRewind()
+            try copyVerified(reader, to: output)
+        }
+    }
+
+    /// Opens the blob and runs `body`, which verifies it before handing out a byte. With remote
+    /// blobs, a local copy that fails verification was only this node's cache (moved aside by
+    /// ``quarantine(_:openedAs:actual:size:)``, the row untouched): `body` runs once more, on
+    /// the bucket's copy, verified as it is downloaded.
+    private func verifiedOnce<T>(_ digest: BlobDigest, _ body: (BlobReader) throws -> T) throws -> T {
+        do {
+            return try body(open(digest))
+        } catch let error as StoreError where error.code == .blobCorrupt && options.remoteBlobs != nil {
+            return try body(open(digest))
+        }
     }
 
     /// Copies the rest of an open blob, verified and rewound (``BlobReader/verifyAndRewind()``),
@@ -85,7 +104,7 @@ extension Store {
             return StoreError(.notFound, "no blob \(digest.hex) in the store at \(layout.rootPath); `artifact-store ls` lists what is stored")
         }
         if let quarantinedAt = info.quarantinedAt {
-            return StoreError(.blobCorrupt, "blob \(digest.hex) failed verification on \(Timestamp.iso8601(quarantinedAt)) and was moved to quarantine/ (\(info.quarantineReason ?? "content mismatch")); put the file again to restore it")
+            return StoreError(.blobCorrupt, "blob \(digest.hex) failed verification on \(Timestamp.iso8601(quarantinedAt)) (\(info.quarantineReason ?? "content mismatch")) and is quarantined: not served; put the file again to restore it")
         }
         return StoreError(.blobMissing, "blob \(digest.hex) is recorded but its file \(layout.blobPath(digest)) is gone (deleted outside artifact-store?); put the original file again to restore it")
     }
@@ -93,12 +112,38 @@ extension Store {
     /// Moves a blob that failed verification to `quarantine/` and marks its row, then throws the
     /// error that says so. Only the very file that was read is moved: if a concurrent put has
     /// already replaced it with good content, that content stays.
+    ///
+    /// With remote blobs the file is only this node's cached copy of the bucket's object: it is
+    /// moved aside the same way, but the shared row is not marked (other nodes' copies and the
+    /// bucket's are not this disk's damage), and the next read fetches the object again,
+    /// verified (ARCHITECTURE.md §11).
     func quarantine(_ digest: BlobDigest, openedAs descriptor: Int32, actual: BlobDigest, size: Int64) throws -> Never {
         let path = layout.blobPath(digest)
         let now = nowSeconds
         let destination = layout.quarantine + "/\(digest.hex).\(now).\(UInt32.random(in: 0...UInt32.max))"
         var moved = false
         var reason = "content hashes to \(actual.hex)"
+        if options.remoteBlobs != nil {
+            let opened = try FileSystem.fstat(descriptor)
+            // Under the write lock, as every change to the published files is (I2).
+            try writeTransaction(durable: false) { _ in
+                if let current = try FileSystem.lstat(path), current.st_ino == opened.st_ino, current.st_dev == opened.st_dev {
+                    try FileSystem.rename(path, destination)
+                    moved = true
+                }
+            }
+            let aside = moved ? "; it was moved to \(destination)" : ""
+            options.logger.warning("this node's copy of a blob failed verification and was moved aside", metadata: ["digest": "\(digest.hex)", "reason": "\(reason)"])
+            // The bucket's copy decides: fetched again, verified (a bad one marks the row).
+            do {
+                _ = try fetchFromRemote(digest)
+            } catch let error as StoreError where error.code == .blobCorrupt {
+                throw error
+            } catch {
+                throw StoreError(.blobCorrupt, "this node's copy of blob \(digest.hex) is corrupt: its \(reason)\(aside), and the bucket's copy could not be fetched (\(error)); read it again later", underlying: error)
+            }
+            throw StoreError(.blobCorrupt, "this node's copy of blob \(digest.hex) was corrupt: its \(reason)\(aside); the bucket's copy was fetched again, verified: read it again")
+        }
         try writeTransaction { db in
             if let recorded = try Int64.fetchOne(db, sql: "SELECT size FROM blob WHERE digest = ?", arguments: [digest.hex]), recorded != size {
                 reason += " and has \(size) bytes instead of \(recorded)"
