@@ -124,6 +124,15 @@ public final class Store: Sendable {
         if case .sqlite(let pool, _) = metadata { pool } else { nil }
     }
 
+    /// Whether the store's calls can wait on another machine: its metadata is on a server, or
+    /// its blobs are in remote storage. Each such call blocks its thread for round trips; a
+    /// caller on Swift concurrency's shared threads (a server) should make it on threads of its
+    /// own, as `serve` does.
+    public var callsWaitOnOtherMachines: Bool {
+        if case .server = metadata { return true }
+        return options.remoteBlobs != nil
+    }
+
     /// How this store's metadata spells what SQLite and the servers spell differently.
     var dialect: SQLDialect {
         switch metadata {

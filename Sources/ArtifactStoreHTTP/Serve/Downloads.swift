@@ -9,6 +9,12 @@ import Synchronization
 /// The upstream downloads in progress, one per URL, that any number of requests follow.
 final class Downloads: Sendable {
     private let running = Mutex<[String: (task: Task<FetchResult, any Error>, progress: DownloadProgress)]>([:])
+    /// Where the download tasks run (``StoreCallExecutor``); nil: Swift concurrency's pool.
+    private let executor: StoreCallExecutor?
+
+    init(executor: StoreCallExecutor?) {
+        self.executor = executor
+    }
 
     /// Joins the download of `url`, starting it with `operation` when none runs. The download
     /// runs in a task of its own: a client that goes away does not cancel it for the others.
@@ -16,7 +22,7 @@ final class Downloads: Sendable {
         running.withLock { running in
             if let entry = running[url] { return (entry.task, entry.progress) }
             let progress = DownloadProgress()
-            let task = Task { [weak self] in
+            let task = Task(executorPreference: executor) { [weak self] in
                 defer {
                     progress.finish()
                     self?.running.withLock { running in _ = running.removeValue(forKey: url) }

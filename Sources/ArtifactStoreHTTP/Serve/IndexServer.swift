@@ -52,8 +52,11 @@ public final class IndexServer: Sendable {
     let statistics = ServeStatistics()
     let parsedPages = LRUCache<PageKey, ParsedPage>(capacity: 64)
     let renderedPages = LRUCache<RenderKey, RenderedPage>(capacity: 512)
-    let downloads = Downloads()
-    let pageFetches = SingleFlight<String, PageAnswer>()
+    let downloads: Downloads
+    let pageFetches: SingleFlight<String, PageAnswer>
+    /// Where requests run when the store's calls wait on other machines; nil (Swift
+    /// concurrency's pool) for a store on this machine, whose calls take microseconds.
+    let storeCalls: StoreCallExecutor?
     let recentlyVerified = RecentlyVerified()
     let accessLog: AccessLog
     /// The overview's store counts, recounted in the background at most every
@@ -66,6 +69,9 @@ public final class IndexServer: Sendable {
     public init(store: Store, configuration: IndexServerConfiguration) {
         self.store = store
         self.configuration = configuration
+        storeCalls = store.callsWaitOnOtherMachines ? StoreCallExecutor() : nil
+        downloads = Downloads(executor: storeCalls)
+        pageFetches = SingleFlight(executor: storeCalls)
         var clientConfiguration = configuration.client
         clientConfiguration.archivesRefusedBodies = configuration.archivesRefusedResponses
         clientConfiguration.serverErrorsAreFailures = true
@@ -109,7 +115,7 @@ public final class IndexServer: Sendable {
     public func respond(to request: Request) async -> Response {
         let started = ContinuousClock.now
         let method = request.method
-        let (answered, outcome) = await answer(request)
+        let (answered, outcome) = await withTaskExecutorPreference(storeCalls) { await answer(request) }
         var response = answered
         if method == .head {
             var headers = response.headers
