@@ -357,6 +357,12 @@ public final class S3BlobStorage: BlobStorage {
             if status == .forbidden {
                 return StoreError(.unusableStore, "the S3 server at \(location.base) refused \(what) (\(said)); check the credentials (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN) and the region (\(location.region))")
             }
+            // A HEAD answer has no body to name its error. S3 answers 400 to a request signed for
+            // another region (AuthorizationHeaderMalformed) or with an expired or invalid session
+            // token (ExpiredToken, InvalidToken): for a HEAD, that is all a 400 says.
+            if status == .badRequest && code.isEmpty && what.hasPrefix("HEAD ") {
+                return StoreError(.unusableStore, "the S3 server at \(location.base) refused \(what) (HTTP 400, a HEAD answer has no body to say why); check the region (\(location.region)) and the credentials (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN)")
+            }
             if status == .notFound && what.split(separator: "/").count <= 2 {
                 return StoreError(.unusableStore, "the bucket \(location.bucket) does not exist at \(location.base) (\(said)) for \(what); create it, or check the bucket name and the endpoint")
             }

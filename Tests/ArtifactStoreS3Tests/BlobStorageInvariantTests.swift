@@ -7,7 +7,8 @@ import Testing
 import TestSupport
 
 /// The rules every ``BlobStorage`` keeps (its documentation, ARCHITECTURE.md §10), written once
-/// and run against each implementation: the local directory store and S3 (moto, authentication on).
+/// and run against each implementation: the local directory store and S3 (``S3TestServer``: moto, or
+/// OpenStack Swift's s3api; authentication on).
 enum Invariant: String, CaseIterable, CustomTestStringConvertible, Sendable {
     case putIsIdempotent = "put of the same content twice stores it once and says so the second time"
     case getReturnsExactlyTheBytes = "get returns exactly the bytes put, from memory, a file or a chunked stream, empty included"
@@ -134,7 +135,8 @@ struct DirectoryBlobStorageTests {
     }
 }
 
-@Suite("blob storage invariants: S3 (moto, authentication on)", .enabled(if: MotoServer.requiredAndPresent, Comment(rawValue: MotoServer.missing)))
+@Suite("blob storage invariants: S3 (the test server, authentication on)",
+       .enabled(if: S3TestServer.requiredAndPresent, Comment(rawValue: S3TestServer.unavailable ?? "")))
 struct S3BlobStorageTests {
     @Test(arguments: Invariant.allCases)
     func holds(_ invariant: Invariant) async throws {
@@ -150,7 +152,7 @@ struct S3BlobStorageTests {
 
     @Test("objects are stored under sha256/ab/cd/<digest>, and the temporary object is gone")
     func layout() async throws {
-        let server = try MotoServer.require()
+        let server = try S3TestServer.require()
         let s3 = server.storage()
         let stored = try await s3.put(bytes: randomBytes(1234))
         try await s3.shutdown()
@@ -164,7 +166,7 @@ struct S3BlobStorageTests {
 
     @Test("a wrong secret key is refused, and the error and the log never contain it")
     func wrongSecretIsRefused() async throws {
-        let server = try MotoServer.require()
+        let server = try S3TestServer.require()
         let secret = "wrong-secret-\(UUID().uuidString)"
         let log = CapturedLog()
         let s3 = server.storage(credentials: S3Credentials(accessKeyID: server.credentials.accessKeyID, secretAccessKey: secret), logger: log.logger)
@@ -187,9 +189,34 @@ struct S3BlobStorageTests {
         try await s3.shutdown()
     }
 
+    @Test("a request signed for another region is refused, and every error names the region to check, a HEAD's too",
+          .enabled("the server checks the signing region (moto 5.2.5 accepts any; S3 and Swift's s3api refuse it)") {
+              await S3TestServer.checksSigningRegion()
+          })
+    func wrongRegionIsRefused() async throws {
+        let server = try S3TestServer.require()
+        var location = server.location
+        location.region = S3TestServer.otherRegion(than: server.region)
+        let s3 = S3BlobStorage(location: location, credentials: server.credentials)
+        for operation in ["put", "stat", "list"] {
+            do {
+                switch operation {
+                case "put": _ = try await s3.put(bytes: randomBytes(10))
+                case "stat": _ = try await s3.stat(try BlobDigest(validating: String(repeating: "e", count: 64)))
+                default: _ = try await s3.list(from: nil, limit: 10)
+                }
+                Issue.record("\(operation) signed for \(location.region) succeeded")
+            } catch let error as StoreError {
+                #expect(error.code == .unusableStore, "\(operation): \(error)")
+                #expect(error.message.contains("the region (\(location.region))"), "\(operation): \(error.message)")
+            }
+        }
+        try await s3.shutdown()
+    }
+
     @Test("a missing bucket is named, with what to do")
     func missingBucket() async throws {
-        let server = try MotoServer.require()
+        let server = try S3TestServer.require()
         let s3 = server.storage(bucket: "no-such-bucket-\(UInt32.random(in: 0...UInt32.max))")
         do {
             _ = try await s3.put(bytes: randomBytes(10))

@@ -8,9 +8,9 @@ import Testing
 import TestSupport
 
 /// Two nodes of one store: each its own directory, one PostgreSQL schema and one bucket between
-/// them (ARCHITECTURE.md §11). Needs moto and the test PostgreSQL server.
+/// them (ARCHITECTURE.md §11). Needs the S3 test server (``S3TestServer``) and the test PostgreSQL server.
 @Suite("a store shared by two nodes: PostgreSQL metadata, S3 blobs",
-       .enabled(if: MotoServer.requiredAndPresent, Comment(rawValue: MotoServer.missing)),
+       .enabled(if: S3TestServer.requiredAndPresent, Comment(rawValue: S3TestServer.unavailable ?? "")),
        .enabled(if: sharedTestPostgres != nil || ProcessInfo.processInfo.environment["CI"] == "true",
                 "ARTIFACT_STORE_TEST_POSTGRES is not set: run `eval \"$(scripts/postgres-test-server.sh start)\"`"))
 struct SharedStoreTests {
@@ -29,11 +29,11 @@ struct SharedStoreTests {
             var metadataOptions = PostgresMetadata.Options()
             metadataOptions.schema = "shared_" + UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "")
             metadataOptions.maximumConnections = 4
-            let moto = try MotoServer.require()
+            let s3 = try S3TestServer.require()
             var servers: [PostgresMetadata] = [], buckets: [S3BlobStorage] = [], nodes: [Store] = []
             for name in ["a", "b"] {
                 let server = try PostgresMetadata.openWaiting(location, options: metadataOptions)
-                let bucket = moto.storage()
+                let bucket = s3.storage()
                 var options = Store.Options()
                 let clock = clock
                 options.now = { clock.now }
@@ -150,9 +150,9 @@ struct SharedStoreTests {
         let stored = try cluster.a.put(bytes: cached)
         let elsewhere = try cluster.b.put(bytes: Self.uniqueBytes("only in the bucket"))
         // Node a again, its bucket now an endpoint where nothing listens.
-        let moto = try MotoServer.require()
-        let dead = S3BlobStorage(location: S3Location(bucket: moto.bucket, endpoint: URL(string: "http://127.0.0.1:9")!, region: moto.region),
-                                 credentials: moto.credentials)
+        let s3 = try S3TestServer.require()
+        let dead = S3BlobStorage(location: S3Location(bucket: s3.bucket, endpoint: URL(string: "http://127.0.0.1:9")!, region: s3.region),
+                                 credentials: s3.credentials)
         var options = Store.Options()
         options.remoteBlobs = dead
         let cut = try Store.open(at: cluster.directory.url.appending(path: "a"), metadata: cluster.servers[0], options: options)
@@ -175,7 +175,7 @@ struct SharedStoreTests {
     @Test("a node killed (SIGKILL) in the middle of uploading a large blob leaves nothing under the blob's key and no row")
     func killedMidUploadLeavesNothingVisible() async throws {
         let cluster = try Cluster()
-        let moto = try MotoServer.require()
+        let s3 = try S3TestServer.require()
         // Up to three tries: on a fast machine the put may finish before it can be killed.
         for attempt in 1...3 {
             let file = cluster.directory.url.appending(path: "large-\(attempt).bin")
@@ -191,9 +191,9 @@ struct SharedStoreTests {
             process.executableURL = artifactStoreBinary
             process.arguments = ["put", file.path(percentEncoded: false), "--store", cluster.directory.url.appending(path: "killed").path(percentEncoded: false),
                                  "--metadata", try #require(sharedTestPostgres) + "?schema=" + cluster.servers[0].schema!,
-                                 "--blobs", "s3://\(moto.bucket)?endpoint=\(moto.endpoint)&region=\(moto.region)"]
+                                 "--blobs", "s3://\(s3.bucket)?endpoint=\(s3.endpoint)&region=\(s3.region)"]
             process.environment = ProcessInfo.processInfo.environment.merging(
-                ["AWS_ACCESS_KEY_ID": moto.credentials.accessKeyID, "AWS_SECRET_ACCESS_KEY": moto.credentials.secretAccessKey]) { $1 }
+                ["AWS_ACCESS_KEY_ID": s3.credentials.accessKeyID, "AWS_SECRET_ACCESS_KEY": s3.credentials.secretAccessKey]) { $1 }
             process.standardOutput = FileHandle.nullDevice
             process.standardError = FileHandle.nullDevice
             try process.run()
