@@ -60,15 +60,17 @@ s3_requests() {  # requests moto has answered so far (its access log, one line p
     grep -c '"\(GET\|PUT\|HEAD\|POST\|DELETE\) ' "$work/s3.log" || true
 }
 
+# Not called in $(…): a subshell would keep the node's pid from cluster_cleanup and the count
+# from the next node (which would then share this one's directory).
 starts=0
-start_node() {  # ARGS…: prints the node's base URL (over SQLite, unless ARGS name a shared store)
+start_node() {  # ARGS…: sets node_base, the node's base URL (over SQLite, unless ARGS name a shared store)
     starts=$((starts + 1))
     "$bin" serve --store "$work/node-$starts" --index "up=$upstream/simple" --port 0 --no-access-log "$@" \
         >"$work/node-$starts.out" 2>"$work/node-$starts.log" 7>&- &
     cluster_pids+=($!)
     local base
     base=$(cluster_wait_line "$work/node-$starts.out" "$!")
-    echo "${base%/}"
+    node_base=${base%/}
 }
 
 warm() {  # BASE: the page and the file, once, so that the node holds both
@@ -95,7 +97,7 @@ wrk_rps() {  # NAME URL [CONNECTIONS]: requests/s; notes non-2xx answers (counte
 requests_of() { awk '/requests in/ { print $1 }' "$work/wrk-$1.txt"; }
 
 note "local: one node over SQLite and its directory"
-local_base=$(start_node)
+start_node; local_base=$node_base
 warm "$local_base"
 local_file=$(file_url "$local_base")
 local_pages=$(wrk_rps local-pages "$local_base/up/simple/alpha/")
@@ -103,8 +105,8 @@ local_files=$(wrk_rps local-files "$local_file")
 
 shared=(--metadata "$metadata" --blobs "$blobs")
 note "shared: one node over PostgreSQL and S3"
-a_base=$(start_node "${shared[@]}")
-b_base=$(start_node "${shared[@]}")
+start_node "${shared[@]}"; a_base=$node_base
+start_node "${shared[@]}"; b_base=$node_base
 warm "$a_base"; warm "$b_base"   # b reads what a stored: its bodies come from the bucket once
 a_file=$(file_url "$a_base"); b_file=$(file_url "$b_base")
 before=$(transactions); s3_before=$(s3_requests)
