@@ -50,7 +50,7 @@ public final class Store: Sendable {
     /// The store's own key for hashing credentials that select variants (HeaderBlock).
     let secretKey: [UInt8]
     /// Runs `Options.remoteBlobs`' operations for synchronous callers (RemoteBlobs.swift).
-    let remoteIO = RemoteBlobIO()
+    let remoteIO = BlockingCallExecutor(label: "artifact-store.remote-blobs")
     /// When the write lock was last released (only with `Options.writeLockObserver`).
     let commitClock: CommitClock?
 

@@ -1,7 +1,6 @@
 import ArtifactStore
 import ArtifactStorePostgres
 @testable import ArtifactStoreS3
-import Dispatch
 import Foundation
 import Synchronization
 import Testing
@@ -160,19 +159,13 @@ public enum TestMetadata {
         return bucket
     }
 
-    /// Runs `operation` on a thread of its own and waits for it: a test's synchronous set-up may
-    /// itself run on one of Swift concurrency's few shared threads, which must stay free for the
-    /// operation.
+    /// Runs `operation` and waits for it: a test's synchronous set-up may itself run on one of
+    /// Swift concurrency's few shared threads, which must stay free for the operation.
     static func waitOutsideTheSharedPool(_ operation: @escaping @Sendable () async throws -> Void) throws {
-        let done = DispatchSemaphore(value: 0)
-        let failure = Mutex<(any Error)?>(nil)
-        Task(executorPreference: ThreadExecutor.shared) {
-            do { try await operation() } catch { failure.withLock { $0 = error } }
-            done.signal()
-        }
-        done.wait()
-        if let error = failure.withLock({ $0 }) { throw error }
+        try blockingCalls.wait(operation)
     }
+
+    private static let blockingCalls = BlockingCallExecutor(label: "test-support.waiting")
 
     static func openServer() throws -> PostgresMetadata? {
         guard isPostgres else { return nil }
@@ -191,16 +184,5 @@ public enum TestMetadata {
             try connection.run("DROP SCHEMA \"\(schema)\" CASCADE", SQLParameters())
         }
         server.closeWaiting()
-    }
-}
-
-/// A task executor on a dispatch queue of its own, outside Swift concurrency's shared pool.
-private final class ThreadExecutor: TaskExecutor, Sendable {
-    static let shared = ThreadExecutor()
-    private let queue = DispatchQueue(label: "test-support.waiting", attributes: .concurrent)
-
-    func enqueue(_ job: consuming ExecutorJob) {
-        let job = UnownedJob(job)
-        queue.async { job.runSynchronously(on: self.asUnownedTaskExecutor()) }
     }
 }

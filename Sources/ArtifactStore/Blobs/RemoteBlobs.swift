@@ -2,19 +2,29 @@ import Dispatch
 import Foundation
 import Synchronization
 
-/// Runs a ``BlobStorage``'s async operations for the store's synchronous code, on threads of
-/// their own (this task executor), never on Swift concurrency's shared pool: a caller that waits
-/// for one, even on a thread of that pool, cannot starve the work it waits for.
-final class RemoteBlobIO: TaskExecutor, Sendable {
-    private let queue = DispatchQueue(label: "artifact-store.remote-blobs", attributes: .concurrent)
+/// A task executor on threads of its own, outside Swift concurrency's shared pool (one thread
+/// per core): for work that blocks its thread, such as a synchronous call that waits on another
+/// machine. It runs jobs on a concurrent dispatch queue, which adds threads while its threads
+/// are blocked. The store runs its remote blob operations on one; `serve` runs requests on one
+/// when the store's calls wait on other machines (``Store/callsWaitOnOtherMachines``).
+public final class BlockingCallExecutor: TaskExecutor, Sendable {
+    private let queue: DispatchQueue
 
-    func enqueue(_ job: consuming ExecutorJob) {
+    /// An executor whose threads are named `label` (as debuggers and profilers show them).
+    public init(label: String) {
+        queue = DispatchQueue(label: label, attributes: .concurrent)
+    }
+
+    /// Runs `job` on one of this executor's threads.
+    public func enqueue(_ job: consuming ExecutorJob) {
         let job = UnownedJob(job)
         queue.async { job.runSynchronously(on: self.asUnownedTaskExecutor()) }
     }
 
-    /// Runs `operation` and waits for it.
-    func wait<T: Sendable>(_ operation: @escaping @Sendable () async throws -> T) throws -> T {
+    /// Runs `operation` on this executor and blocks the calling thread until it ends: the way
+    /// for synchronous code to call async code, even from a thread of the shared pool, which
+    /// `operation` then does not need.
+    public func wait<T: Sendable>(_ operation: @escaping @Sendable () async throws -> T) throws -> T {
         let done = DispatchSemaphore(value: 0)
         let outcome = Mutex<Result<T, any Error>?>(nil)
         Task(executorPreference: self) {

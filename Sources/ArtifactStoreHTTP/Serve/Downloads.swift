@@ -9,10 +9,10 @@ import Synchronization
 /// The upstream downloads in progress, one per URL, that any number of requests follow.
 final class Downloads: Sendable {
     private let running = Mutex<[String: (task: Task<FetchResult, any Error>, progress: DownloadProgress)]>([:])
-    /// Where the download tasks run (``StoreCallExecutor``); nil: Swift concurrency's pool.
-    private let executor: StoreCallExecutor?
+    /// Where the download tasks run (``BlockingCallExecutor``); nil: Swift concurrency's pool.
+    private let executor: BlockingCallExecutor?
 
-    init(executor: StoreCallExecutor?) {
+    init(executor: BlockingCallExecutor?) {
         self.executor = executor
     }
 

@@ -56,7 +56,7 @@ public final class IndexServer: Sendable {
     let pageFetches: SingleFlight<String, PageAnswer>
     /// Where requests run when the store's calls wait on other machines; nil (Swift
     /// concurrency's pool) for a store on this machine, whose calls take microseconds.
-    let storeCalls: StoreCallExecutor?
+    let storeCalls: BlockingCallExecutor?
     let recentlyVerified = RecentlyVerified()
     let accessLog: AccessLog
     /// The overview's store counts, recounted in the background at most every
@@ -69,7 +69,7 @@ public final class IndexServer: Sendable {
     public init(store: Store, configuration: IndexServerConfiguration) {
         self.store = store
         self.configuration = configuration
-        storeCalls = store.callsWaitOnOtherMachines ? StoreCallExecutor() : nil
+        storeCalls = store.callsWaitOnOtherMachines ? BlockingCallExecutor(label: "artifact-store.serve.store-calls") : nil
         downloads = Downloads(executor: storeCalls)
         pageFetches = SingleFlight(executor: storeCalls)
         var clientConfiguration = configuration.client

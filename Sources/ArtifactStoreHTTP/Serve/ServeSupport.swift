@@ -1,5 +1,4 @@
 import ArtifactStore
-import Dispatch
 import Foundation
 import HTTPTypes
 import Hummingbird
@@ -274,10 +273,10 @@ final class RecentlyVerified: Sendable {
 /// so a caller that goes away does not cancel it for the others.
 final class SingleFlight<Key: Hashable & Sendable, Value: Sendable>: Sendable {
     private let running = Mutex<[Key: Task<Value, any Error>]>([:])
-    /// Where the operations run (``StoreCallExecutor``); nil: Swift concurrency's pool.
-    private let executor: StoreCallExecutor?
+    /// Where the operations run (``BlockingCallExecutor``); nil: Swift concurrency's pool.
+    private let executor: BlockingCallExecutor?
 
-    init(executor: StoreCallExecutor?) {
+    init(executor: BlockingCallExecutor?) {
         self.executor = executor
     }
 
@@ -331,19 +330,5 @@ struct AccessLog: Sendable {
         case .json: line = #"{"time":"\#(time)","level":"warning","message":\#(SimplePageWriter.jsonString(text))}"# + "\n"
         }
         FileHandle.standardError.write(Data(line.utf8))
-    }
-}
-
-/// The threads serve runs a request on when the store's calls wait on other machines (its
-/// metadata on a PostgreSQL server, its blobs in a bucket): each such call blocks its thread
-/// for a round trip, and on Swift concurrency's pool, one thread per core, a few requests in
-/// flight would stop every other (ARCHITECTURE.md §11). A concurrent dispatch queue adds threads
-/// while its threads are blocked.
-final class StoreCallExecutor: TaskExecutor, Sendable {
-    private let queue = DispatchQueue(label: "artifact-store.serve.store-calls", attributes: .concurrent)
-
-    func enqueue(_ job: consuming ExecutorJob) {
-        let job = UnownedJob(job)
-        queue.async { job.runSynchronously(on: self.asUnownedTaskExecutor()) }
     }
 }
