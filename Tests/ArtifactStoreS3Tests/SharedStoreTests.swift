@@ -18,6 +18,8 @@ struct SharedStoreTests {
     final class Cluster {
         let directory: TemporaryDirectory
         let clock = TestClock()
+        /// What the nodes logged.
+        let log = CapturedLog()
         let servers: [PostgresMetadata]
         let buckets: [S3BlobStorage]
         let nodes: [Store]
@@ -37,6 +39,7 @@ struct SharedStoreTests {
                 var options = Store.Options()
                 let clock = clock
                 options.now = { clock.now }
+                options.logger = log.logger
                 options.remoteBlobs = bucket
                 nodes.append(try Store.open(at: directory.url.appending(path: name), metadata: server, options: options))
                 servers.append(server)
@@ -154,6 +157,7 @@ struct SharedStoreTests {
         let dead = S3BlobStorage(location: S3Location(bucket: s3.bucket, endpoint: URL(string: "http://127.0.0.1:9")!, region: s3.region),
                                  credentials: s3.credentials)
         var options = Store.Options()
+        options.logger = cluster.log.logger
         options.remoteBlobs = dead
         let cut = try Store.open(at: cluster.directory.url.appending(path: "a"), metadata: cluster.servers[0], options: options)
         #expect(try cut.read(stored.digest) == cached)
@@ -265,6 +269,9 @@ struct SharedStoreTests {
         let error = expectStoreError(.blobCorrupt) { try cluster.b.read(stored.digest) }
         #expect(error != nil)
         #expect(!cluster.b.localBlobFileExists(stored.digest))
+        // The object itself is damaged: quarantined for every node, so none downloads it again.
+        #expect(try cluster.a.blob(stored.digest)?.quarantinedAt != nil)
+        #expect(cluster.log.messages.filter { $0.level == .error }.map(\.message) == ["blob failed verification and was quarantined"])
         // Putting the original again repairs the object.
         _ = try cluster.a.put(bytes: bytes)
         #expect(try cluster.b.read(stored.digest) == bytes)
