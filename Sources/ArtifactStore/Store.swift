@@ -415,6 +415,10 @@ extension Store {
             // at most): a smaller one spills them to the WAL mid-transaction, and pages changed
             // again are then written twice.
             if !db.configuration.readonly { try db.execute(sql: "PRAGMA cache_size = -32768") }
+            // A statement that may have to undo its own changes (an upsert, one with RETURNING:
+            // every recorded response) journals each page it changes into a temporary file
+            // first; in memory, that is a copy instead of a write system call per page.
+            if !db.configuration.readonly { try db.execute(sql: "PRAGMA temp_store = MEMORY") }
             if !db.configuration.readonly { commitClock?.install(on: db) }
         }
         do {

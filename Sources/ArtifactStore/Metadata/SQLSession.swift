@@ -79,9 +79,31 @@ enum SQLStatement {
     /// Runs it with `arguments`.
     func execute(arguments: SQLArguments = SQLArguments()) throws {
         switch self {
-        case .sqlite(let statement): try statement.execute(arguments: arguments.statementArguments)
+        case .sqlite(let statement): try statement.execute(arguments: Self.arguments(arguments, binding: statement))
         case .server(let session, let sql): _ = try session.run(sql, arguments)
         }
+    }
+
+    /// The arguments to give GRDB to run `statement` with `arguments`: none once positional ones
+    /// are bound here, value by value as GRDB binds each one (GRDB then runs the statement as it
+    /// runs any). GRDB's own arguments would first map every value through generic code it cannot
+    /// specialize for ours: about a thousand instructions a value, more than SQLite's insert of a
+    /// recorded response's row. Named arguments, or a count the statement does not take, go to
+    /// GRDB as they are: it binds them, and reports the mistake.
+    fileprivate static func arguments(_ arguments: SQLArguments, binding statement: Statement) -> StatementArguments? {
+        let handle = statement.sqliteStatement
+        guard arguments.named.isEmpty, arguments.values.count == Int(sqlite3_bind_parameter_count(handle)) else { return arguments.statementArguments }
+        // Done by GRDB below too, which would stop on the error of a failed last run (reported
+        // with that run; GRDB does not reuse such a statement).
+        sqlite3_reset(handle)
+        // Clears the bindings, and lets GRDB run the statement with those made here.
+        statement.setUncheckedArguments(StatementArguments())
+        for (index, value) in zip(CInt(1)..., arguments.values) {
+            // As in GRDB: binding neither reads nor writes the database, and cannot fail but by a bug.
+            let code = value.bind(to: handle, at: index)
+            precondition(code == SQLITE_OK, "binding argument \(index) of \(statement.sql) failed: \(code)")
+        }
+        return nil
     }
 }
 
@@ -274,21 +296,21 @@ extension SQLRow {
 
     static func fetchAll(_ statement: SQLStatement, arguments: SQLArguments = SQLArguments()) throws -> [SQLRow] {
         switch statement {
-        case .sqlite(let statement): try Row.fetchAll(statement, arguments: arguments.statementArguments).map(SQLRow.init)
+        case .sqlite(let statement): try Row.fetchAll(statement, arguments: SQLStatement.arguments(arguments, binding: statement)).map(SQLRow.init)
         case .server(let session, let sql): try session.rows(sql, arguments)
         }
     }
 
     static func fetchOne(_ statement: SQLStatement, arguments: SQLArguments = SQLArguments()) throws -> SQLRow? {
         switch statement {
-        case .sqlite(let statement): try Row.fetchOne(statement, arguments: arguments.statementArguments).map(SQLRow.init)
+        case .sqlite(let statement): try Row.fetchOne(statement, arguments: SQLStatement.arguments(arguments, binding: statement)).map(SQLRow.init)
         case .server(let session, let sql): try session.rows(sql, arguments).first
         }
     }
 
     static func fetchCursor(_ statement: SQLStatement, arguments: SQLArguments = SQLArguments()) throws -> SQLRowCursor {
         switch statement {
-        case .sqlite(let statement): SQLRowCursor(try Row.fetchCursor(statement, arguments: arguments.statementArguments))
+        case .sqlite(let statement): SQLRowCursor(try Row.fetchCursor(statement, arguments: SQLStatement.arguments(arguments, binding: statement)))
         case .server(let session, let sql): SQLRowCursor(try session.rows(sql, arguments))
         }
     }
@@ -316,6 +338,17 @@ extension DatabaseValueConvertible {
     /// The first column of each row, one row at a time.
     static func fetchCursor(_ db: SQLSession, sql: String, arguments: SQLArguments = SQLArguments()) throws -> SQLValueCursor<Self> {
         SQLValueCursor(try SQLRow.fetchCursor(db, sql: sql, arguments: arguments))
+    }
+}
+
+extension DatabaseValueConvertible where Self: StatementColumnConvertible {
+    /// The first column of the first row, nil when there is no row or it is NULL; on SQLite read
+    /// in place, without making a row (what a recorded response's `RETURNING id` costs).
+    static func fetchOne(_ statement: SQLStatement, arguments: SQLArguments = SQLArguments()) throws -> Self? {
+        switch statement {
+        case .sqlite(let statement): try fetchOne(statement, arguments: SQLStatement.arguments(arguments, binding: statement))
+        case .server(let session, let sql): try session.rows(sql, arguments).first.flatMap { fromDatabaseValue($0.rawValue(at: 0)) }
+        }
     }
 }
 
