@@ -132,6 +132,13 @@ public struct ResponseRecord: Sendable, Hashable {
         }
     }
 
+    /// The record of a row just written: `values` are the ``columns`` after `id`, in their
+    /// order, as they were bound. Reading the row back would give the same record (an upsert
+    /// sets every one of these columns), so the recording path skips that read.
+    init(id: Int64, written values: [DatabaseValue]) {
+        self.init(columns: WrittenColumns(id: id, values: values))
+    }
+
     /// The extra column `offset` places after ``columns`` in the row.
     static func extra<Value: DatabaseValueConvertible & StatementColumnConvertible>(_ row: some ResultColumns, _ offset: Int) -> Value? {
         row.value(at: columns.count + offset)
@@ -139,6 +146,16 @@ public struct ResponseRecord: Sendable, Hashable {
 
     private static func names(_ text: String) -> [String] {
         text.split(separator: ",").map(String.init)
+    }
+}
+
+/// ``ResponseRecord/columns`` as written: `id`, then the bound values.
+private struct WrittenColumns: ResultColumns {
+    var id: Int64
+    var values: [DatabaseValue]
+
+    func value<Value: DatabaseValueConvertible & StatementColumnConvertible>(at index: Int) -> Value? {
+        Value.fromDatabaseValue(index == 0 ? id.databaseValue : values[index - 1])
     }
 }
 
