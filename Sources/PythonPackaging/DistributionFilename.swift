@@ -39,11 +39,30 @@ public struct DistributionFilename: Sendable, Hashable {
     }
 
     /// Whether the last path segment of a URL names a download (see ``downloadSuffixes``).
+    /// The last segment is the last non-empty one of the path (the part before any `?`), so a
+    /// trailing `/` does not hide it; suffixes match in any letter case.
     public static func isDownload(url: String) -> Bool {
-        let path = url.split(separator: "?", maxSplits: 1).first.map(String.init) ?? url
-        let name = path.split(separator: "/").last.map { $0.lowercased() } ?? ""
-        return downloadSuffixes.contains { name.hasSuffix($0) }
+        // Asked of every response recorded: on the UTF-8 bytes, without splitting the URL. The
+        // suffixes are ASCII, and no non-ASCII character lowercases to one of their letters, so
+        // an ASCII case-insensitive comparison of the bytes is the comparison of the lowercased
+        // name.
+        var url = url
+        return url.withUTF8 { bytes in
+            let path = bytes[..<(bytes.firstIndex(of: UInt8(ascii: "?")) ?? bytes.endIndex)]
+            var end = path.endIndex
+            while end > path.startIndex, path[end - 1] == UInt8(ascii: "/") { end -= 1 }
+            let start = path[..<end].lastIndex(of: UInt8(ascii: "/")).map { $0 + 1 } ?? path.startIndex
+            let name = path[start..<end]
+            return downloadSuffixBytes.contains { suffix in
+                name.count >= suffix.count && zip(name.suffix(suffix.count), suffix).allSatisfy { byte, lower in
+                    (UInt8(ascii: "A")...UInt8(ascii: "Z")).contains(byte) ? byte | 0x20 == lower : byte == lower
+                }
+            }
+        }
     }
+
+    /// ``downloadSuffixes`` as bytes.
+    private static let downloadSuffixBytes = downloadSuffixes.map { Array($0.utf8) }
 
     /// pip's `_extract_version_from_fragment`: the part after the first `-`-separated prefix that
     /// normalizes to the project.

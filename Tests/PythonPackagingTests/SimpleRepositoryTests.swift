@@ -111,4 +111,20 @@ struct SimpleRepositoryTests {
         #expect(!DistributionFilename.isDownload(url: "https://pypi.org/simple/torch/"))
         #expect(DistributionFilename.isDownload(url: "https://h/f/torch-1.0-py3-none-any.whl.metadata"))
     }
+
+    @Test("a URL names a download by its last non-empty path segment's suffix, in any letter case, whatever its query", arguments: [
+        ("https://h/p/foo-1.0.tar.gz", true), ("https://h/p/FOO-1.0.TAR.GZ", true), ("https://h/p/foo-1.0.Whl", true),
+        ("https://h/p/foo-1.0.tar.gz/", true), ("https://h/p/foo-1.0.zip//", true), ("https://h/p/foo.whl?x=/simple/", true),
+        ("https://h/p/foo.whl#sha256=ab", false), ("https://h/simple/foo/?format=.whl", false), ("https://h/simple/foo/", false),
+        ("https://h/simple/foo.whl.d/", false), ("https://h/p/whl", false), ("https://h/p/.whl", true), ("", false), ("/", false),
+        ("https://h/p/f\u{e9}-1.0.tar.gz", true), ("https://h/p/f-1.0.tar.g\u{e9}", false), ("https://h/p/f-1.0.WH\u{212A}", false),
+        ("https://h/p/f-1.0.egg", true), ("https://h/p/f-1.0.egg-info", false), ("https://h/p/f-1.0.tgz?", true),
+    ])
+    func downloadURLs(_ url: String, _ expected: Bool) {
+        #expect(DistributionFilename.isDownload(url: url) == expected)
+        // The rule as plain string operations: the lowercased last segment ends with a suffix.
+        let path = url.split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false).first.map(String.init) ?? ""
+        let name = path.split(separator: "/").last.map { $0.lowercased() } ?? ""
+        #expect(DistributionFilename.downloadSuffixes.contains { name.hasSuffix($0) } == expected)
+    }
 }
