@@ -1,6 +1,7 @@
 import ArtifactStore
 import Foundation
 import GRDB
+import Synchronization
 import Testing
 import TestSupport
 
@@ -214,6 +215,36 @@ struct PublicationTests {
         #expect(try fixture.store.put(bytes: original).alreadyStored == false)
         #expect(try fixture.store.read(stored.digest) == original)
         #expect(try fixture.store.put(bytes: original).alreadyStored == true, "an intact blob is confirmed")
+        if fixture.bucket == nil {
+            #expect(fixture.log.messages.filter { $0.message.contains("did not match its name") }.count == 1, "the damage is logged, once")
+        }
+    }
+
+    @Test("processes putting the same content at once all succeed, and none reports the file another one published as damage", TestMetadata.sqliteOnly)
+    func concurrentPutsOfOneContentAreNotDamage() throws {
+        let fixture = try TestStore()
+        let log = CapturedLog()
+        let stores = try (0..<4).map { _ in
+            try Store.open(at: fixture.root, options: { var options = Store.Options(); options.logger = log.logger; return options }())
+        }
+        let failures = Mutex<[String]>([])
+        for round in 0..<12 {
+            // Big enough that every process checks for the file before any has published it.
+            let content = pseudoRandomBytes(count: 256 << 10, seed: UInt64(100 + round))
+            let digests = Mutex<Set<BlobDigest>>([])
+            DispatchQueue.concurrentPerform(iterations: stores.count) { worker in
+                do {
+                    let stored = try stores[worker].put(bytes: content)
+                    digests.withLock { _ = $0.insert(stored.digest) }
+                } catch {
+                    failures.withLock { $0.append("\(error)") }
+                }
+            }
+            let digest = try #require(digests.withLock { $0 }.first)
+            #expect(try fixture.store.read(digest) == content)
+        }
+        #expect(failures.withLock { $0 }.isEmpty)
+        #expect(log.messages.filter { $0.level >= .warning }.map(\.message) == [])
     }
 
     @Test("a put whose commit fails (as on a full disk) leaves no orphan file behind", TestMetadata.sqliteOnly)

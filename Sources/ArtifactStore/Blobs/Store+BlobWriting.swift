@@ -124,13 +124,13 @@ extension Store {
         // Outside the write lock (hashing is unbounded work): does a file already there hold this
         // content? One of the right size but the wrong bytes is damage that putting the original
         // again must repair, not confirm.
-        let verified = Self.verifiedIdentity(of: path, digest: digest, size: size)
+        let found = Self.checkExistingFile(path, digest: digest, size: size)
         // Set once the file is renamed into place and its row written: if the commit itself then
         // fails (a full disk), the file must not stay behind as an orphan.
         var published: (UInt64, UInt64)?
         do {
             return try writeTransaction { db in
-                let stored = try publishInTransaction(temporaryPath: finished.temporaryPath, digest: digest, size: size, verified: verified, now: now,
+                let stored = try publishInTransaction(temporaryPath: finished.temporaryPath, digest: digest, size: size, found: found, now: now,
                                                       onlyIfRecorded: !uploading, db)
                 if !stored.alreadyStored, let info = try FileSystem.lstat(path) { published = (UInt64(info.st_dev), UInt64(info.st_ino)) }
                 // The row protects the uploaded object from now on.
@@ -160,7 +160,7 @@ extension Store {
         }
     }
 
-    private func publishInTransaction(temporaryPath: String, digest: BlobDigest, size: Int64, verified: (UInt64, UInt64)?, now: Int64,
+    private func publishInTransaction(temporaryPath: String, digest: BlobDigest, size: Int64, found: ExistingFile, now: Int64,
                                       onlyIfRecorded: Bool = false, _ db: SQLSession) throws -> StoredBlob {
         let path = layout.blobPath(digest)
         let row = try SQLRow.fetchOne(db, sql: "SELECT quarantined_at FROM blob WHERE digest = ?", arguments: [digest.hex])
@@ -171,12 +171,14 @@ extension Store {
         // replaced meanwhile) is replaced.
         let existing = try FileSystem.lstat(path)
         var intact = false
-        if let existing, let verified {
-            intact = FileSystem.isRegularFile(existing) && Int64(existing.st_size) == size
-                && verified == (UInt64(existing.st_dev), UInt64(existing.st_ino))
-        }
-        if let existing, !intact, FileSystem.isRegularFile(existing), Int64(existing.st_size) == size {
-            options.logger.warning("a put replaced a blob file whose content did not match its name", metadata: ["digest": "\(digest.hex)"])
+        if let existing, FileSystem.isRegularFile(existing), Int64(existing.st_size) == size,
+           let checked = found.identity, checked == (UInt64(existing.st_dev), UInt64(existing.st_ino)) {
+            intact = found.matches
+            // Damage only when this very file was hashed: one that appeared after the check
+            // (a concurrent put of the same content, published first) is replaced unread.
+            if !intact {
+                options.logger.warning("a put replaced a blob file whose content did not match its name", metadata: ["digest": "\(digest.hex)"])
+            }
         }
         if let row, row["quarantined_at"] as Int64? == nil, intact {
             try? FileSystem.unlink(temporaryPath)
@@ -207,15 +209,23 @@ extension Store {
         return StoredBlob(digest: digest, size: size, alreadyStored: false)
     }
 
-    /// The (device, inode) of the file at `path` when it is a regular file of `size` bytes whose
-    /// content hashes to `digest`; nil otherwise.
-    static func verifiedIdentity(of path: String, digest: BlobDigest, size: Int64) -> (UInt64, UInt64)? {
-        guard let info = try? FileSystem.lstat(path), FileSystem.isRegularFile(info), Int64(info.st_size) == size else { return nil }
+    /// What a put found at its blob's path before its publishing transaction, where the file is
+    /// looked at again (by identity: hashing is not done under the write lock).
+    struct ExistingFile {
+        /// The (device, inode) of the regular file of the blob's size that was hashed; nil when
+        /// there was none (or it could not be read).
+        var identity: (UInt64, UInt64)?
+        /// Whether its content hashed to the digest.
+        var matches = false
+    }
+
+    /// Hashes the file at `path` when it is a regular file of `size` bytes.
+    static func checkExistingFile(_ path: String, digest: BlobDigest, size: Int64) -> ExistingFile {
+        guard let info = try? FileSystem.lstat(path), FileSystem.isRegularFile(info), Int64(info.st_size) == size else { return ExistingFile() }
         let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: ingestChunkSize, alignment: 16)
         defer { buffer.deallocate() }
-        guard case .hashed(let hashedSize, let actual, let device, let inode) = Maintenance.hash(path, buffer: buffer),
-              hashedSize == size, actual == digest else { return nil }
-        return (device, inode)
+        guard case .hashed(let hashedSize, let actual, let device, let inode) = Maintenance.hash(path, buffer: buffer) else { return ExistingFile() }
+        return ExistingFile(identity: (device, inode), matches: hashedSize == size && actual == digest)
     }
 
     /// Runs file-system work, turning a `SystemError` into a `StoreError` that names the store.
