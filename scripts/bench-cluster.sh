@@ -3,7 +3,7 @@
 # beside the same serve over SQLite and its directory, in one run, all on loopback in front of
 # one upstream (scripts/test-upstream.py):
 #   local    one node, SQLite + directory (the baseline)
-#   shared   one node, PostgreSQL (scripts/postgres-test-server.sh, port 54331) + S3 (moto with
+#   shared   one node, PostgreSQL (scripts/postgres-test-server.sh, port 25431) + S3 (moto with
 #            authentication on, scripts/s3-test-server.py)
 #   two      two nodes over the same PostgreSQL schema and bucket, loaded at once (their sum)
 # For each: warm project-page requests/s (wrk, 16 connections, the Accept header uv sends) and
@@ -39,7 +39,7 @@ else
 fi
 python=$(python3 -c 'import sys; print(sys.executable)')
 work=$(mktemp -d "${TMPDIR:-/tmp}/bench-cluster.XXXXXX")
-export PG_PORT=${PG_PORT:-54331}
+export PG_PORT=${PG_PORT:-25431}
 source scripts/lib/cluster.sh
 cleanup() { cluster_cleanup; rm -rf "$work"; }
 trap cleanup EXIT

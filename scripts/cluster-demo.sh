@@ -2,7 +2,7 @@
 # Two `artifact-store serve` nodes sharing one store: metadata in PostgreSQL, blobs in an
 # S3-compatible bucket, each node with a directory of its own as its cache (ARCHITECTURE.md §11).
 # Everything on loopback, no network:
-#   1. a private PostgreSQL (scripts/postgres-test-server.sh, port 54330) and an S3 server
+#   1. a private PostgreSQL (scripts/postgres-test-server.sh, port 25430) and an S3 server
 #      (moto, authentication on: scripts/s3-test-server.py), and a loopback upstream index
 #      (scripts/test-upstream.py)
 #   2. serve node A and node B over the same database and bucket, on two ports
@@ -29,7 +29,7 @@ else
 fi
 python=$(python3 -c 'import sys; print(sys.executable)')
 work=$(mktemp -d "${TMPDIR:-/tmp}/cluster-demo.XXXXXX")  # only this new directory is removed
-export PG_PORT=${PG_PORT:-54330}
+export PG_PORT=${PG_PORT:-25430}
 source scripts/lib/cluster.sh
 cleanup() { cluster_cleanup; rm -rf "$work"; }
 trap cleanup EXIT

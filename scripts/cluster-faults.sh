@@ -18,7 +18,7 @@
 # Any failed expectation stops the run with `cluster-faults: FAIL: …` and a non-zero status. Ends
 # with one JSON line of results and `cluster-faults: done`.
 # Env: BIN (default: debug build), UV (default: .build/client-venv/bin/uv, else uv on PATH),
-#      MOTO_PYTHON (see cluster.sh), PG_PORT (54334), KEEP (keep the work directory).
+#      MOTO_PYTHON (see cluster.sh), PG_PORT (25434), KEEP (keep the work directory).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 started=$SECONDS
@@ -35,7 +35,7 @@ python=$(python3 -c 'import sys; print(sys.executable)')
 pg_bin=${PG_BIN:-$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1)}
 [[ -x "$pg_bin/psql" ]] || { echo "cluster-faults: FAIL: no psql in $pg_bin: apt-get install -y postgresql (or set PG_BIN)" >&2; exit 1; }
 work=$(mktemp -d "${TMPDIR:-/tmp}/cluster-faults.XXXXXX")  # only this new directory is removed
-export PG_PORT=${PG_PORT:-54334}
+export PG_PORT=${PG_PORT:-25434}
 source scripts/lib/cluster.sh
 uv_pid=
 cleanup() {

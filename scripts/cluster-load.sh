@@ -13,7 +13,7 @@
 # (an evicted body is fetched again); wrong bytes, a lost pinned put or a dirty verify fail the
 # run. Ends with one JSON line: {"bench": "cluster-load", "figures", "baseline", "targets", "met"}.
 # Env: BIN (default: debug build), UV (default: .build/client-venv/bin/uv, else uv on PATH),
-#      DURATION (30), PG_PORT (54333).
+#      DURATION (30), PG_PORT (25433).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -28,7 +28,7 @@ uv=${UV:-.build/client-venv/bin/uv}
 [[ -x "$uv" ]] || uv=$(command -v uv) || { echo "cluster-load: no uv (set UV)" >&2; exit 1; }
 python=$(python3 -c 'import sys; print(sys.executable)')
 work=$(mktemp -d "${TMPDIR:-/tmp}/cluster-load.XXXXXX")
-export PG_PORT=${PG_PORT:-54333}
+export PG_PORT=${PG_PORT:-25433}
 source scripts/lib/cluster.sh
 loops=()
 cleanup() {

@@ -7,12 +7,12 @@
 #   scripts/postgres-test-server.sh stop
 #   scripts/postgres-test-server.sh url     # the URL only
 #
-# Then: export ARTIFACT_STORE_TEST_POSTGRES=postgres://artifact_store:…@127.0.0.1:54329/artifact_store_test
+# Then: export ARTIFACT_STORE_TEST_POSTGRES=postgres://artifact_store:…@127.0.0.1:25429/artifact_store_test
 #       swift test --filter ArtifactStorePostgresTests
 #
 # PostgreSQL refuses to run as root: when run as root, the cluster belongs to the `postgres`
 # system user that Debian's package creates (or `nobody`), and its commands run through setpriv.
-# Environment: PG_BIN (default: the newest /usr/lib/postgresql/*/bin), PG_PORT (54329), PG_DIR (.build/pg, or
+# Environment: PG_BIN (default: the newest /usr/lib/postgresql/*/bin), PG_PORT (25429), PG_DIR (.build/pg, or
 # /tmp/artifact-store-test-pg-PORT as root).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -20,7 +20,9 @@ cd "$(dirname "$0")/.."
 # The newest PostgreSQL Debian's packages installed (15 on Debian 12, 17 on Debian 13).
 PG_BIN=${PG_BIN:-$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1)}
 PG_BIN=${PG_BIN:-/usr/lib/postgresql/15/bin}
-PG_PORT=${PG_PORT:-54329}
+# Below Linux's ephemeral range (32768–60999): a port there can be held by any process's
+# outgoing connection at the moment the server starts (a cluster-faults run failed to bind one).
+PG_PORT=${PG_PORT:-25429}
 # As root the cluster belongs to another user, who must reach its directory: a checkout under a
 # private home (/root is 0700) would not do, so root's cluster lives under /tmp.
 if [ -z "${PG_DIR:-}" ]; then
