@@ -26,10 +26,12 @@ enum FileSetState: String, Sendable {
 
 extension Store {
     /// The most `index_file` rows one transaction writes or deletes for a page, unless a page
-    /// changes under a recording (I8): small enough that such a hold stays well under the
-    /// 100 ms target on a loaded 2-core machine (`scripts/bench-contention.sh`: every hold of
-    /// the writers alone under 51 ms), large enough that a 20 000-file page takes 79 of them.
-    static let rowsPerTransaction = 256
+    /// changes under a recording (I8). Every other writer queues behind these holds, so their
+    /// size sets the wait: in `scripts/bench-contention.sh`, the p99 wait for the lock went
+    /// from 83 ms (256 rows) through 44 (128) to 33 (64) from one process, and from 318 through
+    /// 207 to 146 ms from separate ones, for about a tenth fewer files recorded per second
+    /// (ARCHITECTURE.md §8). A 20 000-file page takes 313 of them.
+    static let rowsPerTransaction = 64
 
     /// A staging set older than this was abandoned by its writer (a crash, a killed process):
     /// gc deletes it. No recording takes that long to stage a page.
