@@ -5,6 +5,7 @@
 #
 #   scripts/postgres-test-server.sh start   # prints the export line for the tests
 #   scripts/postgres-test-server.sh stop
+#   scripts/postgres-test-server.sh remove  # stop, then delete the cluster's directory
 #   scripts/postgres-test-server.sh url     # the URL only
 #
 # Then: export ARTIFACT_STORE_TEST_POSTGRES=postgres://artifact_store:…@127.0.0.1:25429/artifact_store_test
@@ -77,9 +78,16 @@ stop() {
     fi
 }
 
+# The cluster is a test's only: nothing in it outlives the run that started it.
+remove() {
+    stop
+    rm -rf "$PG_DIR"
+}
+
 case "${1:-}" in
     start) start ;;
     stop) stop ;;
+    remove) remove ;;
     url) echo "$url" ;;
-    *) echo "usage: $0 start|stop|url" >&2; exit 64 ;;
+    *) echo "usage: $0 start|stop|remove|url" >&2; exit 64 ;;
 esac

@@ -44,10 +44,12 @@ echo "test-wheel.sh: testing $wheel_name ($wheel_bytes bytes)" >&2
 [ -x /usr/bin/python3 ] || fail "/usr/bin/python3 is missing (apt-get install python3 python3-venv)"
 command -v curl >/dev/null || fail "curl is missing"
 
-# A clean environment: nothing inherited but what is named here.
+# A clean environment: nothing inherited but what is named here. With CLEAN_EXEC=1 the command
+# replaces the (sub)shell, so that `CLEAN_EXEC=1 clean … &` leaves in $! the command's own pid, not
+# that of a subshell whose death would leave the command running.
 clean() {
     local bin=$1; shift
-    env -i HOME="$work/home" PATH="$bin:/usr/bin:/bin" ARTIFACT_STORE_DIR="$work/store-$(basename "$bin")" \
+    ${CLEAN_EXEC:+exec} env -i HOME="$work/home" PATH="$bin:/usr/bin:/bin" ARTIFACT_STORE_DIR="$work/store-$(basename "$bin")" \
         PIP_DISABLE_PIP_VERSION_CHECK=1 PIP_NO_INPUT=1 LANG=C.UTF-8 "$@"
 }
 mkdir -p "$work/home"
@@ -78,7 +80,7 @@ check_install() {
     clean "$bin" artifact-store cat "$digest" | cmp - "$work/payload.txt" || fail "$how: cat did not give the bytes back"
 
     # serve on a free port: its first line is the base URL; /-/health answers once it serves.
-    clean "$bin" artifact-store serve --port 0 > "$work/serve.out" 2> "$work/serve.err" &
+    CLEAN_EXEC=1 clean "$bin" artifact-store serve --port 0 > "$work/serve.out" 2> "$work/serve.err" &
     serve_pid=$!
     for _ in $(seq 100); do
         base=$(head -n1 "$work/serve.out" 2>/dev/null || true)

@@ -18,7 +18,7 @@ cluster_cleanup() {
     local pid
     for pid in "${cluster_pids[@]}"; do kill "$pid" 2>/dev/null || true; done
     for pid in "${cluster_pids[@]}"; do wait "$pid" 2>/dev/null || true; done
-    scripts/postgres-test-server.sh stop >/dev/null 2>&1 || true
+    scripts/postgres-test-server.sh remove >/dev/null 2>&1 || true
 }
 
 cluster_wait_line() {  # FILE PID: FILE's first line, once the process printed it
