@@ -2,6 +2,7 @@ import Crypto
 import Foundation
 import GRDB
 import Logging
+import Synchronization
 
 /// A content-addressed store of blobs with their metadata in SQLite.
 ///
@@ -27,6 +28,9 @@ public final class Store: Sendable {
         /// Called after each write transaction with how long it waited for the store's write
         /// lock and how long it held it (`artifact-store-bench contention`). Nil (the default) costs nothing.
         @_spi(Benchmarks) public var writeLockObserver: (@Sendable (WriteLockTiming) -> Void)?
+        /// Whether small write transactions that queue for this handle's SQLite writer share one
+        /// commit (``WriteGroups``). On by default; off only to measure what it gives.
+        @_spi(Benchmarks) public var groupsCommits = true
         /// Blob storage shared with other nodes (an S3 bucket, `ArtifactStoreS3`), behind the
         /// store directory's blobs, which then cache it: puts upload to it, reads of a blob this
         /// node lacks download from it, gc deletes from it (ARCHITECTURE.md §11). Nil (the
@@ -53,6 +57,10 @@ public final class Store: Sendable {
     let remoteIO = BlockingCallExecutor(label: "artifact-store.remote-blobs")
     /// When the write lock was last released (only with `Options.writeLockObserver`).
     let commitClock: CommitClock?
+    /// Small write transactions waiting to share a commit (SQLite only).
+    let writeGroups = WriteGroups()
+    /// The thread inside the SQLite writer's transaction, if any.
+    private let writerThread = Mutex<pthread_t?>(nil)
 
     /// Where a store's metadata is.
     enum Metadata {
@@ -202,9 +210,14 @@ public final class Store: Sendable {
     /// Runs `body` in a `BEGIN IMMEDIATE` transaction: the store's write lock across processes.
     /// Every change to the set of published blob files happens inside one (ARCHITECTURE.md §4, I2).
     ///
-    /// - Parameter durable: false for changes a crash may lose (never corrupt), such as
-    ///   last-use times: the commit does not wait for an fsync.
-    func writeTransaction<T>(durable: Bool = true, _ body: (SQLSession) throws -> T) throws -> T {
+    /// - Parameters:
+    ///   - durable: false for changes a crash may lose (never corrupt), such as last-use times:
+    ///     the commit does not wait for an fsync.
+    ///   - grouped: `body` is short (a put, one response) and may share its transaction and commit
+    ///     with others queued on this handle (``WriteGroups``): it runs in a savepoint, and
+    ///     returns once the shared commit is done. Its effects and durability are those of a
+    ///     transaction of its own; only the time of the commit is shared.
+    func writeTransaction<T>(durable: Bool = true, grouped: Bool = false, _ body: (SQLSession) throws -> T) throws -> T {
         let database: DatabasePool
         switch metadata {
         case .sqlite(let pool, _): database = pool
@@ -213,34 +226,58 @@ public final class Store: Sendable {
         }
         let observer = options.writeLockObserver
         let asked = observer == nil ? 0 : DispatchTime.now().uptimeNanoseconds
-        var began: UInt64 = 0, committed: UInt64 = 0
-        let result = try databaseCall {
-            try database.writeWithoutTransaction { db in
-                if !durable {
-                    try db.execute(sql: "PRAGMA synchronous = NORMAL")
+        if grouped && options.groupsCommits {
+            // Asked from inside a write transaction (a body reading a blob whose last use then
+            // flushes), a group would wait for the writer that very body holds.
+            precondition(!writerThread.withLock { $0.map { pthread_equal($0, pthread_self()) != 0 } ?? false },
+                         "a write transaction of the store was started inside another; they do not nest")
+            return try databaseCall {
+                try withoutActuallyEscaping(body) { body in
+                    var result: T?
+                    // The job never outlives this call: run returns only once the job's group is done.
+                    let job = WriteGroups.Job(body: { result = try body($0) }, durable: durable, asked: asked)
+                    try writeGroups.run(job, transaction: { durable, body in try sqliteTransaction(database, durable: durable, observed: observer != nil, body) },
+                                        observed: observer.map { observer in { job, began, released, first in
+                                            observer(WriteLockTiming(waitNanoseconds: job.started - job.asked, holdNanoseconds: released - began, sharesHold: !first))
+                                        } })
+                    return result!
                 }
-                defer {
-                    if !durable { try? db.execute(sql: "PRAGMA synchronous = FULL") }
-                }
-                var result: T?
-                try db.inTransaction(.immediate) {
-                    if observer != nil { began = DispatchTime.now().uptimeNanoseconds }  // BEGIN IMMEDIATE succeeded
-                    result = try body(SQLSession(db))
-                    return .commit
-                }
-                if observer != nil {
-                    // The lock went with this commit, before any checkpoint SQLite then ran
-                    // (CommitClock); read here, before another transaction can commit.
-                    let released = commitClock?.released.load(ordering: .relaxed) ?? 0
-                    committed = released > began ? released : DispatchTime.now().uptimeNanoseconds
-                }
-                return result!
             }
         }
-        if let observer {
-            observer(WriteLockTiming(waitNanoseconds: began - asked, holdNanoseconds: committed - began))
+        var result: T?
+        let (began, released) = try databaseCall {
+            try sqliteTransaction(database, durable: durable, observed: observer != nil) { db in result = try body(SQLSession(db)) }
         }
-        return result
+        observer?(WriteLockTiming(waitNanoseconds: began - asked, holdNanoseconds: released - began))
+        return result!
+    }
+
+    /// One `BEGIN IMMEDIATE … COMMIT` on the SQLite writer. When `observed`, returns when the
+    /// lock was taken and when the commit released it (zeros otherwise).
+    private func sqliteTransaction(_ database: DatabasePool, durable: Bool, observed: Bool, _ body: (Database) throws -> Void) throws -> (began: UInt64, released: UInt64) {
+        var began: UInt64 = 0, released: UInt64 = 0
+        try database.writeWithoutTransaction { db in
+            if !durable {
+                try db.execute(sql: "PRAGMA synchronous = NORMAL")
+            }
+            defer {
+                if !durable { try? db.execute(sql: "PRAGMA synchronous = FULL") }
+            }
+            writerThread.withLock { $0 = pthread_self() }
+            defer { writerThread.withLock { $0 = nil } }
+            try db.inTransaction(.immediate) {
+                if observed { began = DispatchTime.now().uptimeNanoseconds }  // BEGIN IMMEDIATE succeeded
+                try body(db)
+                return .commit
+            }
+            if observed {
+                // The lock went with this commit, before any checkpoint SQLite then ran
+                // (CommitClock); read here, before another transaction can commit.
+                let clock = commitClock?.released.load(ordering: .relaxed) ?? 0
+                released = clock > began ? clock : DispatchTime.now().uptimeNanoseconds
+            }
+        }
+        return (began, released)
     }
 
     /// Runs `body` in a read transaction: one consistent snapshot.

@@ -12,6 +12,9 @@ public struct WriteLockTiming: Sendable {
     public var waitNanoseconds: UInt64
     /// Nanoseconds from then to the commit releasing the lock.
     public var holdNanoseconds: UInt64
+    /// Whether the transaction shared its hold with others of a group commit (``WriteGroups``)
+    /// and is not the group's first: its hold is the group's, reported with the first already.
+    public var sharesHold = false
 }
 
 /// When the writer connection last released the write lock: SQLite calls its WAL hook after a

@@ -63,7 +63,7 @@ extension Store {
     /// lists its hash.
     public func recordName(_ digest: BlobDigest, wheel: WheelFilename) throws {
         let now = nowSeconds
-        try writeTransaction { db in
+        try writeTransaction(grouped: true) { db in
             try db.execute(sql: """
                 INSERT INTO named_wheel (digest, filename, project, named_at) VALUES (?, ?, ?, ?)
                 ON CONFLICT (digest, filename) DO UPDATE SET named_at = excluded.named_at
@@ -129,7 +129,7 @@ extension Store {
         // fails (a full disk), the file must not stay behind as an orphan.
         var published: (UInt64, UInt64)?
         do {
-            return try writeTransaction { db in
+            return try writeTransaction(grouped: true) { db in
                 let stored = try publishInTransaction(temporaryPath: finished.temporaryPath, digest: digest, size: size, found: found, now: now,
                                                       onlyIfRecorded: !uploading, db)
                 if !stored.alreadyStored, let info = try FileSystem.lstat(path) { published = (UInt64(info.st_dev), UInt64(info.st_ino)) }

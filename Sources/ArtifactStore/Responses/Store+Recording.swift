@@ -62,7 +62,10 @@ extension Store {
         var recording = try prepareRecording(batch)
         let (records, changes): ([ResponseRecord], FileSetChanges)
         do {
-            (records, changes) = try writeTransaction { db in try recordPrepared(&recording, db) }
+            // One response that is no page is a short transaction: it may share its commit. (A
+            // page's rows are bounded only while its plan holds, which is known under the lock.)
+            let grouped = batch.count == 1 && recording.pages.allSatisfy { $0 == nil }
+            (records, changes) = try writeTransaction(grouped: grouped) { db in try recordPrepared(&recording, db) }
         } catch {
             try? finishFileSets(FileSetChanges(), staged: recording.staged)
             throw error
@@ -353,7 +356,7 @@ extension Store {
     /// ``recordFailure(request:error:at:)-(HTTPRequestHead,_,_)`` for a request whose URL is normalized already.
     public func recordFailure(request: StoreRequest, error: String, at time: Date) throws {
         let url = request.url.text
-        try writeTransaction { db in
+        try writeTransaction(grouped: true) { db in
             try observe([HistoryEntry(url: url, at: Self.seconds(time), outcome: .failed, status: nil, detail: RecordedURL.redacted(error))], db)
         }
     }
