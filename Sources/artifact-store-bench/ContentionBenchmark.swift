@@ -187,11 +187,13 @@ struct ContentionBenchmark: ParsableCommand {
         init(timings: Timings, counts: Counts, seconds: Double) {
             let all = timings.all
             wait = Distribution(all.map(\.timing.waitNanoseconds))
-            hold = Distribution(all.map(\.timing.holdNanoseconds))
+            // A group commit's hold once, with its first transaction.
+            let holds = all.filter { !$0.timing.sharesHold }
+            hold = Distribution(holds.map(\.timing.holdNanoseconds))
             writerWait = Distribution(all.filter { $0.role == .writer }.map(\.timing.waitNanoseconds))
-            writerHold = Distribution(all.filter { $0.role == .writer }.map(\.timing.holdNanoseconds))
-            readerHold = Distribution(all.filter { $0.role == .reader }.map(\.timing.holdNanoseconds))
-            gcHold = Distribution(all.filter { $0.role == .gc }.map(\.timing.holdNanoseconds))
+            writerHold = Distribution(holds.filter { $0.role == .writer }.map(\.timing.holdNanoseconds))
+            readerHold = Distribution(holds.filter { $0.role == .reader }.map(\.timing.holdNanoseconds))
+            gcHold = Distribution(holds.filter { $0.role == .gc }.map(\.timing.holdNanoseconds))
             (pages, bigPages, files, verdicts, gcRuns) = counts.values
             pagesPerSecond = (Double(pages) / seconds * 10).rounded() / 10
             filesPerSecond = (Double(files) / seconds * 10).rounded() / 10

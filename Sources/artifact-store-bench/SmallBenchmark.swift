@@ -1,8 +1,9 @@
 import ArgumentParser
-import ArtifactStore
+@_spi(Benchmarks) import ArtifactStore
 import ArtifactStoreCLI
 import Foundation
 import HTTPCaching
+import Synchronization
 
 /// `artifact-store-bench small`: small crash-safe puts and verified gets (scripts/bench-small.sh), the
 /// workload of pip's HTTP-cache baseline (see scripts/bench-small.sh) run through the store.
@@ -20,13 +21,18 @@ struct SmallBenchmark: ParsableCommand {
 
     @Option(help: "Responses to put.") var count = 10_000
     @Option(help: "Body size in bytes.") var size = 20_000
+    @Option(help: "Threads putting at once through one store handle, as a server's concurrent downloads do (the gets stay on one thread).") var threads = 1
+    @Flag(help: "Give every put a commit of its own (no group commit), to measure what sharing commits gives.") var noGroupCommit = false
     @Option(help: "Where to create the benchmark store (default: a new temporary directory, removed afterwards).") var directory: String?
 
     func run() throws {
         let root = directory.map { URL(fileURLWithPath: $0) }
             ?? URL(fileURLWithPath: NSTemporaryDirectory()).appending(path: "bench-small-\(UUID().uuidString)")
         defer { if directory == nil { try? FileManager.default.removeItem(at: root) } }
-        let store = try Store.open(at: root)
+        guard threads >= 1 else { throw ValidationError("--threads must be at least 1") }
+        var options = Store.Options()
+        options.groupsCommits = !noGroupCommit
+        let store = try Store.open(at: root, options: options)
 
         // Bodies and requests are made before the clock starts, as pip's baseline does. Each body
         // is distinct by its first eight bytes.
@@ -44,12 +50,14 @@ struct SmallBenchmark: ParsableCommand {
         ])
 
         var started = Date()
-        for (request, body) in zip(requests, bodies) {
-            let writer = try store.makeBlobWriter()
-            try writer.write(body)
-            let now = Date()
-            // As serve does: the blob published and the response recorded by one commit.
-            try store.record(request: request, response: response, committing: writer, requestTime: now, responseTime: now)
+        try Self.onThreads(threads) { [store, bodies, requests, count, threads] thread in
+            for index in stride(from: thread, to: count, by: threads) {
+                let writer = try store.makeBlobWriter()
+                try writer.write(bodies[index])
+                let now = Date()
+                // As serve does: the blob published and the response recorded by one commit.
+                try store.record(request: requests[index], response: response, committing: writer, requestTime: now, responseTime: now)
+            }
         }
         let putSeconds = Date().timeIntervalSince(started)
 
@@ -62,8 +70,24 @@ struct SmallBenchmark: ParsableCommand {
         }
         let getSeconds = Date().timeIntervalSince(started)
         try Output.printJSON(Result(
-            count: count, size: size, putSeconds: putSeconds, putsPerSecond: Double(count) / putSeconds,
+            count: count, size: size, threads: threads, groupCommit: !noGroupCommit, putSeconds: putSeconds, putsPerSecond: Double(count) / putSeconds,
             getSeconds: getSeconds, getsPerSecond: Double(count) / getSeconds))
+    }
+
+    /// Runs `body` on `count` threads of their own at once (`concurrentPerform` would run only as
+    /// many at once as there are cores) and rethrows the first error one of them threw.
+    static func onThreads(_ count: Int, _ body: @escaping @Sendable (Int) throws -> Void) throws {
+        final class FirstError: Sendable { let error = Mutex<(any Error)?>(nil) }
+        let failure = FirstError(), finished = DispatchGroup()
+        for thread in 0..<count {
+            finished.enter()
+            Thread.detachNewThread {
+                defer { finished.leave() }
+                do { try body(thread) } catch { failure.error.withLock { $0 = $0 ?? error } }
+            }
+        }
+        finished.wait()
+        if let error = failure.error.withLock({ $0 }) { throw error }
     }
 
     /// Whether two bodies are equal, compared as pip's baseline compares them (`bytes` equality,
@@ -74,7 +98,8 @@ struct SmallBenchmark: ParsableCommand {
     }
 
     struct Result: Encodable {
-        var count, size: Int
+        var count, size, threads: Int
+        var groupCommit: Bool
         var putSeconds, putsPerSecond, getSeconds, getsPerSecond: Double
     }
 }
