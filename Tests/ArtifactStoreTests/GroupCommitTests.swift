@@ -20,7 +20,7 @@ struct GroupCommitTests {
         let transactions = Atomic<Int>(0)
         /// The transactions (counted from 1) whose commit fails.
         let failingCommits: Set<Int>
-        /// What each job started by ``queue(_:finished:body:)`` returned, by its index.
+        /// What each job started by ``runQueued(_:body:)`` returned, by its index.
         let results = Mutex<[Int: Result<Void, any Error>]>([:])
         /// How many jobs were timed, and how many of them as sharing a hold.
         let timed = Atomic<Int>(0), sharingHold = Atomic<Int>(0)
@@ -58,7 +58,7 @@ struct GroupCommitTests {
 
         /// Starts a job that holds the writer until `release` is signalled: what queues meanwhile
         /// forms the next group. Returns once it holds the writer.
-        func holdWriter(until release: DispatchSemaphore, finished: DispatchGroup) {
+        private func holdWriter(until release: DispatchSemaphore, finished: DispatchGroup) {
             let holding = DispatchSemaphore(value: 0)
             finished.enter()
             Thread.detachNewThread {
@@ -72,8 +72,18 @@ struct GroupCommitTests {
             holding.wait()
         }
 
+        /// Holds the writer with one job, queues `count` more behind it (each the body
+        /// `body(index)` gives, index from 1), then lets them run; returns once all have.
+        func runQueued(_ count: Int, body: @escaping @Sendable (Int) -> (SQLSession) throws -> Void) {
+            let release = DispatchSemaphore(value: 0), finished = DispatchGroup()
+            holdWriter(until: release, finished: finished)
+            queue(count, finished: finished, body: body)
+            release.signal()
+            finished.wait()
+        }
+
         /// Starts `count` jobs on threads of their own and returns once all of them wait.
-        func queue(_ count: Int, finished: DispatchGroup, body: @escaping @Sendable (Int) -> (SQLSession) throws -> Void) {
+        private func queue(_ count: Int, finished: DispatchGroup, body: @escaping @Sendable (Int) -> (SQLSession) throws -> Void) {
             for index in 1...count {
                 finished.enter()
                 Thread.detachNewThread {
@@ -91,16 +101,12 @@ struct GroupCommitTests {
     @Test("transactions that queue while one runs share one commit; a body that throws is rolled back and fails alone")
     func queuedTransactionsShareOneCommit() throws {
         let fixture = try Fixture()
-        let release = DispatchSemaphore(value: 0), finished = DispatchGroup()
-        fixture.holdWriter(until: release, finished: finished)
-        fixture.queue(5, finished: finished, body: { index in
+        fixture.runQueued(5, body: { index in
             { db in
                 try fixture.insert(index)(db)
                 if index == 3 { throw Refused(which: 3) }
             }
         })
-        release.signal()
-        finished.wait()
 
         #expect(fixture.transactions.load(ordering: .relaxed) == 2, "the holder's transaction, then one for the five queued")
         #expect(fixture.timed.load(ordering: .relaxed) == 5, "the holder and the four that committed")
@@ -115,11 +121,7 @@ struct GroupCommitTests {
     @Test("a commit that fails fails every body of its group, those that had succeeded too, and the next group runs")
     func failedCommitFailsTheWholeGroup() throws {
         let fixture = try Fixture(failingCommits: [2])
-        let release = DispatchSemaphore(value: 0), finished = DispatchGroup()
-        fixture.holdWriter(until: release, finished: finished)
-        fixture.queue(3, finished: finished, body: { index in fixture.insert(index) })
-        release.signal()
-        finished.wait()
+        fixture.runQueued(3, body: { index in fixture.insert(index) })
 
         #expect(try fixture.values == [0])
         fixture.results.withLock { results in
@@ -134,14 +136,10 @@ struct GroupCommitTests {
     @Test("a body that makes SQLite roll the whole transaction back fails the bodies of its group, those that had succeeded too; none is timed")
     func abortedTransactionFailsTheWholeGroup() throws {
         let fixture = try Fixture()
-        let release = DispatchSemaphore(value: 0), finished = DispatchGroup()
-        fixture.holdWriter(until: release, finished: finished)
-        fixture.queue(3, finished: finished, body: { index in
+        fixture.runQueued(3, body: { index in
             // OR ROLLBACK: the constraint failure ends the transaction, not only the statement.
             index == 2 ? { try $0.execute(sql: "INSERT OR ROLLBACK INTO t (x) VALUES (NULL)") } : fixture.insert(index)
         })
-        release.signal()
-        finished.wait()
 
         #expect(try fixture.values == [0])
         fixture.results.withLock { results in
@@ -157,12 +155,8 @@ struct GroupCommitTests {
     @Test("more bodies than one group holds run in as many groups as needed, in the order they queued")
     func longQueuesRunInSeveralGroups() throws {
         let fixture = try Fixture()
-        let release = DispatchSemaphore(value: 0), finished = DispatchGroup()
-        fixture.holdWriter(until: release, finished: finished)
         let queued = WriteGroups.maximumJobs + 8
-        fixture.queue(queued, finished: finished, body: { index in fixture.insert(index) })
-        release.signal()
-        finished.wait()
+        fixture.runQueued(queued, body: { index in fixture.insert(index) })
 
         #expect(fixture.transactions.load(ordering: .relaxed) == 3, "the holder's, a full group, and the rest")
         #expect(try fixture.values == Array(0...queued))
