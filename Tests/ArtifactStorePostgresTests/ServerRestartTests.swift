@@ -7,10 +7,11 @@ import TestSupport
 /// A store whose PostgreSQL restarts: what was in flight fails with an error that names the
 /// server, and the store works again once the server is back, without being reopened
 /// (ARCHITECTURE.md §11). Runs a server of its own (scripts/postgres-test-server.sh on port
-/// 54332), since stopping the shared one would fail every other test.
+/// 25435, below Linux's ephemeral range, where an outgoing connection may hold a port), since
+/// stopping the shared one would fail every other test; it is removed afterwards.
 @Suite(.enabled(if: TestPostgres.requiredAndPresent, TestPostgres.missing), .serialized)
 struct ServerRestartTests {
-    static let port = "54332"
+    static let port = "25435"
 
     static func server(_ command: String) throws {
         let process = Process()
@@ -31,7 +32,7 @@ struct ServerRestartTests {
     @Test("PostgreSQL stopped under an open store: requests fail naming the server; restarted: the same store works again")
     func requestsFailCleanlyAndRecover() throws {
         try Self.server("start")
-        defer { try? Self.server("stop") }
+        defer { try? Self.server("remove") }
         let directory = try TemporaryDirectory()
         let url = "postgres://artifact_store:artifact-store-test-only@127.0.0.1:\(Self.port)/artifact_store_test"
         var options = PostgresMetadata.Options()
