@@ -31,6 +31,9 @@ public final class Store: Sendable {
         /// Whether small write transactions that queue for this handle's SQLite writer share one
         /// commit (``WriteGroups``). On by default; off only to measure what it gives.
         @_spi(Benchmarks) public var groupsCommits = true
+        /// Whether this handle's writers take turns at the write lock with other handles'
+        /// (``WriteTurns``). On by default; off only to measure what it gives.
+        @_spi(Benchmarks) public var takesWriteTurns = true
         /// Blob storage shared with other nodes (an S3 bucket, `ArtifactStoreS3`), behind the
         /// store directory's blobs, which then cache it: puts upload to it, reads of a blob this
         /// node lacks download from it, gc deletes from it (ARCHITECTURE.md §11). Nil (the
@@ -61,6 +64,8 @@ public final class Store: Sendable {
     let writeGroups = WriteGroups()
     /// The thread inside the SQLite writer's transaction, if any.
     private let writerThread = Mutex<pthread_t?>(nil)
+    /// Turns at the write lock with other handles of the store (SQLite only).
+    private let writeTurns: WriteTurns?
 
     /// Where a store's metadata is.
     enum Metadata {
@@ -71,8 +76,9 @@ public final class Store: Sendable {
         case server(any MetadataServer)
     }
 
-    private init(layout: StoreLayout, metadata: Metadata, blobsDirectory: Int32, secretKey: [UInt8], options: Options, commitClock: CommitClock?) {
+    private init(layout: StoreLayout, metadata: Metadata, blobsDirectory: Int32, secretKey: [UInt8], options: Options, commitClock: CommitClock?, writeTurns: WriteTurns? = nil) {
         self.secretKey = secretKey
+        self.writeTurns = writeTurns
         self.commitClock = commitClock
         self.layout = layout
         self.metadata = metadata
@@ -95,10 +101,12 @@ public final class Store: Sendable {
         try prepareDirectory(layout)
         if !options.recreatesMissingDatabase { try refuseLostDatabase(layout) }
         let commitClock = options.writeLockObserver == nil ? nil : CommitClock()
-        let (database, lookups) = try openDatabase(layout, options: options, commitClock: commitClock)
+        let writeTurns = options.takesWriteTurns ? WriteTurns(path: layout.writeTurnsFile, busyTimeout: options.busyTimeout) : nil
+        let (database, lookups) = try openDatabase(layout, options: options, commitClock: commitClock, writeTurns: writeTurns)
         let blobsDirectory = try openBlobsDirectory(layout)
         let key = try loadSecretKey(layout)
-        return Store(layout: layout, metadata: .sqlite(database, lookups: lookups), blobsDirectory: blobsDirectory, secretKey: key, options: options, commitClock: commitClock)
+        return Store(layout: layout, metadata: .sqlite(database, lookups: lookups), blobsDirectory: blobsDirectory, secretKey: key, options: options,
+                     commitClock: commitClock, writeTurns: writeTurns)
     }
 
     /// Opens a store whose metadata is on a database server shared with other nodes
@@ -265,7 +273,10 @@ public final class Store: Sendable {
             }
             writerThread.withLock { $0 = pthread_self() }
             defer { writerThread.withLock { $0 = nil } }
+            writeTurns?.willBegin()
+            defer { writeTurns?.didBegin() }  // when BEGIN failed
             try db.inTransaction(.immediate) {
+                writeTurns?.didBegin()
                 if observed { began = DispatchTime.now().uptimeNanoseconds }  // BEGIN IMMEDIATE succeeded
                 try body(db)
                 return .commit
@@ -439,9 +450,9 @@ extension Store {
         }
     }
 
-    private static func openDatabase(_ layout: StoreLayout, options: Options, commitClock: CommitClock?) throws -> (DatabasePool, LookupConnection) {
+    private static func openDatabase(_ layout: StoreLayout, options: Options, commitClock: CommitClock?, writeTurns: WriteTurns?) throws -> (DatabasePool, LookupConnection) {
         var configuration = Configuration()
-        configuration.busyMode = .callback(busyWait(timeout: options.busyTimeout))
+        configuration.busyMode = .callback(busyWait(timeout: options.busyTimeout, turns: writeTurns))
         configuration.foreignKeysEnabled = true
         configuration.label = "artifact-store"
         configuration.prepareDatabase { db in
@@ -487,9 +498,12 @@ extension Store {
     /// 8 ms left the lock idle between holders for 4 ms on average: ARCHITECTURE.md §8).
     ///
     /// The timeout is measured on the clock from the first try, not counted in tries: a loaded
-    /// machine oversleeps each millisecond, and would stretch it.
-    static func busyWait(timeout: TimeInterval) -> Database.BusyCallback {
+    /// machine oversleeps each millisecond, and would stretch it. This handle's writer, when
+    /// `turns` are taken, waits in their queue instead (``WriteTurns``), with the same timeout.
+    static func busyWait(timeout: TimeInterval, turns: WriteTurns? = nil) -> Database.BusyCallback {
         { tries in
+            // This handle's writer beginning waits in the turns' queue (with the same timeout).
+            if let turns, let again = turns.refused() { return again }
             // SQLite calls this on the waiting thread, from try 0 on: when the wait began is kept
             // there (one connection waits at a time on a thread).
             let now = DispatchTime.now().uptimeNanoseconds

@@ -8,6 +8,7 @@ import Foundation
 /// <store>/tmp/                  ingest in progress
 /// <store>/quarantine/           blobs that failed verification
 /// <store>/STORE-FORMAT          the on-disk format version
+/// <store>/write-turns           the write lock's queue across processes (its locks, a counter)
 /// ```
 public struct StoreLayout: Sendable {
     /// The on-disk layout this build writes. A store with a higher number is refused.
@@ -33,6 +34,8 @@ public struct StoreLayout: Sendable {
     public var temporaryDirectory: String { tmp }
     var quarantine: String { path("quarantine") }
     var formatFile: String { path("STORE-FORMAT") }
+    /// The queue of writers waiting for SQLite's write lock, in locks on its bytes (``WriteTurns``).
+    var writeTurnsFile: String { path("write-turns") }
     /// The store's own key for hashing credentials that select variants.
     var secretKeyFile: String { path("secret.key") }
 
