@@ -32,6 +32,7 @@ struct ContentionBenchmark: ParsableCommand {
     @Option(help: "Wheel files each writer records per page.") var filesPerPage = 8
     @Option(help: "Old wheel responses to fill the store with first, for gc to evict.") var oldFiles = 1500
     @Flag(help: "Writers and readers share one store handle, as one serve process's requests do.") var oneProcess = false
+    @Flag(help: "Handles do not take turns at the write lock (WriteTurns), to measure what the turns give.") var noWriteTurns = false
     @Option(help: "Where to create the benchmark store (default: a new temporary directory, removed afterwards).") var directory: String?
 
     func run() throws {
@@ -47,7 +48,7 @@ struct ContentionBenchmark: ParsableCommand {
         let contended = try measure(root: base.appending(path: "contended"), pages: pages, bigPages: bigPages, alone: false)
         let alone = try measure(root: base.appending(path: "alone"), pages: pages, bigPages: bigPages, alone: true)
         try Output.printJSON(Result(
-            seconds: seconds, writers: writers, readers: readers, oneProcess: oneProcess, pageBytes: pages[0].count, bigPageBytes: bigPages[0].count,
+            seconds: seconds, writers: writers, readers: readers, oneProcess: oneProcess, writeTurns: !noWriteTurns, pageBytes: pages[0].count, bigPageBytes: bigPages[0].count,
             contended: contended, writersAlone: alone))
     }
 
@@ -57,6 +58,7 @@ struct ContentionBenchmark: ParsableCommand {
         func open(_ role: Timings.Role, clock: TimeInterval = 0) throws -> Store {
             var options = Store.Options()
             options.writeLockObserver = { timings.add(role, $0) }
+            options.takesWriteTurns = !noWriteTurns
             if clock != 0 { options.now = { Date().addingTimeInterval(clock) } }
             return try Store.open(at: root, options: options)
         }
@@ -151,6 +153,7 @@ struct ContentionBenchmark: ParsableCommand {
         var seconds: Double
         var writers, readers: Int
         var oneProcess: Bool
+        var writeTurns: Bool
         var pageBytes, bigPageBytes: Int
         var contended: Figures
         var writersAlone: Figures
