@@ -93,21 +93,75 @@ struct WriteTurnsTests {
         #expect(try !Self.someoneQueued(path))
     }
 
-    @Test("a queued writer that never goes (its process stopped) holds the others up no longer than their busy timeout")
-    func queueWaitIsBounded() throws {
+    @Test("a queued writer that never goes (its process stopped) slows each of the others' transactions by the patience, never by their busy timeout")
+    func stoppedQueueCostsPatienceOnly() throws {
         let directory = try TemporaryDirectory()
-        let path = directory.path + "/write-turns"
-        let stopped = try #require(WriteTurns(path: path, busyTimeout: 30))
-        let waiting = try #require(WriteTurns(path: path, busyTimeout: 0.05))
+        let root = directory.url.appending(path: "store")
+        var options = Store.Options()
+        options.busyTimeout = 5
+        let store = try Store.open(at: root, options: options)
+        let stopped = try #require(WriteTurns(path: root.path(percentEncoded: false) + "/write-turns", busyTimeout: 30))
         stopped.willBegin()
-        _ = stopped.refused()
-        let started = DispatchTime.now().uptimeNanoseconds
-        waiting.willBegin()
-        #expect(DispatchTime.now().uptimeNanoseconds - started >= 50_000_000)
-        #expect(waiting.refused() == false, "past its busy timeout, the writer stops asking and fails as busy")
-        waiting.didBegin()
+        #expect(stopped.refused() == true)
+        for _ in 0..<3 {
+            let started = DispatchTime.now().uptimeNanoseconds
+            try store.writeTransaction { _ in }
+            let waited = DispatchTime.now().uptimeNanoseconds - started
+            #expect(waited >= WriteTurns.patienceNanoseconds, "it queued behind the stopped writer")
+            #expect(waited < 1_000_000_000, "then asked SQLite, which was free, well before its 5 s busy timeout")
+        }
         stopped.didBegin()
-        #expect(try !Self.someoneQueued(path))
+    }
+
+    @Test("a writer whose BEGIN fails as busy leaves no ticket behind")
+    func busyFailureLeavesNoTicket() throws {
+        let directory = try TemporaryDirectory()
+        let root = directory.url.appending(path: "store")
+        let holder = try Store.open(at: root)
+        var options = Store.Options()
+        options.busyTimeout = 0.1
+        let impatient = try Store.open(at: root, options: options)
+        let holding = DispatchSemaphore(value: 0), release = DispatchSemaphore(value: 0), released = DispatchSemaphore(value: 0)
+        Thread.detachNewThread {
+            try? holder.writeTransaction { _ in holding.signal(); release.wait() }
+            released.signal()
+        }
+        holding.wait()
+        let error = expectStoreError(.database) { try impatient.writeTransaction { _ in } }
+        #expect(error?.message.contains("busy") == true)
+        #expect(try !Self.someoneQueued(root.path(percentEncoded: false) + "/write-turns"), "its ticket went with its failed BEGIN")
+        release.signal()
+        released.wait()
+        try impatient.writeTransaction { _ in }
+    }
+
+    @Test("a counter held by a stopped process never keeps a writer waiting: it asks without a ticket")
+    func heldCounterIsNeverWaitedOn() throws {
+        let directory = try TemporaryDirectory()
+        let root = directory.url.appending(path: "store")
+        let holder = try Store.open(at: root)
+        var options = Store.Options()
+        options.busyTimeout = 5
+        let writer = try Store.open(at: root, options: options)
+        // Another open file description holds the counter's bytes, as a process stopped while
+        // taking a ticket would; it lets go after 3 s, so that a writer that waited on it ends.
+        let path = root.path(percentEncoded: false) + "/write-turns"
+        let counter = try FileSystem.open(path, O_RDWR)
+        var lock = flock()
+        lock.l_type = Int16(F_WRLCK)
+        lock.l_whence = Int16(SEEK_SET)
+        lock.l_len = 8
+        #expect(fcntl(counter, 37, &lock) == 0)  // F_OFD_SETLK
+        let letGo = DispatchSemaphore(value: 0)
+        Thread.detachNewThread { _ = letGo.wait(timeout: .now() + 3); FileSystem.close(counter) }
+        // The lock is held for 200 ms: the writer is refused, cannot take a ticket, and asks on.
+        Thread.detachNewThread { _ = try? holder.writeTransaction { _ in usleep(200_000) } }
+        usleep(20_000)
+        let started = DispatchTime.now().uptimeNanoseconds
+        try writer.writeTransaction { _ in }
+        let waited = DispatchTime.now().uptimeNanoseconds - started
+        letGo.signal()
+        #expect(waited < 2_000_000_000, "waited \(waited / 1_000_000) ms")
     }
 
     @Test("a handle closed while queued (its process died) gives up its ticket")
