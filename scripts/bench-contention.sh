@@ -23,7 +23,7 @@ BENCH=${BENCH:-$(dirname "$BIN")/artifact-store-bench}
 "$BENCH" contention --seconds "$SECONDS_PER_RUN" --directory "$WORK/store" > "$WORK/result.json"
 cat "$WORK/result.json" >&2
 # The same load from one process (writers and readers sharing a handle, as serve's requests do;
-# gc apart): turns are then taken in the handle's queue rather than by SQLite's busy polling.
+# gc apart): turns are then taken in the handle's queue rather than in the one between handles.
 "$BENCH" contention --seconds "$SECONDS_PER_RUN" --one-process --directory "$WORK/one" > "$WORK/one.json"
 cat "$WORK/one.json" >&2
 python3 - "$WORK/result.json" "$WORK/one.json" <<'PY'

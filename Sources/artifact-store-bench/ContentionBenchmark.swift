@@ -88,8 +88,8 @@ struct ContentionBenchmark: ParsableCommand {
                 group.leave()
             }
         }
-        // One process: its writers' turns are taken in the handle's own queue, not by SQLite's
-        // busy polling between handles. (Its readers' last-use writes then count as writers'.)
+        // One process: its writers' turns are taken in the handle's own queue, not in the queue
+        // between handles (WriteTurns). (Its readers' last-use writes then count as writers'.)
         let shared = oneProcess ? try open(.writer) : nil
         let pageURLs = (0..<writers).flatMap { writer in (0..<Self.projectsPerWriter).map { Self.pageRequest(writer: writer, project: $0) } }
         for writer in 0..<writers {

@@ -9,6 +9,25 @@ import TestSupport
 /// it again; every wait keeps its busy timeout.
 @Suite("write turns")
 struct WriteTurnsTests {
+    /// A new store with two handles on it: `first` with the default busy timeout, `second` with
+    /// `busyTimeout`.
+    struct TwoHandles {
+        let directory: TemporaryDirectory
+        let first: Store, second: Store
+        /// The store's turns file.
+        let turnsFile: String
+
+        init(secondBusyTimeout busyTimeout: TimeInterval = Store.Options().busyTimeout) throws {
+            directory = try TemporaryDirectory()
+            let root = directory.url.appending(path: "store")
+            first = try Store.open(at: root)
+            var options = Store.Options()
+            options.busyTimeout = busyTimeout
+            second = try Store.open(at: root, options: options)
+            turnsFile = root.path(percentEncoded: false) + "/write-turns"
+        }
+    }
+
     /// Whether any handle holds a ticket.
     static func someoneQueued(_ path: String) throws -> Bool {
         let descriptor = try FileSystem.open(path, O_RDONLY)
@@ -32,9 +51,8 @@ struct WriteTurnsTests {
 
     @Test("a writer another handle keeps waiting gets the lock within a few of that handle's transactions")
     func waitingWriterGetsATurn() throws {
-        let directory = try TemporaryDirectory()
-        let root = directory.url.appending(path: "store")
-        let busy = try Store.open(at: root), other = try Store.open(at: root)
+        let handles = try TwoHandles()
+        let busy = handles.first, other = handles.second
         // One handle commits 2-ms transactions back to back, as page rows in chunks do.
         let committed = Atomic<Int>(0), stop = Atomic<Bool>(false)
         let running = DispatchSemaphore(value: 0), finished = DispatchSemaphore(value: 0)
@@ -95,12 +113,9 @@ struct WriteTurnsTests {
 
     @Test("a queued writer that never goes (its process stopped) slows each of the others' transactions by the patience, never by their busy timeout")
     func stoppedQueueCostsPatienceOnly() throws {
-        let directory = try TemporaryDirectory()
-        let root = directory.url.appending(path: "store")
-        var options = Store.Options()
-        options.busyTimeout = 5
-        let store = try Store.open(at: root, options: options)
-        let stopped = try #require(WriteTurns(path: root.path(percentEncoded: false) + "/write-turns", busyTimeout: 30))
+        let handles = try TwoHandles(secondBusyTimeout: 5)
+        let store = handles.second
+        let stopped = try #require(WriteTurns(path: handles.turnsFile, busyTimeout: 30))
         stopped.willBegin()
         #expect(stopped.refused() == true)
         for _ in 0..<3 {
@@ -115,12 +130,8 @@ struct WriteTurnsTests {
 
     @Test("a writer whose BEGIN fails as busy leaves no ticket behind")
     func busyFailureLeavesNoTicket() throws {
-        let directory = try TemporaryDirectory()
-        let root = directory.url.appending(path: "store")
-        let holder = try Store.open(at: root)
-        var options = Store.Options()
-        options.busyTimeout = 0.1
-        let impatient = try Store.open(at: root, options: options)
+        let handles = try TwoHandles(secondBusyTimeout: 0.1)
+        let holder = handles.first, impatient = handles.second
         let holding = DispatchSemaphore(value: 0), release = DispatchSemaphore(value: 0), released = DispatchSemaphore(value: 0)
         Thread.detachNewThread {
             try? holder.writeTransaction { _ in holding.signal(); release.wait() }
@@ -129,7 +140,7 @@ struct WriteTurnsTests {
         holding.wait()
         let error = expectStoreError(.database) { try impatient.writeTransaction { _ in } }
         #expect(error?.message.contains("busy") == true)
-        #expect(try !Self.someoneQueued(root.path(percentEncoded: false) + "/write-turns"), "its ticket went with its failed BEGIN")
+        #expect(try !Self.someoneQueued(handles.turnsFile), "its ticket went with its failed BEGIN")
         release.signal()
         released.wait()
         try impatient.writeTransaction { _ in }
@@ -137,16 +148,11 @@ struct WriteTurnsTests {
 
     @Test("a counter held by a stopped process never keeps a writer waiting: it asks without a ticket")
     func heldCounterIsNeverWaitedOn() throws {
-        let directory = try TemporaryDirectory()
-        let root = directory.url.appending(path: "store")
-        let holder = try Store.open(at: root)
-        var options = Store.Options()
-        options.busyTimeout = 5
-        let writer = try Store.open(at: root, options: options)
+        let handles = try TwoHandles(secondBusyTimeout: 5)
+        let holder = handles.first, writer = handles.second
         // Another open file description holds the counter's bytes, as a process stopped while
         // taking a ticket would; it lets go after 3 s, so that a writer that waited on it ends.
-        let path = root.path(percentEncoded: false) + "/write-turns"
-        let counter = try FileSystem.open(path, O_RDWR)
+        let counter = try FileSystem.open(handles.turnsFile, O_RDWR)
         var lock = flock()
         lock.l_type = Int16(F_WRLCK)
         lock.l_whence = Int16(SEEK_SET)
