@@ -200,15 +200,14 @@ public final class Store: Sendable {
         return (descriptor, info)
     }
 
-    /// Whether a blob's file is in place: a regular file (never a symbolic link, which reads
-    /// refuse to follow).
     /// Whether the body of a blob with a row can be read: its file is here, or it is in the
     /// remote blobs (a row there means an uploaded object, ARCHITECTURE.md §11).
     func blobFileExists(_ digest: BlobDigest) -> Bool {
         options.remoteBlobs != nil || localBlobFileExists(digest)
     }
 
-    /// Whether this node's directory has the blob's file.
+    /// Whether this node's directory has the blob's file, in place: a regular file (never a
+    /// symbolic link, which reads refuse to follow).
     func localBlobFileExists(_ digest: BlobDigest) -> Bool {
         FileSystem.lstat(relativeTo: blobsDirectory, layout.relativeBlobPath(digest)).map(FileSystem.isRegularFile) ?? false
     }

@@ -1,6 +1,7 @@
 import ArtifactStore
 import Foundation
 import GRDB
+import HTTPCaching
 import Synchronization
 import Testing
 import TestSupport
@@ -53,7 +54,7 @@ struct IntegrityTests {
     }
 
     @Test("a digest mismatch quarantines the blob whoever reads it (BlobReader is the one way in)",
-          arguments: ["read", "copy", "stream", "export copy", "export hard link", "index page"])
+          arguments: ["read", "copy", "stream", "verdict's body", "export copy", "export hard link", "index page"])
     func everyReaderQuarantines(reader: String) throws {
         let fixture = try TestStore()
         let original = Array("<a href='foo-1.0-py3-none-any.whl'>foo</a>".utf8)
@@ -68,6 +69,11 @@ struct IntegrityTests {
             defer { try? sink.close() }
             try? fixture.store.copy(stored.digest, to: sink.fileDescriptor)
         case "stream": _ = try? fixture.store.open(stored.digest).readToEnd()
+        case "verdict's body":
+            let request = Fixtures.get("https://files.example.org/foo-1.0-py3-none-any.whl")
+            try fixture.store.record(request: request, response: PutAndRecordTests.wheelResponse, body: stored, requestTime: Fixtures.seen, responseTime: Fixtures.seen)
+            let satisfied = try #require(try fixture.verdict(request, .offline).satisfied)
+            _ = try? fixture.store.readBody(of: satisfied)
         case "export copy": _ = try? fixture.store.export(items: [item], missing: [], to: out, layout: .findLinks)
         case "export hard link": _ = try? fixture.store.export(items: [item], missing: [], to: out, layout: .findLinks, method: .hardLink)
         default:
@@ -79,6 +85,46 @@ struct IntegrityTests {
         #expect(!FileManager.default.fileExists(atPath: fixture.blobPath(stored.digest)))
         #expect(!FileManager.default.fileExists(atPath: out.appending(path: "foo-1.0-py3-none-any.whl").path(percentEncoded: false)))
         #expect(fixture.log.messages.filter { $0.level == .error }.map(\.message) == ["blob failed verification and was quarantined"])
+    }
+
+    @Test("the body of a verdict reads back verified, and what befell its blob since the verdict is told as a read by digest tells it",
+          arguments: ["intact", "altered", "lost", "quarantined"])
+    func bodyOfAVerdict(since: String) throws {
+        let fixture = try TestStore()
+        let body = pseudoRandomBytes(count: 5000, seed: 3)
+        let stored = try fixture.store.put(bytes: body)
+        let request = Fixtures.get(Fixtures.torchWheel)
+        try fixture.store.record(request: request, response: PutAndRecordTests.wheelResponse, body: stored, requestTime: Fixtures.seen, responseTime: Fixtures.seen)
+        let satisfied = try #require(try fixture.verdict(request, .offline).satisfied)
+        switch since {
+        case "intact":
+            #expect(try fixture.store.readBody(of: satisfied) == body)
+            #expect(try fixture.store.openBody(of: satisfied)?.readToEnd() == body)
+        case "altered":
+            try fixture.tamper(stored.digest, with: pseudoRandomBytes(count: 5000, seed: 4))
+            expectStoreError(.blobCorrupt) { try fixture.store.readBody(of: satisfied) }
+            #expect(try fixture.store.blob(stored.digest)?.quarantinedAt != nil)
+        case "lost":
+            try fixture.loseBlob(stored.digest)
+            let error = expectStoreError(.blobMissing) { try fixture.store.readBody(of: satisfied) }
+            #expect(error?.message.contains("put the original file again") == true)
+        default:
+            // Another reader found it damaged after the verdict: its file is in quarantine/.
+            try fixture.tamper(stored.digest, with: pseudoRandomBytes(count: 5000, seed: 4))
+            expectStoreError(.blobCorrupt) { try fixture.store.read(stored.digest) }
+            let error = expectStoreError(.blobCorrupt) { try fixture.store.readBody(of: satisfied) }
+            #expect(error?.message.contains("failed verification") == true)
+        }
+    }
+
+    @Test("a verdict on a response without a body (a HEAD's) has no body to read")
+    func verdictWithoutBody() throws {
+        let fixture = try TestStore()
+        let request = HTTPRequestHead(method: "HEAD", url: Fixtures.torchWheel)
+        try fixture.store.record(request: request, response: PutAndRecordTests.wheelResponse, body: nil, requestTime: Fixtures.seen, responseTime: Fixtures.seen)
+        let satisfied = try #require(try fixture.verdict(request, .offline).satisfied)
+        #expect(try fixture.store.readBody(of: satisfied) == nil)
+        #expect(try fixture.store.openBody(of: satisfied) == nil)
     }
 
     @Test("putting the original content again restores a quarantined blob")

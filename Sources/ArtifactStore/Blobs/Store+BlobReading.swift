@@ -39,6 +39,34 @@ extension Store {
         }
     }
 
+    /// Opens the body of the response a verdict chose (``Verdict/satisfiable(_:)``), verified
+    /// as it is read; nil when that response has no body (a `HEAD`'s).
+    ///
+    /// The verdict has just checked what ``open(_:)`` checks (the blob's row, not
+    /// quarantined, its file in place), so the blob's file is opened without asking the database
+    /// again. Nothing that has happened since can make it hand out other bytes: the content is
+    /// verified against its digest as it is read, a blob quarantined or collected since has no
+    /// file any more, and a file that cannot be opened is opened the checked way, which fetches it
+    /// from the remote blobs or throws the error that says why (ARCHITECTURE.md §4).
+    public func openBody(of satisfied: Satisfied) throws -> BlobReader? {
+        guard let digest = satisfied.record.bodyDigest else { return nil }
+        guard let (descriptor, info) = try? openBlobFile(digest) else { return try open(digest) }
+        noteUse(digest)
+        return BlobReader(store: self, digest: digest, descriptor: descriptor, info: info)
+    }
+
+    /// Reads the whole body of the response a verdict chose into memory, verified before it is
+    /// returned (``openBody(of:)``); nil when that response has no body.
+    public func readBody(of satisfied: Satisfied) throws -> [UInt8]? {
+        guard let digest = satisfied.record.bodyDigest else { return nil }
+        do {
+            return try openBody(of: satisfied)?.readToEnd()
+        } catch let error as StoreError where error.code == .blobCorrupt && options.remoteBlobs != nil {
+            // This node's copy was moved aside; the bucket's is fetched, verified.
+            return try read(digest)
+        }
+    }
+
     /// Whether the blob has its row and is not quarantined (a point lookup on the lookup connection).
     private func isServable(_ digest: BlobDigest) throws -> Bool {
         var servable = false
