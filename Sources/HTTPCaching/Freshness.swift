@@ -152,7 +152,11 @@ extension PrivateCache {
     /// `s-maxage` is ignored (private cache). Dates are parsed relative to `responseTime` (for
     /// the two-digit-year rule), and `Date` falls back to `responseTime`.
     public func freshnessLifetime(of response: HTTPResponseHead, receivedAt responseTime: HTTPDate) -> FreshnessLifetime {
-        let directives = ResponseCacheDirectives(response.headers)
+        freshnessLifetime(of: response, receivedAt: responseTime, directives: ResponseCacheDirectives(response.headers))
+    }
+
+    /// ``freshnessLifetime(of:receivedAt:)`` with the response's directives parsed already.
+    func freshnessLifetime(of response: HTTPResponseHead, receivedAt responseTime: HTTPDate, directives: ResponseCacheDirectives) -> FreshnessLifetime {
         switch directives.maxAge {
         case .valid(let seconds):
             return FreshnessLifetime(seconds: seconds, source: .maxAge(seconds: seconds))
@@ -193,8 +197,13 @@ extension PrivateCache {
 
     /// Freshness of a stored exchange at `now`: lifetime, age, time to live (§4.2).
     public func freshness(of exchange: StoredExchange, now: HTTPDate) -> FreshnessEvaluation {
+        freshness(of: exchange, now: now, directives: ResponseCacheDirectives(exchange.response.headers))
+    }
+
+    /// ``freshness(of:now:)`` with the response's directives parsed already.
+    func freshness(of exchange: StoredExchange, now: HTTPDate, directives: ResponseCacheDirectives) -> FreshnessEvaluation {
         FreshnessEvaluation(
-            lifetime: freshnessLifetime(of: exchange.response, receivedAt: exchange.responseTime),
+            lifetime: freshnessLifetime(of: exchange.response, receivedAt: exchange.responseTime, directives: directives),
             age: AgeCalculation(response: exchange.response, requestTime: exchange.requestTime,
                                 responseTime: exchange.responseTime, now: now),
             now: now)

@@ -145,12 +145,28 @@ public struct HeaderFields: Hashable, Sendable, Codable, RandomAccessCollection,
     public static func namesEqual(_ a: String, _ b: String) -> Bool {
         let x = a.utf8, y = b.utf8
         guard x.count == y.count else { return false }
+        // Native strings' bytes in place: a loop over two buffers, not two iterators.
+        let inPlace = x.withContiguousStorageIfAvailable { x in
+            y.withContiguousStorageIfAvailable { y in
+                x.indices.allSatisfy { asciiLower(x[$0]) == asciiLower(y[$0]) }
+            }
+        }
+        if let equal = inPlace ?? nil { return equal }
         return zip(x, y).allSatisfy { asciiLower($0) == asciiLower($1) }
     }
 
     /// The name lowercased in ASCII only (other bytes are left alone).
     public static func lowercasedName(_ name: some StringProtocol) -> String {
-        String(decoding: name.utf8.map(asciiLower), as: UTF8.self)
+        // Most names arrive lowercased already (directive names, HTTP/2 field names).
+        guard name.utf8.contains(where: { (0x41...0x5A).contains($0) }) else { return String(name) }
+        return String(unsafeUninitializedCapacity: name.utf8.count) { buffer in
+            var count = 0
+            for byte in name.utf8 {
+                buffer[count] = asciiLower(byte)
+                count += 1
+            }
+            return count
+        }
     }
 
     @inline(__always)

@@ -421,9 +421,9 @@ extension PrivateCache {
     /// then accepts a response that misses this test by at most its limit, unless the response
     /// says `must-revalidate`. `no-cache` in the response always requires validation.
     public func reuse(_ stored: StoredExchange, for request: HTTPRequestHead, now: HTTPDate) -> ReuseDecision {
-        let freshness = freshness(of: stored, now: now)
-        let mismatches = CacheKey.mismatches(stored, request)
         let responseDirectives = ResponseCacheDirectives(stored.response.headers)
+        let freshness = freshness(of: stored, now: now, directives: responseDirectives)
+        let mismatches = CacheKey.mismatches(stored, request)
         let requestDirectives = RequestCacheDirectives(request.headers)
 
         var reasons: [RevalidationReason] = []

@@ -34,8 +34,8 @@ public struct ReuseSummary: Hashable, Sendable, Codable {
 
     /// Summarizes a stored exchange under a cache's rules.
     public init(_ stored: StoredExchange, cache: PrivateCache) {
-        let freshness = cache.freshness(of: stored, now: stored.responseTime)
         let directives = ResponseCacheDirectives(stored.response.headers)
+        let freshness = cache.freshness(of: stored, now: stored.responseTime, directives: directives)
         self.freshnessLifetime = freshness.lifetime.seconds
         self.correctedInitialAge = freshness.age.correctedInitialAge
         self.responseTime = stored.responseTime.secondsSince1970
