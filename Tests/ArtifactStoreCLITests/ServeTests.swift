@@ -149,7 +149,7 @@ struct ServeWireTests {
         #expect(head.headers["content-length"] == String(big.size))
         let whole = try httpGet(url)
         #expect(whole.status == 200)
-        #expect(whole.body.count == big.size)
+        try #require(whole.body.count == big.size, "a short body would make the rest of this test index out of range")
         #expect(whole.headers["etag"] == "\"sha256-\(big.sha256)\"")
         // The HEAD started the download: the GET joins it (fetched) or finds it stored (hit);
         // either way the upstream is asked once (checked below).

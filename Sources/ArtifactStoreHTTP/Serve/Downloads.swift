@@ -60,14 +60,14 @@ final class DownloadProgress: Sendable {
     /// removes the file then): ``unstoredBodySize(matching:)``. The last one is the body file;
     /// all are closed only when the download is released, so no reader ever finds a descriptor
     /// closed (or reused) under it.
-    private let descriptors = Mutex<[Int32]>([])
+    private let descriptors = Mutex<[(path: String, descriptor: Int32)]>([])
 
     deinit {
-        for descriptor in descriptors.withLock({ $0 }) { FileSystem.close(descriptor) }
+        for opened in descriptors.withLock({ $0 }) { FileSystem.close(opened.descriptor) }
     }
 
     func bodyFile(_ path: String, expected: Int64?) {
-        if let opened = try? FileSystem.open(path, O_RDONLY) { descriptors.withLock { $0.append(opened) } }
+        if let opened = try? FileSystem.open(path, O_RDONLY) { descriptors.withLock { $0.append((path, opened)) } }
         change {
             $0.path = path
             $0.expected = expected
@@ -93,10 +93,22 @@ final class DownloadProgress: Sendable {
         return hex == expected.hex ? size : nil
     }
 
+    /// The body file the download named `path`, open since before its name was announced: it
+    /// reads on through the rename that publishes it. Nil when it could not be opened. Valid
+    /// while this download is: its descriptors are closed only when it is released.
+    func descriptor(of path: String) -> Int32? {
+        descriptors.withLock { $0.last { $0.path == path }?.descriptor }
+    }
+
     /// Up to `count` bytes of the body file from `offset` (empty at its end); nil when there is
     /// no body file or it cannot be read. Positional reads: any number of readers at once.
     func readBody(at offset: Int64, upTo count: Int) -> [UInt8]? {
-        guard let descriptor = descriptors.withLock({ $0.last }) else { return nil }
+        descriptors.withLock { $0.last?.descriptor }.flatMap { read($0, at: offset, upTo: count) }
+    }
+
+    /// Up to `count` bytes of one of this download's body files (``descriptor(of:)``) from
+    /// `offset`; nil when it cannot be read.
+    func read(_ descriptor: Int32, at offset: Int64, upTo count: Int) -> [UInt8]? {
         var buffer = [UInt8](repeating: 0, count: count)
         guard let read = try? FileSystem.check("pread", { buffer.withUnsafeMutableBytes { Glibc.pread(descriptor, $0.baseAddress, count, off_t(offset)) } })
         else { return nil }
@@ -158,10 +170,11 @@ struct DownloadFollower: Sendable {
 
     let progress: DownloadProgress
     let task: Task<FetchResult, any Error>
-    /// The body file, opened when the follower is made: the download renames it to its blob
-    /// path when it succeeds, and an open descriptor reads on through the rename (opening by
-    /// path once the response has started could find it gone, and send nothing).
-    let file: FileHandle?
+    /// The body file, as the download opened it before naming it: the download renames it to
+    /// its blob path when it succeeds, and an open descriptor reads on through the rename.
+    /// (Opening it by path here, once the response has begun, found it gone when the download
+    /// finished in between, and sent a 200 with no body: seen in CI.)
+    let file: Int32?
     /// Called when the download has succeeded: throws when its result is not what was asked
     /// for (the final check before the held-back bytes go out).
     let accept: @Sendable (FetchResult) throws -> Void
@@ -176,7 +189,7 @@ struct DownloadFollower: Sendable {
          accept: @escaping @Sendable (FetchResult) throws -> Void, unstored: @escaping @Sendable (StoreError) -> Void) {
         self.progress = progress
         self.task = task
-        file = FileHandle(forReadingAtPath: path)
+        file = progress.descriptor(of: path)
         self.expected = expected
         self.length = length
         self.accept = accept
@@ -185,9 +198,15 @@ struct DownloadFollower: Sendable {
 
     func send(to writer: inout any ResponseBodyWriter) async throws {
         guard let file else {
-            throw CocoaError(.fileReadNoSuchFile, userInfo: [NSLocalizedDescriptionKey: "the download's body file is gone"])
+            throw CocoaError(.fileReadNoSuchFile, userInfo: [NSLocalizedDescriptionKey: "the download's body file could not be opened"])
         }
-        defer { try? file.close() }
+        /// The next bytes of the body file from `sent`, at most `count`: empty at its end.
+        func chunk(upTo count: Int) throws -> [UInt8] {
+            guard let bytes = progress.read(file, at: sent, upTo: count) else {
+                throw CocoaError(.fileReadUnknown, userInfo: [NSLocalizedDescriptionKey: "the download's body file could not be read"])
+            }
+            return bytes
+        }
         var sent: Int64 = 0
         var snapshot = progress.current
         while true {
@@ -214,17 +233,18 @@ struct DownloadFollower: Sendable {
                     return
                 }
                 // Everything written is now the verified, published blob: send the rest.
-                while let chunk = try file.read(upToCount: IndexServer.chunkSize), !chunk.isEmpty {
-                    try await writer.write(ByteBuffer(bytes: chunk))
+                while case let bytes = try chunk(upTo: IndexServer.chunkSize), !bytes.isEmpty {
+                    sent += Int64(bytes.count)
+                    try await writer.write(ByteBuffer(bytes: bytes))
                 }
                 try await writer.finish(nil)
                 return
             }
             while sent < limit {
-                let count = Int(min(Int64(IndexServer.chunkSize), limit - sent))
-                guard let chunk = try file.read(upToCount: count), !chunk.isEmpty else { break }
-                sent += Int64(chunk.count)
-                try await writer.write(ByteBuffer(bytes: chunk))
+                let bytes = try chunk(upTo: Int(min(Int64(IndexServer.chunkSize), limit - sent)))
+                if bytes.isEmpty { break }
+                sent += Int64(bytes.count)
+                try await writer.write(ByteBuffer(bytes: bytes))
             }
             snapshot = await progress.next(after: snapshot.version)
         }
