@@ -200,6 +200,7 @@ struct DownloadFollower: Sendable {
         guard let file else {
             throw CocoaError(.fileReadNoSuchFile, userInfo: [NSLocalizedDescriptionKey: "the download's body file could not be opened"])
         }
+        var sent: Int64 = 0
         /// The next bytes of the body file from `sent`, at most `count`: empty at its end.
         func chunk(upTo count: Int) throws -> [UInt8] {
             guard let bytes = progress.read(file, at: sent, upTo: count) else {
@@ -207,7 +208,6 @@ struct DownloadFollower: Sendable {
             }
             return bytes
         }
-        var sent: Int64 = 0
         var snapshot = progress.current
         while true {
             let limit = snapshot.finished ? Int64.max : snapshot.written - Self.holdBack
