@@ -88,6 +88,14 @@ package enum FileSystem {
         if let directory { try fsyncDirectory(directory) }
     }
 
+    /// Makes every change to the file system holding `fd` durable at once (Linux `syncfs`):
+    /// false where there is no such call, for the caller to fsync what it needs one by one.
+    static func syncFileSystem(_ fd: Int32) throws -> Bool {
+        if artifact_store_sync_file_system(fd) == 0 { return true }
+        if errno == ENOSYS { return false }
+        throw SystemError(errno: errno, operation: "syncfs")
+    }
+
     /// Asks the kernel to begin writing a range of a file to disk without waiting for it.
     static func startWriteback(_ fd: Int32, offset: Int64, length: Int64) {
         _ = artifact_store_start_writeback(fd, offset, length)

@@ -34,6 +34,10 @@ public final class Store: Sendable {
         /// Whether this handle's writers take turns at the write lock with other handles'
         /// (``WriteTurns``). On by default; off only to measure what it gives.
         @_spi(Benchmarks) public var takesWriteTurns = true
+        /// Whether small blobs are made durable by their publishing commit, in the blob journal,
+        /// rather than by fsyncs of their own (``Store/settleBlobJournal()``). On by default;
+        /// off only to measure what it gives.
+        @_spi(Benchmarks) public var journalsSmallBlobs = true
         /// Blob storage shared with other nodes (an S3 bucket, `ArtifactStoreS3`), behind the
         /// store directory's blobs, which then cache it: puts upload to it, reads of a blob this
         /// node lacks download from it, gc deletes from it (ARCHITECTURE.md §11). Nil (the
@@ -51,7 +55,7 @@ public final class Store: Sendable {
     let options: Options
     /// `blobs/sha256`, open for looking up blob files relative to it (fewer path components to
     /// resolve on every verdict).
-    private let blobsDirectory: Int32
+    let blobsDirectory: Int32
     /// Blob last-use times not yet written (Store+Usage.swift).
     let usage = UsageBuffer()
     /// The store's own key for hashing credentials that select variants (HeaderBlock).
@@ -66,6 +70,8 @@ public final class Store: Sendable {
     private let writerThread = Mutex<pthread_t?>(nil)
     /// Turns at the write lock with other handles of the store (SQLite only).
     private let writeTurns: WriteTurns?
+    /// When this handle settles the blob journal (Store+BlobJournal.swift).
+    let blobJournal = BlobJournalSettler()
 
     /// Where a store's metadata is.
     enum Metadata {
@@ -87,6 +93,14 @@ public final class Store: Sendable {
     }
 
     deinit {
+        // Its pending settle holds no reference to the handle: done here instead.
+        if blobJournal.isScheduled {
+            do {
+                try settleBlobJournal()
+            } catch {
+                options.logger.warning("settling the blob journal failed; the journal keeps the blobs, and the next settle tries again", metadata: ["error": "\(error)"])
+            }
+        }
         writeUsage(usage.take())
         FileSystem.close(blobsDirectory)
     }
@@ -201,9 +215,10 @@ public final class Store: Sendable {
     }
 
     /// Whether the body of a blob with a row can be read: its file is here, or it is in the
-    /// remote blobs (a row there means an uploaded object, ARCHITECTURE.md §11).
+    /// remote blobs (a row there means an uploaded object, ARCHITECTURE.md §11), or in the blob
+    /// journal (put moments ago, its file still to be written; looked up only when no file is).
     func blobFileExists(_ digest: BlobDigest) -> Bool {
-        options.remoteBlobs != nil || localBlobFileExists(digest)
+        options.remoteBlobs != nil || localBlobFileExists(digest) || hasJournalCopy(digest)
     }
 
     /// Whether this node's directory has the blob's file, in place: a regular file (never a

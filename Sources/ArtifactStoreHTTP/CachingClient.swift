@@ -273,7 +273,8 @@ public final class CachingClient: Sendable {
             if case .keepBody = plan {
                 let writer = try storeCall { try store.makeBlobWriter() }
                 sink = .blob(writer)
-                if status == 200 { hooks.bodyFile?(writer.temporaryFilePath, expectedLength) }
+                // Asked for only when something follows it: a small body otherwise stays in memory.
+                if status == 200, let bodyFile = hooks.bodyFile { bodyFile(try storeCall { try writer.temporaryFilePath }, expectedLength) }
             } else if configuration.keepsUnstoredBodies {
                 sink = try .temporaryFile(in: configuration.temporaryDirectory ?? store.layout.temporaryDirectory)
             }

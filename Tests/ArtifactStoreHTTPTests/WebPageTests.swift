@@ -182,6 +182,9 @@ struct WebPageTests {
     @Test("the pages never write to the store")
     func readOnly() async throws {
         try await withFixture { fixture in
+            // The fixture's puts settled (their files written and synced) before anything is
+            // compared: the settle a handle runs on its own is a write, the pages' is not.
+            try fixture.store.settleBlobJournal()
             let database = fixture.directory.appending(path: "store/store.sqlite").path(percentEncoded: false)
             func files() -> [String: [FileAttributeKey: Any]] {
                 Dictionary(uniqueKeysWithValues: ["", "-wal"].map { ($0, (try? FileManager.default.attributesOfItem(atPath: database + $0)) ?? [:]) })

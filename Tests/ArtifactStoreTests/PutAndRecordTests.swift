@@ -38,7 +38,7 @@ struct PutAndRecordTests {
         #expect(record.bodyDigest == blob.digest)
         #expect(try store.read(blob.digest) == Array("wheel bytes".utf8))
         #expect(try store.verdict(for: Fixtures.get(Fixtures.torchWheel), policy: .offline, at: Fixtures.seen).isSatisfiable)
-        #expect(!FileManager.default.fileExists(atPath: writer.temporaryFilePath))
+        #expect(!FileManager.default.fileExists(atPath: try writer.temporaryFilePath))
         withExtendedLifetime(fixture) {}
     }
 
@@ -69,7 +69,7 @@ struct PutAndRecordTests {
         }
         #expect(try fixture.store.responses(for: Fixtures.torchWheel).isEmpty)
         #expect(try fixture.store.stats().blobCount == 0)
-        #expect(!FileManager.default.fileExists(atPath: writer.temporaryFilePath))
+        #expect(!FileManager.default.fileExists(atPath: try writer.temporaryFilePath))
     }
 
     @Test("when recording fails inside the transaction, the body published in it is taken back: no row, no file", TestMetadata.sqliteOnly)
@@ -88,7 +88,7 @@ struct PutAndRecordTests {
         #expect(try fixture.store.stats().blobCount == 1)
         let wheelDigest = try BlobDigest(validating: CanInstallFixture.sha256(Array("wheel bytes".utf8)))
         #expect(!FileManager.default.fileExists(atPath: fixture.store.path(of: wheelDigest)))
-        #expect(FileManager.default.fileExists(atPath: fixture.store.path(of: digest)))
-        #expect(!FileManager.default.fileExists(atPath: writer.temporaryFilePath))
+        #expect(try fixture.store.read(digest) == Array("other".utf8))
+        #expect(!FileManager.default.fileExists(atPath: try writer.temporaryFilePath))
     }
 }

@@ -206,6 +206,8 @@ struct VerifyTests {
         let image = fixture.directory.url.appending(path: "image")
         var digests: [BlobDigest] = []
         for seed in 0..<10 { digests.append(try fixture.store.put(bytes: pseudoRandomBytes(count: 500, seed: UInt64(seed))).digest) }
+        // Their files written and synced, as moments after the puts (the journal settled).
+        try fixture.store.settleBlobJournal()
         try FileManager.default.copyItem(at: fixture.root, to: image)
         for suffix in ["-wal", "-shm"] {
             try? FileManager.default.removeItem(at: image.appending(path: "store.sqlite" + suffix))

@@ -49,13 +49,18 @@ public final class TestStore {
         TestMetadata.drop(server)
     }
 
-    /// The path of a blob's file inside the store.
+    /// The path of a blob's file inside the store, for a test to damage it. The blob journal is
+    /// settled first (a small blob put moments ago has its file written and synced, and no
+    /// other copy): what is done to the file is done to the blob. ``store``'s `path(of:)` gives
+    /// the path alone.
     public func blobPath(_ digest: BlobDigest) -> String {
-        root.appending(path: "blobs/sha256/\(digest.hex.prefix(2))/\(digest.hex)").path(percentEncoded: false)
+        _ = try? store.settleBlobJournal()
+        return store.path(of: digest)
     }
 
     /// Deletes a blob's content everywhere it is kept, behind the store's back: its file and,
-    /// with shared blobs, its object in the bucket.
+    /// with shared blobs, its object in the bucket. A small blob is settled first: the blob
+    /// journal's copy is one more place the content is kept.
     public func loseBlob(_ digest: BlobDigest) throws {
         try FileManager.default.removeItem(atPath: blobPath(digest))
         if let bucket {
@@ -76,9 +81,9 @@ public final class TestStore {
     }
 
     /// Replaces only this node's file of a blob (as this disk's corruption would); with a
-    /// bucket, its object stays as it was.
+    /// bucket, its object stays as it was, and the blob journal's copy, if any, too.
     public func tamperLocalCopy(_ digest: BlobDigest, with contents: [UInt8]) throws {
-        let path = blobPath(digest)
+        let path = store.path(of: digest)
         chmod(path, 0o644)
         try Data(contents).write(to: URL(fileURLWithPath: path))
     }

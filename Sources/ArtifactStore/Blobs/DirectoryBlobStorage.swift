@@ -62,10 +62,11 @@ public struct DirectoryBlobStorage: BlobStorage {
                          chunks: ReaderChunks(reader: reader), hashes: false)
     }
 
-    /// The recorded size of a blob whose row is not quarantined and whose file is there.
+    /// The recorded size of a blob whose row is not quarantined and whose file is there (or
+    /// still to be written from the blob journal).
     public func stat(_ digest: BlobDigest) async throws -> Int64? {
         guard let info = try store.blob(digest), info.quarantinedAt == nil,
-              let file = try FileSystem.lstat(store.layout.blobPath(digest)), FileSystem.isRegularFile(file)
+              store.localBlobFileExists(digest) || store.hasJournalCopy(digest)
         else { return nil }
         return info.size
     }

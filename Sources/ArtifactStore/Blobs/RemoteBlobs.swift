@@ -62,7 +62,8 @@ extension Store {
             try db.execute(sql: "INSERT INTO lease_blob (lease_id, digest) VALUES (?, ?)", arguments: [id, finished.digest.hex])
             return id
         }
-        let file = URL(fileURLWithPath: finished.temporaryPath)
+        // With remote blobs nothing is journaled: every finished blob has its file.
+        let file = URL(fileURLWithPath: finished.temporaryPath!)
         let digest = finished.digest
         do {
             try remoteIO.wait { _ = try await storage.put(file: file, expecting: digest) }
@@ -100,7 +101,7 @@ extension Store {
             options.logger.error("blob failed verification and was quarantined", metadata: ["digest": "\(digest.hex)", "reason": "\(error.message)"])
             throw StoreError(.blobCorrupt, "\(error.message); the blob is quarantined, and no node will serve it", underlying: error)
         }
-        _ = try publish(writer.finish(expecting: digest), uploading: false)
+        _ = try publish(writer.finish(expecting: digest), uploading: false, onlyIfRecorded: true)
         return true
     }
 

@@ -18,6 +18,16 @@ extension Store {
             noteUse(digest)
             return BlobReader(store: self, digest: digest, descriptor: descriptor, info: info)
         } catch let error as SystemError where error.errno == ENOENT {
+            // A small blob put moments ago whose file is still to be written, or was lost before
+            // it was settled (a power loss): written from its journal copy (by another reader
+            // first, maybe).
+            if hasJournalCopy(digest) {
+                try writeFromJournal(digest, replacing: nil)
+                if let (descriptor, info) = try? openBlobFile(digest) {
+                    noteUse(digest)
+                    return BlobReader(store: self, digest: digest, descriptor: descriptor, info: info)
+                }
+            }
             // A blob this node lacks: from the remote blobs, if there are any.
             if options.remoteBlobs != nil {
                 do {
@@ -61,8 +71,8 @@ extension Store {
         guard let digest = satisfied.record.bodyDigest else { return nil }
         do {
             return try openBody(of: satisfied)?.readToEnd()
-        } catch let error as StoreError where error.code == .blobCorrupt && options.remoteBlobs != nil {
-            // This node's copy was moved aside; the bucket's is fetched, verified.
+        } catch let error as StoreError where readsAgain(after: error) {
+            // This node's copy was moved aside; the bucket's or the journal's is in its place.
             return try read(digest)
         }
     }
@@ -104,9 +114,16 @@ extension Store {
     private func verifiedOnce<T>(_ digest: BlobDigest, _ body: (BlobReader) throws -> T) throws -> T {
         do {
             return try body(open(digest))
-        } catch let error as StoreError where error.code == .blobCorrupt && options.remoteBlobs != nil {
+        } catch let error as StoreError where readsAgain(after: error) {
             return try body(open(digest))
         }
+    }
+
+    /// Whether a read that failed with `error` is worth once more: the file that failed
+    /// verification was only a copy, moved aside, and another is in its place (the bucket's, or
+    /// one rewritten from the blob journal).
+    private func readsAgain(after error: StoreError) -> Bool {
+        error.code == .blobCorrupt && (options.remoteBlobs != nil || error.underlying is RestoredFromJournal)
     }
 
     /// Copies the rest of an open blob, verified and rewound (``BlobReader/verifyAndRewind()``),
@@ -141,6 +158,10 @@ extension Store {
     /// error that says so. Only the very file that was read is moved: if a concurrent put has
     /// already replaced it with good content, that content stays.
     ///
+    /// A small blob not yet settled has an intact copy in the blob journal: the damaged file is
+    /// moved aside the same way, the file is written again from the copy, the row is not marked,
+    /// and the error says to read again (``readsAgain(after:)``).
+    ///
     /// With remote blobs the file is only this node's cached copy of the bucket's object: it is
     /// moved aside the same way, but the shared row is not marked (other nodes' copies and the
     /// bucket's are not this disk's damage), and the next read fetches the object again,
@@ -172,6 +193,16 @@ extension Store {
             }
             throw StoreError(.blobCorrupt, "this node's copy of blob \(digest.hex) was corrupt: its \(reason)\(aside); the bucket's copy was fetched again, verified: read it again")
         }
+        if hasJournalCopy(digest) {
+            // Damaged before it was settled: the damaged file goes to quarantine/ and the
+            // journal's copy takes its place. The row is not marked: the blob itself is intact.
+            let opened = try FileSystem.fstat(descriptor)
+            if try writeFromJournal(digest, replacing: InodeIdentity(device: UInt64(opened.st_dev), inode: UInt64(opened.st_ino))) != nil {
+                throw StoreError(.blobCorrupt, "blob \(digest.hex) read back wrong (its \(reason)); the damaged file was moved to quarantine/ and the blob's file written again from the blob journal, verified: read it again",
+                                 underlying: RestoredFromJournal())
+            }
+            // The copy is bad too, or the file changed meanwhile: as any other blob.
+        }
         try writeTransaction { db in
             if let recorded = try Int64.fetchOne(db, sql: "SELECT size FROM blob WHERE digest = ?", arguments: [digest.hex]), recorded != size {
                 reason += " and has \(size) bytes instead of \(recorded)"
@@ -193,4 +224,10 @@ extension Store {
         options.logger.error("blob failed verification and was quarantined", metadata: ["digest": "\(digest.hex)", "reason": "\(reason)"])
         throw StoreError(.blobCorrupt, "blob \(digest.hex) is corrupt: its \(reason); it was moved to \(destination) and will not be served. Put the original file again to restore it")
     }
+}
+
+/// The mark of a read error after which the blob's file was rewritten from the blob journal
+/// (``Store/quarantine(_:openedAs:actual:size:)``): reading again reads the intact copy.
+struct RestoredFromJournal: Error, CustomStringConvertible {
+    var description: String { "the blob journal held an intact copy" }
 }

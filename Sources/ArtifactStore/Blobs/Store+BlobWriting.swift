@@ -107,16 +107,19 @@ extension Store {
 
     static let ingestChunkSize = 1 << 20
 
-    /// Publishes a complete, fsynced temporary file as its blob (ARCHITECTURE.md §4, I2): the
-    /// rename and the row change happen in one write transaction, the rename before the commit.
-    /// `then` runs in the same transaction, after the blob's row is written: what it writes is
-    /// committed with the blob, by the same fsync.
+    /// Publishes a complete temporary file as its blob (ARCHITECTURE.md §4, I2): the rename and
+    /// the row change happen in one write transaction, the rename before the commit. `then`
+    /// runs in the same transaction, after the blob's row is written: what it writes is
+    /// committed with the blob, by the same fsync. A small blob's content is committed with it
+    /// too, in the blob journal, in place of its file's and directory's fsyncs (I1).
     ///
     /// With remote blobs, the content is uploaded first, unless `uploading` is false (it came
     /// from there).
-    /// A blob fetched from the remote blobs (`uploading` false) is published only while its row
-    /// exists: a gc that deleted the row (and the object) meanwhile must not see it recreated.
-    func publish<T>(_ finished: BlobWriter.Finished, uploading: Bool = true, then: (StoredBlob, SQLSession) throws -> T = { _, _ in () }) throws -> (blob: StoredBlob, then: T) {
+    /// A blob fetched from the remote blobs or rewritten from the blob journal (`onlyIfRecorded`)
+    /// is published only while its row exists: a gc that deleted the row (and the object)
+    /// meanwhile must not see it recreated.
+    func publish<T>(_ finished: BlobWriter.Finished, uploading: Bool = true, onlyIfRecorded: Bool = false,
+                    then: (StoredBlob, SQLSession) throws -> T = { _, _ in () }) throws -> (blob: StoredBlob, then: T) {
         let uploadLease = uploading ? try uploadToRemote(finished) : nil
         let now = nowSeconds
         let digest = finished.digest, size = finished.size
@@ -129,14 +132,16 @@ extension Store {
         // fails (a full disk), the file must not stay behind as an orphan.
         var published: (UInt64, UInt64)?
         do {
-            return try writeTransaction(grouped: true) { db in
+            let result = try writeTransaction(grouped: true) { db in
                 let stored = try publishInTransaction(temporaryPath: finished.temporaryPath, digest: digest, size: size, found: found, now: now,
-                                                      onlyIfRecorded: !uploading, db)
+                                                      journalCopy: finished.journalCopy, onlyIfRecorded: onlyIfRecorded, db)
                 if !stored.alreadyStored, let info = try FileSystem.lstat(path) { published = (UInt64(info.st_dev), UInt64(info.st_ino)) }
                 // The row protects the uploaded object from now on.
                 if let uploadLease { try db.execute(sql: "DELETE FROM lease WHERE id = ?", arguments: [uploadLease]) }
                 return (stored, try then(stored, db))
             }
+            if finished.journalCopy != nil { blobJournal.journaled(by: self) }
+            return result
         } catch {
             if let published { unpublishOrphan(digest, identity: published) }
             // The object stays uploaded, unnamed (gc of the bucket's unrecorded objects is not
@@ -160,8 +165,8 @@ extension Store {
         }
     }
 
-    private func publishInTransaction(temporaryPath: String, digest: BlobDigest, size: Int64, found: ExistingFile, now: Int64,
-                                      onlyIfRecorded: Bool = false, _ db: SQLSession) throws -> StoredBlob {
+    private func publishInTransaction(temporaryPath: String?, digest: BlobDigest, size: Int64, found: ExistingFile, now: Int64,
+                                      journalCopy: [UInt8]?, onlyIfRecorded: Bool = false, _ db: SQLSession) throws -> StoredBlob {
         let path = layout.blobPath(digest)
         let row = try SQLRow.fetchOne(db, sql: "SELECT quarantined_at FROM blob WHERE digest = ?", arguments: [digest.hex])
         if onlyIfRecorded, row == nil {
@@ -180,18 +185,26 @@ extension Store {
                 options.logger.warning("a put replaced a blob file whose content did not match its name", metadata: ["digest": "\(digest.hex)"])
             }
         }
+        // A blob put moments ago whose file the journal's settle has yet to write is here too.
+        if !intact, existing == nil, row != nil, journalsSmallBlobs {
+            intact = try SQLRow.fetchOne(db, sql: "SELECT 1 FROM blob_journal WHERE digest = ?", arguments: [digest.hex]) != nil
+        }
         if let row, row["quarantined_at"] as Int64? == nil, intact {
-            try? FileSystem.unlink(temporaryPath)
+            if let temporaryPath { try? FileSystem.unlink(temporaryPath) }
             try db.execute(sql: "UPDATE blob SET last_used_at = ? WHERE digest = ?", arguments: [now, digest.hex])
             return StoredBlob(digest: digest, size: size, alreadyStored: true)
         }
         let fanOut = layout.fanOutDirectory(digest)
-        if try FileSystem.makeDirectory(fanOut) {
-            try FileSystem.fsyncDirectory(layout.blobs)
-        }
-        try FileSystem.rename(temporaryPath, path)
+        if let temporaryPath { try renameIntoPlace(temporaryPath, digest) }
         do {
-            try FileSystem.fsyncDirectory(fanOut)
+            // Journaled, the content reaches the disk with the commit; the file (written now or
+            // by the settle) and its name later, with others (Store.settleBlobJournal).
+            if let journalCopy {
+                try db.execute(sql: "INSERT INTO blob_journal (digest, content) VALUES (?, ?) ON CONFLICT (digest) DO UPDATE SET content = excluded.content",
+                               arguments: [digest.hex, Data(journalCopy)])
+            } else {
+                try FileSystem.fsyncDirectory(fanOut)
+            }
             try db.execute(
             sql: """
                 INSERT INTO blob (digest, size, created_at, last_used_at) VALUES (?, ?, ?, ?)
@@ -203,10 +216,24 @@ extension Store {
         } catch {
             // The transaction rolls back: unpublish the file we just published (a file that
             // was already there stays; it had its row, or gc will judge it).
-            if existing == nil { try? FileSystem.unlink(path) }
+            if existing == nil, temporaryPath != nil { try? FileSystem.unlink(path) }
             throw error
         }
         return StoredBlob(digest: digest, size: size, alreadyStored: false)
+    }
+
+    /// Renames a complete file to a blob's path (inside a write transaction, I2). Its fan-out
+    /// directory is made (and `blobs/` fsynced) only when the rename finds it missing: one system
+    /// call under the write lock, not three.
+    func renameIntoPlace(_ temporaryPath: String, _ digest: BlobDigest) throws {
+        do {
+            try FileSystem.rename(temporaryPath, layout.blobPath(digest))
+        } catch let error as SystemError where error.errno == ENOENT {
+            if try FileSystem.makeDirectory(layout.fanOutDirectory(digest)) {
+                try FileSystem.fsyncDirectory(layout.blobs)
+            }
+            try FileSystem.rename(temporaryPath, layout.blobPath(digest))
+        }
     }
 
     /// What a put found at its blob's path before its publishing transaction, where the file is

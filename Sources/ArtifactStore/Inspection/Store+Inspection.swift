@@ -51,7 +51,8 @@ extension Store {
             metadataServer: { if case .server(let server) = metadata { server.displayName } else { nil } }())
     }
 
-    /// The path of a blob's file, for display.
+    /// The path of a blob's file, for display. A small blob put in the last moments may have no
+    /// file there yet (it is in the blob journal); ``settleBlobJournal()`` writes it.
     public func path(of digest: BlobDigest) -> String { layout.blobPath(digest) }
 }
 

@@ -12,4 +12,9 @@ int artifact_store_start_writeback(int fd, int64_t offset, int64_t length);
 /// descriptor, or -1 with errno set.
 int artifact_store_make_temporary_file(char *template_path);
 
+/// Writes every change to the file system that holds `fd` to its disk and waits for it (Linux
+/// `syncfs`: one flush of the device for all of them). Returns 0, or -1 with errno set (ENOSYS
+/// where there is no such call).
+int artifact_store_sync_file_system(int fd);
+
 #endif
