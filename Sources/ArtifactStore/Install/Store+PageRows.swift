@@ -29,9 +29,10 @@ extension Store {
     /// changes under a recording (I8). Every other writer queues behind these holds, so their
     /// size sets the wait: in `scripts/bench-contention.sh`, the p99 wait for the lock went
     /// from 83 ms (256 rows) through 44 (128) to 33 (64) from one process, and from 318 through
-    /// 207 to 146 ms from separate ones, for about a tenth fewer files recorded per second
-    /// (ARCHITECTURE.md §8). A 20 000-file page takes 313 of them.
-    static let rowsPerTransaction = 64
+    /// 207 to 146 ms from separate ones; with the turns between handles, from 63 (64 rows) to
+    /// 45 ms (32), for about a sixth fewer files recorded per second by writers alone
+    /// (ARCHITECTURE.md §8). A 20 000-file page takes 625 of them.
+    static let rowsPerTransaction = 32
 
     /// A staging set older than this was abandoned by its writer (a crash, a killed process):
     /// gc deletes it. No recording takes that long to stage a page.
