@@ -38,6 +38,10 @@ public final class Store: Sendable {
         /// rather than by fsyncs of their own (``Store/settleBlobJournal()``). On by default;
         /// off only to measure what it gives.
         @_spi(Benchmarks) public var journalsSmallBlobs = true
+        /// How long after a put that journals a blob the handle settles it (with every other
+        /// blob journaled meanwhile). A tenth of a second by default; tests lengthen it to look
+        /// at blobs not yet settled.
+        @_spi(Benchmarks) public var blobJournalSettleDelay: TimeInterval = 0.1
         /// Blob storage shared with other nodes (an S3 bucket, `ArtifactStoreS3`), behind the
         /// store directory's blobs, which then cache it: puts upload to it, reads of a blob this
         /// node lacks download from it, gc deletes from it (ARCHITECTURE.md §11). Nil (the
@@ -71,7 +75,7 @@ public final class Store: Sendable {
     /// Turns at the write lock with other handles of the store (SQLite only).
     private let writeTurns: WriteTurns?
     /// When this handle settles the blob journal (Store+BlobJournal.swift).
-    let blobJournal = BlobJournalSettler()
+    let blobJournal: BlobJournalSettler
 
     /// Where a store's metadata is.
     enum Metadata {
@@ -90,13 +94,14 @@ public final class Store: Sendable {
         self.metadata = metadata
         self.blobsDirectory = blobsDirectory
         self.options = options
+        blobJournal = BlobJournalSettler(delay: options.blobJournalSettleDelay)
     }
 
     deinit {
         // Its pending settle holds no reference to the handle: done here instead.
-        if blobJournal.isScheduled {
+        if blobJournal.hasPending {
             do {
-                try settleBlobJournal()
+                try settleOwnJournaledBlobs()
             } catch {
                 options.logger.warning("settling the blob journal failed; the journal keeps the blobs, and the next settle tries again", metadata: ["error": "\(error)"])
             }

@@ -1,4 +1,4 @@
-import ArtifactStore
+@_spi(Benchmarks) import ArtifactStore
 import Foundation
 import GRDB
 import Synchronization
@@ -16,13 +16,27 @@ struct BlobJournalTests {
         return try database.read { try String.fetchAll($0, sql: "SELECT digest FROM blob_journal ORDER BY digest") }
     }
 
+    /// A store whose handle settles only when asked: what a test does between a put and the
+    /// settle is not raced by the handle's own settle a tenth of a second later.
+    static func unsettled() throws -> TestStore {
+        try TestStore { $0.blobJournalSettleDelay = 3600 }
+    }
+
+    /// Puts `content` and reads it once, so that its file is written but not yet synced: what a
+    /// power loss would find, or lose.
+    static func putUnsettled(_ fixture: TestStore, _ content: [UInt8]) throws -> BlobDigest {
+        let digest = try fixture.store.put(bytes: content).digest
+        _ = try fixture.store.read(digest)
+        return digest
+    }
+
     static func quarantineEntries(_ fixture: TestStore) throws -> [String] {
         try FileManager.default.contentsOfDirectory(atPath: fixture.root.appending(path: "quarantine").path(percentEncoded: false))
     }
 
     @Test("a small put is kept in the journal until settled, then in its file alone, and reads back the same all along")
     func smallPutSettles() throws {
-        let fixture = try TestStore()
+        let fixture = try Self.unsettled()
         let content = pseudoRandomBytes(count: 20_000, seed: 1)
         let stored = try fixture.store.put(bytes: content)
         #expect(try Self.journaled(fixture) == [stored.digest.hex])
@@ -36,7 +50,7 @@ struct BlobJournalTests {
 
     @Test("a small put writes no file of its own: the journal's copy answers verdicts, and the first read writes the file")
     func fileWrittenLater() throws {
-        let fixture = try TestStore()
+        let fixture = try Self.unsettled()
         let text = String(repeating: "page bytes ", count: 1800)
         let content = Array(text.utf8)
         let record = try fixture.record(Fixtures.get("https://example.org/simple/bar/"), Fixtures.response(200, ["Cache-Control": "max-age=600"]), body: text)
@@ -56,7 +70,7 @@ struct BlobJournalTests {
         (65_536, true), (65_537, false), (0, true),
     ])
     func limit(size: Int, journaled: Bool) throws {
-        let fixture = try TestStore()
+        let fixture = try Self.unsettled()
         let stored = try fixture.store.put(bytes: pseudoRandomBytes(count: size, seed: 2))
         #expect(try Self.journaled(fixture) == (journaled ? [stored.digest.hex] : []))
     }
@@ -65,10 +79,9 @@ struct BlobJournalTests {
         "lost", "altered", "truncated", "emptied",
     ])
     func damageBeforeSettling(damage: String) throws {
-        let fixture = try TestStore()
+        let fixture = try Self.unsettled()
         let content = pseudoRandomBytes(count: 5000, seed: 3)
-        let stored = try fixture.store.put(bytes: content)
-        _ = try fixture.store.read(stored.digest)  // its file written, not yet synced
+        let stored = try #require(try fixture.store.blob(Self.putUnsettled(fixture, content)))
         let path = fixture.store.path(of: stored.digest)
         switch damage {
         case "lost": try FileManager.default.removeItem(atPath: path)
@@ -91,7 +104,7 @@ struct BlobJournalTests {
 
     @Test("every way of reading a small blob damaged before it was settled gets the original", arguments: ["read", "copy", "open", "verdict's body"])
     func everyReaderRestores(reader: String) throws {
-        let fixture = try TestStore()
+        let fixture = try Self.unsettled()
         let text = "<a href='foo-1.0-py3-none-any.whl'>foo</a>"
         let content = Array(text.utf8)
         let record = try fixture.record(Fixtures.get("https://example.org/simple/foo/"), Fixtures.response(200, ["Cache-Control": "max-age=600"]), body: text)
@@ -126,10 +139,9 @@ struct BlobJournalTests {
 
     @Test("settling writes a file lost or damaged before it, then drops the copy", arguments: [true, false])
     func settlingRestores(lost: Bool) throws {
-        let fixture = try TestStore()
+        let fixture = try Self.unsettled()
         let content = pseudoRandomBytes(count: 3000, seed: 5)
-        let stored = try fixture.store.put(bytes: content)
-        _ = try fixture.store.read(stored.digest)
+        let stored = try #require(try fixture.store.blob(Self.putUnsettled(fixture, content)))
         let path = fixture.store.path(of: stored.digest)
         if lost { try FileManager.default.removeItem(atPath: path) } else { try fixture.tamperLocalCopy(stored.digest, with: [1, 2, 3]) }
 
@@ -141,7 +153,7 @@ struct BlobJournalTests {
 
     @Test("a journal copy that does not hash to its digest is never used: the damaged blob is quarantined as any other")
     func badCopyIsNotUsed() throws {
-        let fixture = try TestStore()
+        let fixture = try Self.unsettled()
         let stored = try fixture.store.put(bytes: pseudoRandomBytes(count: 4000, seed: 6))
         let database = try DatabaseQueue(path: fixture.root.appending(path: "store.sqlite").path(percentEncoded: false))
         try database.write { try $0.execute(sql: "UPDATE blob_journal SET content = x'00'") }
@@ -159,7 +171,7 @@ struct BlobJournalTests {
 
     @Test("gc collecting a journaled blob takes its journal copy with its row")
     func gcTakesTheCopy() throws {
-        let fixture = try TestStore()
+        let fixture = try Self.unsettled()
         let garbage = try fixture.store.put(bytes: Array("garbage".utf8))
         #expect(try Self.journaled(fixture) == [garbage.digest.hex])
         fixture.clock.advance(by: 3600)
@@ -171,7 +183,7 @@ struct BlobJournalTests {
 
     @Test("a handle settles its puts on its own within moments")
     func settlesUnasked() async throws {
-        let fixture = try TestStore()
+        let fixture = try TestStore()  // the handle's own settle, after its default delay
         _ = try fixture.store.put(bytes: Array("soon durable".utf8))
         let deadline = Date().addingTimeInterval(10)
         while try !Self.journaled(fixture).isEmpty, Date() < deadline { try await Task.sleep(for: .milliseconds(20)) }
@@ -194,10 +206,9 @@ struct BlobJournalTests {
 
     @Test("another handle writes again a file its writer had not settled when the file was lost (the writer's machine lost power)")
     func anotherHandleRestores() throws {
-        let fixture = try TestStore()
+        let fixture = try Self.unsettled()
         let content = pseudoRandomBytes(count: 2000, seed: 8)
-        let stored = try fixture.store.put(bytes: content)
-        _ = try fixture.store.read(stored.digest)
+        let stored = try #require(try fixture.store.blob(Self.putUnsettled(fixture, content)))
         try FileManager.default.removeItem(atPath: fixture.store.path(of: stored.digest))
         let other = try Store.open(at: fixture.root)
         #expect(try other.read(stored.digest) == content)
@@ -207,10 +218,9 @@ struct BlobJournalTests {
 
     @Test("verify settles the journal first: a file lost before settling is written again, not reported")
     func verifySettles() throws {
-        let fixture = try TestStore()
+        let fixture = try Self.unsettled()
         let content = pseudoRandomBytes(count: 2000, seed: 9)
-        let stored = try fixture.store.put(bytes: content)
-        _ = try fixture.store.read(stored.digest)
+        let stored = try #require(try fixture.store.blob(Self.putUnsettled(fixture, content)))
         try FileManager.default.removeItem(atPath: fixture.store.path(of: stored.digest))
         let report = try fixture.store.verify()
         #expect(report.problems.isEmpty, "\(report.problems)")
@@ -219,7 +229,7 @@ struct BlobJournalTests {
 
     @Test("putting content again while its first put is still journaled keeps one copy and one blob")
     func samePutTwice() throws {
-        let fixture = try TestStore()
+        let fixture = try Self.unsettled()
         let content = pseudoRandomBytes(count: 1000, seed: 10)
         let first = try fixture.store.put(bytes: content)
         let second = try fixture.store.put(bytes: content)
@@ -231,7 +241,7 @@ struct BlobJournalTests {
 
     @Test("puts from many threads at once, journaled in shared commits, all read back and settle")
     func concurrentPuts() throws {
-        let fixture = try TestStore()
+        let fixture = try Self.unsettled()
         let contents = (0..<64).map { pseudoRandomBytes(count: 3000, seed: UInt64(100 + $0)) }
         let digests = Mutex<[BlobDigest?]>(Array(repeating: nil, count: contents.count))
         let store = fixture.store
@@ -252,11 +262,13 @@ struct BlobJournalTests {
 
     @Test("verify --repair beside a put it did not settle neither reports nor marks that blob: its file is still to be written")
     func verifyBesideAPut() throws {
-        let fixture = try TestStore()
+        let fixture = try Self.unsettled()
         // Content whose digest sorts into the last fan-out directories: verify walks them after
         // the put below.
         let content = try #require((0..<10_000).lazy.map { Array("late \($0)".utf8) }.first { CanInstallFixture.sha256($0).hasPrefix("f") })
-        let other = try Store.open(at: fixture.root)
+        var unsettled = Store.Options()
+        unsettled.blobJournalSettleDelay = 3600
+        let other = try Store.open(at: fixture.root, options: unsettled)
         let put = Mutex<BlobDigest?>(nil)
         var options = VerifyOptions(repair: true)
         options.progress = { progress in

@@ -80,6 +80,7 @@ struct GCTests {
         let fixture = try TestStore()
         let garbage = try fixture.store.put(bytes: Array("garbage".utf8)).digest
         try fixture.record(Fixtures.get(Fixtures.torchWheel), Fixtures.response(200, cacheable), body: "wheel")
+        try fixture.store.settleBlobJournal()  // the puts' files written and synced, as moments after them
         let stale = try fixture.directory.file("x", contents: [])
         _ = stale
         let tmpFile = fixture.root.appending(path: "tmp/ingest-1-dead").path(percentEncoded: false)
@@ -141,6 +142,7 @@ struct GCTests {
         for index in 0..<40 {
             try fixture.record(Fixtures.get("https://files.example.org/pkg-\(index).whl"), Fixtures.response(200, cacheable), body: "wheel \(index)")
         }
+        try fixture.store.settleBlobJournal()  // the puts' files written and synced, as moments after them
         fixture.clock.advance(by: 3600)
         // After every commit (progress is reported between transactions), rows and files agree.
         let snapshots = Snapshots()

@@ -1,4 +1,4 @@
-import ArtifactStore
+@_spi(Benchmarks) import ArtifactStore
 import ArtifactStorePostgres
 @testable import ArtifactStoreS3
 import Foundation
@@ -25,7 +25,12 @@ public final class TestStore {
     /// `ARTIFACT_STORE_TEST_BLOBS=s3://…` as well, its blobs go to a fresh bucket of that S3
     /// server, its directory holding their cache. `.ci/run` runs the store's suites both ways:
     /// SQLite + directory, PostgreSQL + S3 (one set of invariants for every implementation).
-    public init() throws {
+    public convenience init() throws {
+        try self.init { _ in }
+    }
+
+    /// A store as ``init()`` makes it, with options of the test's own on top.
+    public init(_ configure: (inout Store.Options) -> Void) throws {
         directory = try TemporaryDirectory()
         server = try TestMetadata.openServer()
         bucket = try TestMetadata.openBucket()
@@ -35,6 +40,7 @@ public final class TestStore {
         options.now = { clock.now }
         options.logger = log.logger
         options.remoteBlobs = bucket
+        configure(&options)
         if let server {
             store = try Store.open(at: directory.url.appending(path: "store"), metadata: server, options: options)
         } else {

@@ -33,8 +33,9 @@ extension Store {
     /// Makes every journaled blob durable in its file and drops its journal copy: each file is
     /// hashed (one not yet written, lost or damaged is written from its copy), then one `syncfs`
     /// writes them all to the disk (where there is none, each file and directory is fsynced),
-    /// then their rows go. A handle runs this on its own within moments of its puts; `verify`,
-    /// `gc` and closing a handle run it too. Returns how many blobs were settled.
+    /// then their rows go. This settles every blob in the journal, those of other handles and of
+    /// crashed processes included (`verify` runs it first); a handle settles its own puts on its
+    /// own, within moments and when it closes. Returns how many blobs were settled.
     ///
     /// Safe beside other processes: a copy is only dropped if its file is still, under the
     /// write lock, the very file that was hashed or written before the sync.
@@ -52,6 +53,24 @@ extension Store {
                 after = last.hex
                 settled += try settle(copies.compactMap { copy in (try? BlobDigest(validating: copy.hex)).map { ($0, copy.content) } })
                 if copies.count < Self.settledPerBatch { return settled }
+            }
+        }
+    }
+
+    /// Settles the blobs this handle journaled since its last settle (its own background work:
+    /// other handles settle theirs, and what a crashed process left is settled by the next
+    /// ``settleBlobJournal()``, `verify` or a read of it).
+    func settleOwnJournaledBlobs() throws {
+        let digests = blobJournal.takePending()
+        guard !digests.isEmpty else { return }
+        try blobJournal.settling {
+            for start in stride(from: 0, to: digests.count, by: Self.settledPerBatch) {
+                let batch = digests[start..<min(digests.count, start + Self.settledPerBatch)]
+                let copies = try read { db in
+                    let fetch = try db.sqlite!.cachedStatement(sql: "SELECT content FROM blob_journal WHERE digest = ?")
+                    return try batch.compactMap { digest in try Data.fetchOne(fetch, arguments: [digest.hex]).map { (digest, $0) } }
+                }
+                _ = try settle(copies)
             }
         }
     }
@@ -174,38 +193,52 @@ extension Store {
     }
 }
 
-/// Schedules a handle's settling of the blob journal (``Store/settleBlobJournal()``): a put that
-/// journals a blob asks for one within ``delay``, so that the puts of that interval share one
-/// `syncfs`; and settles run one at a time.
+/// Schedules a handle's settling of the blobs it journaled (``Store/settleBlobJournal()``): the
+/// first put to journal a blob asks for a settle within `delay`, which settles every blob
+/// journaled until it begins, so that the puts of that interval share one `syncfs`; and settles
+/// run one at a time.
 final class BlobJournalSettler: Sendable {
     /// How long after a journaled put its blob is settled, at most (plus the settle's own time).
-    static let delay: DispatchTimeInterval = .milliseconds(100)
+    private let delay: TimeInterval
 
-    private let scheduled = Mutex(false)
+    init(delay: TimeInterval) {
+        self.delay = delay
+    }
+
+    /// The blobs this handle journaled and has not settled yet; a settle is scheduled whenever
+    /// this is not empty.
+    private let pending = Mutex<[BlobDigest]>([])
     private let running = NSLock()
     private let queue = DispatchQueue(label: "artifact-store.blob-journal")
 
-    /// Notes that `store` journaled a blob: a settle is scheduled unless one already is.
-    func journaled(by store: Store) {
-        let schedule = scheduled.withLock { scheduled in
-            defer { scheduled = true }
-            return !scheduled
+    /// Notes that `store` journaled blob `digest`: a settle is scheduled unless one already is.
+    func journaled(_ digest: BlobDigest, by store: Store) {
+        let schedule = pending.withLock { pending in
+            defer { pending.append(digest) }
+            return pending.isEmpty
         }
         guard schedule else { return }
-        queue.asyncAfter(deadline: .now() + Self.delay) { [weak store, self] in
-            // Cleared first: a blob journaled while this settle runs schedules the next one.
-            scheduled.withLock { $0 = false }
+        queue.asyncAfter(deadline: .now() + delay) { [weak store] in
             guard let store else { return }
             do {
-                try store.settleBlobJournal()
+                try store.settleOwnJournaledBlobs()
             } catch {
                 store.options.logger.warning("settling the blob journal failed; the journal keeps the blobs, and the next settle tries again", metadata: ["error": "\(error)"])
             }
         }
     }
 
-    /// Whether a settle is scheduled and has not begun: what a handle closing settles itself.
-    var isScheduled: Bool { scheduled.withLock { $0 } }
+    /// Takes the blobs journaled since the last settle (a blob journaled from now on schedules
+    /// the next one).
+    func takePending() -> [BlobDigest] {
+        pending.withLock { pending in
+            defer { pending = [] }
+            return pending
+        }
+    }
+
+    /// Whether blobs wait for their settle: what a handle closing settles itself.
+    var hasPending: Bool { pending.withLock { !$0.isEmpty } }
 
     /// Runs `body` when no other settle of this handle runs.
     func settling<T>(_ body: () throws -> T) rethrows -> T {

@@ -140,7 +140,7 @@ extension Store {
                 if let uploadLease { try db.execute(sql: "DELETE FROM lease WHERE id = ?", arguments: [uploadLease]) }
                 return (stored, try then(stored, db))
             }
-            if finished.journalCopy != nil { blobJournal.journaled(by: self) }
+            if finished.journalCopy != nil, !result.0.alreadyStored { blobJournal.journaled(digest, by: self) }
             return result
         } catch {
             if let published { unpublishOrphan(digest, identity: published) }

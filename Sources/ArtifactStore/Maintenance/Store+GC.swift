@@ -23,9 +23,6 @@ extension Store {
             throw StoreError(.invalidInput, "--max-size must be a non-negative size such as 20GiB")
         }
         if !options.dryRun { writeUsage(usage.take()) }  // our own reads count as uses
-        // The journal's blobs made durable in their files first: what gc reports and removes is
-        // what the directory holds.
-        try settleBlobJournal()
         var run = GCRun(store: self, options: options, now: nowSeconds)
         try ioCall { try run.execute() }
         return run.report
