@@ -223,7 +223,7 @@ public final class Store: Sendable {
     /// remote blobs (a row there means an uploaded object, ARCHITECTURE.md §11), or in the blob
     /// journal (put moments ago, its file still to be written; looked up only when no file is).
     func blobFileExists(_ digest: BlobDigest) -> Bool {
-        options.remoteBlobs != nil || localBlobFileExists(digest) || hasJournalCopy(digest)
+        options.remoteBlobs != nil || hasLocalCopy(of: digest)
     }
 
     /// Whether this node's directory has the blob's file, in place: a regular file (never a

@@ -320,7 +320,7 @@ public final class CachingClient: Sendable {
     private func bodyIsIntact(_ record: ResponseRecord) throws -> Bool {
         guard let digest = record.bodyDigest else { return true }
         guard let info = try store.blob(digest), info.quarantinedAt == nil else { return false }
-        return FileManager.default.fileExists(atPath: store.path(of: digest))
+        return store.hasLocalCopy(of: digest)
     }
 
     /// Streams a body into `sink`, checking it against its `Content-Length` and the deadline.

@@ -281,4 +281,65 @@ struct BlobJournalTests {
         #expect(try fixture.store.blob(digest)?.quarantinedAt == nil)
         #expect(try fixture.store.read(digest) == content)
     }
+
+    @Test("putting the content again replaces a journal copy that went bad before its file was written")
+    func putRepairsABadCopy() throws {
+        let fixture = try Self.unsettled()
+        let content = pseudoRandomBytes(count: 3000, seed: 20)
+        let digest = try fixture.store.put(bytes: content).digest
+        let database = try DatabaseQueue(path: fixture.root.appending(path: "store.sqlite").path(percentEncoded: false))
+        try database.write { try $0.execute(sql: "UPDATE blob_journal SET content = x'00'") }
+        expectStoreError(.blobMissing) { try fixture.store.read(digest) }
+        #expect(try fixture.store.verify().problems.map(\.kind) == [.missingFile], "a bad copy is not the content")
+
+        _ = try fixture.store.put(bytes: content)
+        #expect(try fixture.store.read(digest) == content)
+    }
+
+    @Test("two readers that opened one damaged file before it was settled both end with the content, the blob unmarked")
+    func twoReadersOfADamagedFile() throws {
+        let fixture = try Self.unsettled()
+        let content = pseudoRandomBytes(count: 3000, seed: 21)
+        let digest = try Self.putUnsettled(fixture, content)
+        try fixture.tamperLocalCopy(digest, with: pseudoRandomBytes(count: 3000, seed: 22))
+        let first = try fixture.store.open(digest), second = try fixture.store.open(digest)
+        for reader in [first, second] {
+            let error = expectStoreError(.blobCorrupt) { try reader.readToEnd() }
+            #expect(error?.message.contains("read it again") == true, "\(error?.message ?? "")")
+        }
+        #expect(try fixture.store.read(digest) == content)
+        #expect(try fixture.store.blob(digest)?.quarantinedAt == nil)
+        #expect(try Self.quarantineEntries(fixture).count == 1)
+    }
+
+    @Test("a symbolic link found where a journaled blob's file goes is moved aside by the settle, and the file written")
+    func settleMovesAsideWhatIsNotAFile() throws {
+        let fixture = try Self.unsettled()
+        let content = pseudoRandomBytes(count: 3000, seed: 23)
+        let digest = try fixture.store.put(bytes: content).digest
+        let path = fixture.store.path(of: digest)
+        try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+        try FileManager.default.createSymbolicLink(atPath: path, withDestinationPath: "/etc/hostname")
+
+        #expect(try fixture.store.settleBlobJournal() == 1)
+        #expect(try FileManager.default.attributesOfItem(atPath: path)[.type] as? FileAttributeType == .typeRegular)
+        #expect(FileManager.default.contents(atPath: path).map(Array.init) == content)
+        #expect(try Self.quarantineEntries(fixture).count == 1)
+        #expect(try Self.journaled(fixture).isEmpty)
+    }
+
+    @Test("verify goes on when the settle it runs first fails (tmp/ unusable, as on a full disk), and counts the copies")
+    func verifyBesideAFailingSettle() throws {
+        let fixture = try Self.unsettled()
+        let digest = try fixture.store.put(bytes: pseudoRandomBytes(count: 3000, seed: 24)).digest
+        let tmp = fixture.root.appending(path: "tmp").path(percentEncoded: false)
+        try FileManager.default.removeItem(atPath: tmp)
+        #expect(FileManager.default.createFile(atPath: tmp, contents: Data("not a directory".utf8)))
+        #expect(throws: StoreError.self) { try fixture.store.settleBlobJournal() }
+
+        let report = try fixture.store.verify()
+        #expect(!report.problems.contains { $0.digest == digest }, "\(report.problems.map(\.message))")
+        #expect(fixture.log.messages.contains { $0.message.contains("could not settle the blob journal") })
+        #expect(try Self.journaled(fixture) == [digest.hex])
+    }
 }

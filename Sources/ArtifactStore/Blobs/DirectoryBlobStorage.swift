@@ -66,7 +66,7 @@ public struct DirectoryBlobStorage: BlobStorage {
     /// still to be written from the blob journal).
     public func stat(_ digest: BlobDigest) async throws -> Int64? {
         guard let info = try store.blob(digest), info.quarantinedAt == nil,
-              store.localBlobFileExists(digest) || store.hasJournalCopy(digest)
+              store.hasLocalCopy(of: digest)
         else { return nil }
         return info.size
     }

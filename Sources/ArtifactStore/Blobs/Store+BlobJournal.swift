@@ -22,6 +22,12 @@ extension Store {
         return true
     }
 
+    /// Whether this store directory holds the blob's content: its file, or its copy in the blob
+    /// journal (put moments ago, its file still to be written). Says nothing of its row.
+    public func hasLocalCopy(of digest: BlobDigest) -> Bool {
+        localBlobFileExists(digest) || hasJournalCopy(digest) || localBlobFileExists(digest)
+    }
+
     /// Whether the blob journal holds a copy of the blob (a point lookup).
     func hasJournalCopy(_ digest: BlobDigest) -> Bool {
         guard journalsSmallBlobs else { return false }
@@ -94,27 +100,42 @@ extension Store {
                 continue
             case .hashed(_, _, let device, let inode): replaced = InodeIdentity(device: device, inode: inode)
             case .missing: replaced = nil
-            case .symlink, .notRegular, .unreadable: continue  // not the store's: verify reports it; the copy stays
+            case .symlink, .notRegular:
+                // Never the store's: moved aside as a damaged file is.
+                guard let identity = InodeIdentity.of(layout.blobPath(digest)) else { continue }
+                replaced = identity
+            case .unreadable: continue  // permissions: verify reports it; the copy stays
             }
             if let temporary = try temporaryCopy(of: digest, content) { writes.append(JournalWrite(digest: digest, replacing: replaced, temporary: temporary)) }
         }
         placed += try place(writes)
-        guard !placed.isEmpty else { return 0 }
+        // Each file held open until its copy is dropped: an inode cannot be reused meanwhile (by
+        // a put renaming a new file into a place gc emptied), so equal identities are that file.
+        var held: [(digest: BlobDigest, descriptor: Int32)] = []
+        defer { for entry in held { FileSystem.close(entry.descriptor) } }
+        for entry in placed {
+            guard let descriptor = try? FileSystem.open(layout.blobPath(entry.digest), O_RDONLY | O_NOFOLLOW) else { continue }
+            if let info = try? FileSystem.fstat(descriptor), InodeIdentity(device: UInt64(info.st_dev), inode: UInt64(info.st_ino)) == entry.identity {
+                held.append((entry.digest, descriptor))
+            } else {
+                FileSystem.close(descriptor)
+            }
+        }
+        guard !held.isEmpty else { return 0 }
         try ioCall {
             if try !FileSystem.syncFileSystem(blobsDirectory) {
-                for entry in placed {
-                    let descriptor = try FileSystem.open(layout.blobPath(entry.digest), O_RDONLY | O_NOFOLLOW)
-                    defer { FileSystem.close(descriptor) }
-                    try FileSystem.fsync(descriptor)
-                }
-                for directory in Set(placed.map { layout.fanOutDirectory($0.digest) }) { try FileSystem.fsyncDirectory(directory) }
+                for entry in held { try FileSystem.fsync(entry.descriptor) }
+                for directory in Set(held.map { layout.fanOutDirectory($0.digest) }) { try FileSystem.fsyncDirectory(directory) }
             }
         }
         // Not durable: a deletion the disk loses only leaves copies for the next settle.
         return try writeTransaction(durable: false) { db in
             let delete = try db.cachedStatement(sql: "DELETE FROM blob_journal WHERE digest = ?")
             var dropped = 0
-            for entry in placed where InodeIdentity.of(layout.blobPath(entry.digest)) == entry.identity {
+            for entry in held {
+                guard let info = try? FileSystem.fstat(entry.descriptor),
+                      InodeIdentity.of(layout.blobPath(entry.digest)) == InodeIdentity(device: UInt64(info.st_dev), inode: UInt64(info.st_ino))
+                else { continue }
                 try delete.execute(arguments: [entry.digest.hex])
                 dropped += 1
             }
@@ -135,7 +156,10 @@ extension Store {
               let temporary = try temporaryCopy(of: digest, content)
         else { return nil }
         defer { FileSystem.removeIfPresent(temporary) }
-        return try place([JournalWrite(digest: digest, replacing: replaced, temporary: temporary)]).first?.identity
+        let identity = try place([JournalWrite(digest: digest, replacing: replaced, temporary: temporary)]).first?.identity
+        // Written, not synced: this handle's next settle syncs it and drops the copy.
+        if identity != nil { blobJournal.journaled(digest, by: self) }
+        return identity
     }
 
     /// A journal copy's content in a new file in `tmp/`, read-only; nil when the content is

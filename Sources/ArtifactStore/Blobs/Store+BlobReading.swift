@@ -21,12 +21,11 @@ extension Store {
             // A small blob put moments ago whose file is still to be written, or was lost before
             // it was settled (a power loss): written from its journal copy (by another reader
             // first, maybe).
-            if hasJournalCopy(digest) {
-                try writeFromJournal(digest, replacing: nil)
-                if let (descriptor, info) = try? openBlobFile(digest) {
-                    noteUse(digest)
-                    return BlobReader(store: self, digest: digest, descriptor: descriptor, info: info)
-                }
+            if hasJournalCopy(digest) { try writeFromJournal(digest, replacing: nil) }
+            // Written just now, by this reader, another one, or a settle that has since dropped the copy.
+            if journalsSmallBlobs, let (descriptor, info) = try? openBlobFile(digest) {
+                noteUse(digest)
+                return BlobReader(store: self, digest: digest, descriptor: descriptor, info: info)
             }
             // A blob this node lacks: from the remote blobs, if there are any.
             if options.remoteBlobs != nil {
@@ -197,11 +196,12 @@ extension Store {
             // Damaged before it was settled: the damaged file goes to quarantine/ and the
             // journal's copy takes its place. The row is not marked: the blob itself is intact.
             let opened = try FileSystem.fstat(descriptor)
-            if try writeFromJournal(digest, replacing: InodeIdentity(device: UInt64(opened.st_dev), inode: UInt64(opened.st_ino))) != nil {
+            let identity = InodeIdentity(device: UInt64(opened.st_dev), inode: UInt64(opened.st_ino))
+            if try writeFromJournal(digest, replacing: identity) != nil {
                 throw StoreError(.blobCorrupt, "blob \(digest.hex) read back wrong (its \(reason)); the damaged file was moved to quarantine/ and the blob's file written again from the blob journal, verified: read it again",
                                  underlying: RestoredFromJournal())
             }
-            // The copy is bad too, or the file changed meanwhile: as any other blob.
+            // The copy is bad too (as any other blob, then), or the file changed meanwhile.
         }
         try writeTransaction { db in
             if let recorded = try Int64.fetchOne(db, sql: "SELECT size FROM blob WHERE digest = ?", arguments: [digest.hex]), recorded != size {
@@ -219,15 +219,18 @@ extension Store {
             }
         }
         guard moved else {
-            throw StoreError(.blobCorrupt, "blob \(digest.hex) read back wrong (\(reason)), but another process has replaced its file meanwhile; read it again")
+            // Another reader or a settle may have written it from the blob journal.
+            throw StoreError(.blobCorrupt, "blob \(digest.hex) read back wrong (\(reason)), but another process has replaced its file meanwhile; read it again",
+                             underlying: journalsSmallBlobs ? RestoredFromJournal() : nil)
         }
         options.logger.error("blob failed verification and was quarantined", metadata: ["digest": "\(digest.hex)", "reason": "\(reason)"])
         throw StoreError(.blobCorrupt, "blob \(digest.hex) is corrupt: its \(reason); it was moved to \(destination) and will not be served. Put the original file again to restore it")
     }
 }
 
-/// The mark of a read error after which the blob's file was rewritten from the blob journal
-/// (``Store/quarantine(_:openedAs:actual:size:)``): reading again reads the intact copy.
+/// The mark of a read error after which the blob's file was written again from the blob journal,
+/// or replaced meanwhile (``Store/quarantine(_:openedAs:actual:size:)``): reading again reads
+/// the file now in place, verified.
 struct RestoredFromJournal: Error, CustomStringConvertible {
     var description: String { "the blob journal held an intact copy" }
 }

@@ -135,7 +135,7 @@ extension Store {
             let result = try writeTransaction(grouped: true) { db in
                 let stored = try publishInTransaction(temporaryPath: finished.temporaryPath, digest: digest, size: size, found: found, now: now,
                                                       journalCopy: finished.journalCopy, onlyIfRecorded: onlyIfRecorded, db)
-                if !stored.alreadyStored, let info = try FileSystem.lstat(path) { published = (UInt64(info.st_dev), UInt64(info.st_ino)) }
+                if !stored.alreadyStored, finished.temporaryPath != nil, let info = try FileSystem.lstat(path) { published = (UInt64(info.st_dev), UInt64(info.st_ino)) }
                 // The row protects the uploaded object from now on.
                 if let uploadLease { try db.execute(sql: "DELETE FROM lease WHERE id = ?", arguments: [uploadLease]) }
                 return (stored, try then(stored, db))
@@ -185,9 +185,12 @@ extension Store {
                 options.logger.warning("a put replaced a blob file whose content did not match its name", metadata: ["digest": "\(digest.hex)"])
             }
         }
-        // A blob put moments ago whose file the journal's settle has yet to write is here too.
+        // A blob put moments ago whose file the journal's settle has yet to write is here too,
+        // if its copy is this very content (compared when this put has it; a damaged copy is
+        // replaced below, which nothing else could repair).
         if !intact, existing == nil, row != nil, journalsSmallBlobs {
-            intact = try SQLRow.fetchOne(db, sql: "SELECT 1 FROM blob_journal WHERE digest = ?", arguments: [digest.hex]) != nil
+            intact = try SQLRow.fetchOne(db, sql: "SELECT 1 FROM blob_journal WHERE digest = ? AND (? IS NULL OR content = ?)",
+                                         arguments: [digest.hex, journalCopy.map { Data($0) }, journalCopy.map { Data($0) }]) != nil
         }
         if let row, row["quarantined_at"] as Int64? == nil, intact {
             if let temporaryPath { try? FileSystem.unlink(temporaryPath) }

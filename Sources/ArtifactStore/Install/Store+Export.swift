@@ -121,6 +121,9 @@ extension Store {
         defer { reader.close() }
         try reader.verifyAndRewind()
         let temporary = destination + ".tmp-\(UInt32.random(in: 0...UInt32.max))"
+        // A file written from the blob journal and not yet settled is synced before another
+        // name shares it: the export must not lose it to a power cut the store would recover from.
+        if method == .hardLink, hasJournalCopy(digest) { try ioCall { try FileSystem.fsync(reader.fileDescriptor) } }
         if method == .hardLink, (try? FileSystem.link(layout.blobPath(digest), temporary)) != nil {
             do {
                 try FileSystem.rename(temporary, destination)
