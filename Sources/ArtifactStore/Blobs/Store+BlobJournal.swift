@@ -25,6 +25,7 @@ extension Store {
     /// Whether this store directory holds the blob's content: its file, or its copy in the blob
     /// journal (put moments ago, its file still to be written). Says nothing of its row.
     public func hasLocalCopy(of digest: BlobDigest) -> Bool {
+        // The file looked for again last: a settle may write it and drop the copy between the looks.
         localBlobFileExists(digest) || hasJournalCopy(digest) || localBlobFileExists(digest)
     }
 
