@@ -29,6 +29,11 @@ extension Store {
         localBlobFileExists(digest) || hasJournalCopy(digest) || localBlobFileExists(digest)
     }
 
+    /// The blob's journal copy as stored (not yet checked against its digest), if it has one.
+    static func journalCopy(of digest: BlobDigest, _ db: SQLSession) throws -> Data? {
+        try Data.fetchOne(db.sqlite!.cachedStatement(sql: "SELECT content FROM blob_journal WHERE digest = ?"), arguments: [digest.hex])
+    }
+
     /// Whether the blob journal holds a copy of the blob (a point lookup).
     func hasJournalCopy(_ digest: BlobDigest) -> Bool {
         guard journalsSmallBlobs else { return false }
@@ -73,10 +78,7 @@ extension Store {
         try blobJournal.settling {
             for start in stride(from: 0, to: digests.count, by: Self.settledPerBatch) {
                 let batch = digests[start..<min(digests.count, start + Self.settledPerBatch)]
-                let copies = try read { db in
-                    let fetch = try db.sqlite!.cachedStatement(sql: "SELECT content FROM blob_journal WHERE digest = ?")
-                    return try batch.compactMap { digest in try Data.fetchOne(fetch, arguments: [digest.hex]).map { (digest, $0) } }
-                }
+                let copies = try read { db in try batch.compactMap { digest in try Self.journalCopy(of: digest, db).map { (digest, $0) } } }
                 _ = try settle(copies)
             }
         }
@@ -116,7 +118,7 @@ extension Store {
         defer { for entry in held { FileSystem.close(entry.descriptor) } }
         for entry in placed {
             guard let descriptor = try? FileSystem.open(layout.blobPath(entry.digest), O_RDONLY | O_NOFOLLOW) else { continue }
-            if let info = try? FileSystem.fstat(descriptor), InodeIdentity(device: UInt64(info.st_dev), inode: UInt64(info.st_ino)) == entry.identity {
+            if let info = try? FileSystem.fstat(descriptor), InodeIdentity(info) == entry.identity {
                 held.append((entry.digest, descriptor))
             } else {
                 FileSystem.close(descriptor)
@@ -135,7 +137,7 @@ extension Store {
             var dropped = 0
             for entry in held {
                 guard let info = try? FileSystem.fstat(entry.descriptor),
-                      InodeIdentity.of(layout.blobPath(entry.digest)) == InodeIdentity(device: UInt64(info.st_dev), inode: UInt64(info.st_ino))
+                      InodeIdentity.of(layout.blobPath(entry.digest)) == InodeIdentity(info)
                 else { continue }
                 try delete.execute(arguments: [entry.digest.hex])
                 dropped += 1
@@ -153,7 +155,7 @@ extension Store {
     @discardableResult
     func writeFromJournal(_ digest: BlobDigest, replacing replaced: InodeIdentity?) throws -> InodeIdentity? {
         guard journalsSmallBlobs,
-              let content = try read({ db in try Data.fetchOne(db.sqlite!, sql: "SELECT content FROM blob_journal WHERE digest = ?", arguments: [digest.hex]) }),
+              let content = try read({ db in try Self.journalCopy(of: digest, db) }),
               let temporary = try temporaryCopy(of: digest, content)
         else { return nil }
         defer { FileSystem.removeIfPresent(temporary) }
@@ -276,9 +278,19 @@ struct InodeIdentity: Equatable, Sendable {
     var device: UInt64
     var inode: UInt64
 
+    init(device: UInt64, inode: UInt64) {
+        self.device = device
+        self.inode = inode
+    }
+
+    /// The file `info` describes (`stat`, `fstat` or `lstat`).
+    init(_ info: stat) {
+        self.init(device: UInt64(info.st_dev), inode: UInt64(info.st_ino))
+    }
+
     /// The file at `path` (not following a symbolic link), or nil when there is none.
     static func of(_ path: String) -> InodeIdentity? {
         guard let info = try? FileSystem.lstat(path) else { return nil }
-        return InodeIdentity(device: UInt64(info.st_dev), inode: UInt64(info.st_ino))
+        return InodeIdentity(info)
     }
 }

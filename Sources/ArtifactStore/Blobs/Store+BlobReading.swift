@@ -196,7 +196,7 @@ extension Store {
             // Damaged before it was settled: the damaged file goes to quarantine/ and the
             // journal's copy takes its place. The row is not marked: the blob itself is intact.
             let opened = try FileSystem.fstat(descriptor)
-            let identity = InodeIdentity(device: UInt64(opened.st_dev), inode: UInt64(opened.st_ino))
+            let identity = InodeIdentity(opened)
             if try writeFromJournal(digest, replacing: identity) != nil {
                 throw StoreError(.blobCorrupt, "blob \(digest.hex) read back wrong (its \(reason)); the damaged file was moved to quarantine/ and the blob's file written again from the blob journal, verified: read it again",
                                  underlying: RestoredFromJournal())

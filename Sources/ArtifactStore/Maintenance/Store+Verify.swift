@@ -227,7 +227,7 @@ extension Store {
             guard try SQLRow.fetchOne(db, sql: "SELECT 1 FROM blob WHERE digest = ? AND quarantined_at IS NULL", arguments: [digest.hex]) != nil,
                   try FileSystem.lstat(path) == nil else { return }
             // Put since verify settled the journal: its file is still to be written from its copy.
-            if journalsSmallBlobs, let copy = try Data.fetchOne(db.sqlite!, sql: "SELECT content FROM blob_journal WHERE digest = ?", arguments: [digest.hex]),
+            if journalsSmallBlobs, let copy = try Self.journalCopy(of: digest, db),
                BlobDigest(rawBytes: SHA256.hash(data: copy)) == digest { return }
             let users = try Int.fetchOne(db, sql: "SELECT count(*) FROM response WHERE body_digest = ?", arguments: [digest.hex]) ?? 0
             let pinned = try SQLRow.fetchOne(db, sql: "SELECT 1 FROM pin WHERE digest = ?", arguments: [digest.hex]) != nil
