@@ -42,6 +42,11 @@ public final class Store: Sendable {
         /// blob journaled meanwhile). A tenth of a second by default; tests lengthen it to look
         /// at blobs not yet settled.
         @_spi(Benchmarks) public var blobJournalSettleDelay: TimeInterval = 0.1
+        /// Rows a bulk recording writes per chunk; past the first chunk, the rows that need no
+        /// read are planned a chunk ahead of the writer, on another thread
+        /// (``Store/record(batch:)``). 512 by default; tests shorten it to take that path with
+        /// a few rows.
+        @_spi(Benchmarks) public var recordingChunk = 512
         /// Blob storage shared with other nodes (an S3 bucket, `ArtifactStoreS3`), behind the
         /// store directory's blobs, which then cache it: puts upload to it, reads of a blob this
         /// node lacks download from it, gc deletes from it (ARCHITECTURE.md §11). Nil (the

@@ -1,4 +1,4 @@
-@testable import ArtifactStore
+@_spi(Benchmarks) @testable import ArtifactStore
 import Foundation
 import GRDB
 import HTTPCaching
@@ -82,9 +82,11 @@ struct BatchRecordingTests {
         }
     }
 
-    @Test("a batch leaves exactly the rows, history and records that recording its exchanges one at a time leaves")
-    func batchMatchesOneAtATime() throws {
-        let batched = try TestStore(), single = try TestStore()
+    /// Chunks of 512 rows plan every row of this batch before the transaction; chunks of 5 plan
+    /// most of them beside the writer, a chunk ahead.
+    @Test("a batch leaves exactly the rows, history and records that recording its exchanges one at a time leaves", arguments: [512, 5])
+    func batchMatchesOneAtATime(chunk: Int) throws {
+        let batched = try TestStore { $0.recordingChunk = chunk }, single = try TestStore()
         let policy = IndexPolicy(urlPrefix: "https://download.pytorch.org/whl/", pageCacheControl: "max-age=60")
         try batched.store.setIndexPolicy(policy)
         try single.store.setIndexPolicy(policy)
@@ -135,6 +137,25 @@ struct BatchRecordingTests {
         #expect(try fixture.store.responseCount() == exchanges.count)
         #expect(try cacheSize() == own)
         #expect(-Store.bulkCacheKiB(rows: exchanges.count) < own ?? 0, "the batch is big enough to be given a cache of its own")
+    }
+
+    @Test("rows planned beside the writer follow the index policy the write transaction finds, as those planned before it do")
+    func rowsPlannedAheadFollowPolicyChanges() throws {
+        let fixture = try TestStore { $0.recordingChunk = 4 }
+        let exchanges = (0..<30).map { index in
+            RecordedExchange(request: Fixtures.get("https://download.pytorch.org/whl/cpu/torch-2.\(index).0-cp311-cp311-linux_x86_64.whl"),
+                             response: Fixtures.response(200, ["Cache-Control": "max-age=365000000, immutable"]),
+                             body: nil, requestTime: Fixtures.seen, responseTime: Fixtures.seen)
+        }
+        var recording = try fixture.store.prepareRecording(exchanges)
+        #expect(recording.planned.prefix(4).allSatisfy { $0 != nil }, "the first chunk is planned before the transaction")
+        #expect(recording.planned.dropFirst(4).allSatisfy { $0 == nil }, "the others are left to the writer's chunks")
+        // Another process overrides the index's files' Cache-Control before the batch's transaction.
+        try fixture.store.setIndexPolicy(IndexPolicy(urlPrefix: "https://download.pytorch.org/whl/", fileCacheControl: "no-store"))
+        let (records, _) = try fixture.store.writeTransaction { db in try fixture.store.recordPrepared(&recording, db) }
+        #expect(records.count == exchanges.count)
+        #expect(records.allSatisfy { $0.disposition == .refused && $0.appliedCacheControl == "no-store" })
+        #expect(try fixture.store.responseCount() == exchanges.count)
     }
 
     @Test("planning on every core keeps the exchanges' order, whatever their number")

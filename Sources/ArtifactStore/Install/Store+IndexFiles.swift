@@ -55,6 +55,11 @@ struct PreparedPage: Sendable {
     /// How the rows get written, once planned against what the store held before the recording
     /// transaction (``Store/planRows(of:url:method:variantKey:)``); nil: worked out inside.
     var rows: PageRows?
+
+    /// Whether the body parsed as a page.
+    var isParsed: Bool {
+        if case .parsed = outcome { true } else { false }
+    }
 }
 
 extension Store {

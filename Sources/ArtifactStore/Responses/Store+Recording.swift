@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import GRDBSQLite
 import HTTPCaching
 import PythonPackaging
 import Synchronization
@@ -127,20 +128,25 @@ extension Store {
         var urls: [String]
         /// The index policies the rows were planned with.
         var policies: [IndexPolicy]
-        var planned: [PlannedResponse]
+        /// The rows; nil for one planned while the rows before it are written (``Options/recordingChunk``).
+        var planned: [PlannedResponse?]
         var pages: [PreparedPage?]
         /// Sets staged for big pages, to publish.
         var staged: [Int64]
     }
 
     /// Reads and parses pages, works out every row from the index policies as they are now, and
-    /// stages the rows of big new pages: everything but the writes.
+    /// stages the rows of big new pages: everything but the writes. Past the first
+    /// ``Options/recordingChunk`` rows, the rows of responses that are no parsed page are left
+    /// to the write transaction, which plans them beside the writer, a chunk ahead: pure work on
+    /// the response's head, which reads nothing, and so cannot make the write lock wait.
     func prepareRecording(_ batch: [RecordedExchange]) throws -> PreparedRecording {
         let urls = try batch.map { try ($0.normalizedURL ?? NormalizedURL($0.request.url)).text }
         let policies = try read { db in try Self.indexPolicies(db) }
         // Each exchange on its own, on every core: a bulk load spends as long here as writing.
         // A small page body several exchanges share is read once.
         let bodies = Mutex<[BlobDigest: [UInt8]?]>([:])
+        let chunk = max(1, options.recordingChunk)
         let prepared = Self.concurrentMap(batch.count) { index in
             let exchange = batch[index], url = urls[index]
             let page = preparePage(url: url, response: exchange.response, body: exchange.body) { digest in
@@ -150,16 +156,17 @@ extension Store {
                 if (bytes?.count ?? 0) <= 64 << 10 { bodies.withLock { $0[digest] = .some(bytes) } }
                 return bytes
             }
-            return (plan(exchange, url: url, policies: policies), page)
+            // A parsed page's rows are planned below, from its response's row.
+            let now = index < chunk || page?.isParsed == true
+            return (now ? plan(exchange, url: url, policies: policies) : nil, page)
         }
         let planned = prepared.map(\.0)
         var pages = prepared.map(\.1)
         // A page's rows too: a big new page is staged in short transactions of its own (I8). A
         // plan that fails here is worked out inside instead.
         var staged: [Int64] = []
-        for index in pages.indices where planned[index].record.status == 200 && planned[index].record.bodyDigest != nil {
-            guard let page = pages[index] else { continue }
-            let row = planned[index].record
+        for index in pages.indices {
+            guard let row = planned[index]?.record, row.status == 200, row.bodyDigest != nil, let page = pages[index] else { continue }
             pages[index]?.rows = try? planRows(of: page, url: row.url, method: row.method, variantKey: row.variantKey)
             if case .staged(let fileSet) = pages[index]?.rows { staged.append(fileSet) }
         }
@@ -190,29 +197,67 @@ extension Store {
     /// The page cache of a batch of `rows`, in KiB (``withPageCache(forRows:_:_:)``).
     static func bulkCacheKiB(rows: Int) -> Int { min(rows * 16, 256 << 10) }
 
+    /// Writes the rows, chunk by chunk; the rows of a chunk left unplanned are planned on another
+    /// thread while the chunk before it is written.
     private func writeRows(_ recording: inout PreparedRecording, _ db: SQLSession) throws -> ([ResponseRecord], FileSetChanges) {
         var changes = FileSetChanges()
         // What the plans assumed: the policies. Another process may have changed them since.
         let current = try Self.indexPolicies(db)
         if current != recording.policies {
-            let batch = recording.batch, urls = recording.urls
-            recording.planned = Self.concurrentMap(batch.count) { plan(batch[$0], url: urls[$0], policies: current) }
+            let batch = recording.batch, urls = recording.urls, planned = recording.planned
+            recording.planned = Self.concurrentMap(batch.count) { planned[$0] == nil ? nil : plan(batch[$0], url: urls[$0], policies: current) }
             recording.policies = current
         }
         var lastUse: [String: Int64] = [:]
         var history: [HistoryEntry] = []
+        var records: [ResponseRecord] = []
         history.reserveCapacity(recording.planned.count)
-        let upsert = try db.cachedStatement(sql: Self.upsertResponse)
-        let records = try recording.planned.indices.map { index in
-            let (record, entry) = try record(recording.planned[index], prepared: recording.pages[index], upsert, &changes, db)
-            if let body = record.bodyDigest { lastUse[body.hex] = max(lastUse[body.hex] ?? .min, record.responseTime.unixSeconds) }
-            history.append(entry)
-            return record
+        records.reserveCapacity(recording.planned.count)
+        let upsert = try ResponseUpsert(db)
+        let size = max(1, options.recordingChunk), count = recording.planned.count
+        let chunks = stride(from: 0, to: count, by: size).map { $0..<min($0 + size, count) }
+        var ahead = chunks.first.map { planAhead($0, of: recording) }
+        for (position, chunk) in chunks.enumerated() {
+            for (index, plan) in ahead?.wait() ?? [] { recording.planned[index] = plan }
+            ahead = position + 1 < chunks.count ? planAhead(chunks[position + 1], of: recording) : nil
+            for index in chunk {
+                let (record, entry) = try record(recording.planned[index]!, prepared: recording.pages[index], upsert, &changes, db)
+                if let body = record.bodyDigest { lastUse[body.hex] = max(lastUse[body.hex] ?? .min, record.responseTime.unixSeconds) }
+                history.append(entry)
+                records.append(record)
+            }
         }
         try observe(history, db)
         let touch = try db.cachedStatement(sql: "UPDATE blob SET last_used_at = \(db.dialect.greatest("last_used_at", "?")) WHERE digest = ?")
         for (digest, time) in lastUse { try touch.execute(arguments: [time, digest]) }
         return (records, changes)
+    }
+
+    /// The plans a chunk of `recording` lacks, worked out on another thread: none to wait for
+    /// when it lacks none.
+    private func planAhead(_ chunk: Range<Int>, of recording: PreparedRecording) -> PlansAhead {
+        let missing = chunk.filter { recording.planned[$0] == nil }
+        let ahead = PlansAhead()
+        guard !missing.isEmpty else { return ahead }
+        let batch = recording.batch, urls = recording.urls, policies = recording.policies
+        ahead.done.enter()
+        DispatchQueue.global().async {
+            ahead.plans = missing.map { ($0, self.plan(batch[$0], url: urls[$0], policies: policies)) }
+            ahead.done.leave()
+        }
+        return ahead
+    }
+
+    /// Plans worked out on another thread: ``wait()`` for them.
+    final class PlansAhead: @unchecked Sendable {
+        /// Written before `done` is left, read only after it is waited for.
+        fileprivate var plans: [(Int, PlannedResponse)] = []
+        fileprivate let done = DispatchGroup()
+
+        func wait() -> [(Int, PlannedResponse)] {
+            done.wait()
+            return plans
+        }
     }
 
     /// `transform` of `0..<count`, in order, worked out on every core. A batch of one (a single
@@ -272,10 +317,10 @@ extension Store {
 
     /// Writes a planned row (with `upsert`, ``upsertResponse`` prepared) and its derived index
     /// rows: row writes only. Returns the record and its entry for the URL's history.
-    private func record(_ planned: PlannedResponse, prepared: PreparedPage?, _ upsert: SQLStatement, _ changes: inout FileSetChanges,
+    private func record(_ planned: PlannedResponse, prepared: PreparedPage?, _ upsert: ResponseUpsert, _ changes: inout FileSetChanges,
                         _ db: SQLSession) throws -> (ResponseRecord, HistoryEntry) {
         var recorded = planned.record
-        recorded.id = try Int64.fetchOne(upsert, arguments: planned.columns)!
+        recorded.id = try upsert(planned.columns, key: recorded)
         let (indexNote, sets) = try indexRecordedResponse(recorded, wheelProject: planned.wheelProject, prepared: prepared, db)  // Store+IndexFiles.swift
         changes.formUnion(sets)
         let entry = HistoryEntry(url: recorded.url, at: recorded.responseTime.unixSeconds, outcome: Observation.Outcome(rawValue: recorded.disposition.rawValue)!,
@@ -283,20 +328,58 @@ extension Store {
         return (recorded, entry)
     }
 
-    /// The current row of a (URL, method, variant), inserted or replaced: every column of
-    /// ``ResponseRecord/columns`` but `id`, in that order, then `url_key`. Every one of them is set
-    /// on a conflict too, so the row holds exactly the values bound, and only its `id` is read back.
-    static let upsertResponse: String = {
-        let columns = ResponseRecord.columns.dropFirst() + ["url_key"]
-        let key: Set = ["url", "method", "variant_key"]
-        return """
-            INSERT INTO response (\(columns.joined(separator: ", ")))
-            VALUES (\(columns.map { _ in "?" }.joined(separator: ", ")))
-            ON CONFLICT (url, method, variant_key) DO UPDATE SET
-                \(columns.filter { !key.contains($0) }.map { "\($0) = excluded.\($0)" }.joined(separator: ", "))
-            RETURNING id
-            """
-    }()
+    /// Writes the current row of a (URL, method, variant), inserted or replaced, and tells its id.
+    ///
+    /// The row is every column of ``ResponseRecord/columns`` but `id`, in that order, then
+    /// `url_key`; every one of them is set on a conflict too, so the row holds exactly the values
+    /// bound. A server returns the id (`RETURNING id`). SQLite would run a `RETURNING` clause
+    /// through a temporary table of its own, opened and closed for every row: a tenth of a bulk
+    /// load's time. There the id of an inserted row is the connection's last inserted rowid, set
+    /// to 0 first, since an upsert that updates leaves it as it was; a row that was updated is
+    /// looked up by its key, in the pages the upsert just read.
+    struct ResponseUpsert {
+        private let upsert: SQLStatement
+        private let inserted: OpaquePointer?
+        private let existing: SQLStatement?
+
+        init(_ db: SQLSession) throws {
+            if let sqlite = db.sqlite {
+                upsert = try db.cachedStatement(sql: Self.sql(returning: false))
+                inserted = sqlite.sqliteConnection
+                existing = try db.cachedStatement(sql: "SELECT id FROM response WHERE url = ? AND method = ? AND variant_key = ?")
+            } else {
+                upsert = try db.cachedStatement(sql: Self.sql(returning: true))
+                inserted = nil
+                existing = nil
+            }
+        }
+
+        /// Upserts `columns`, the values of `record` (whose key they hold), and returns the row's id.
+        func callAsFunction(_ columns: SQLArguments, key record: ResponseRecord) throws -> Int64 {
+            guard let connection = inserted, let existing else { return try Int64.fetchOne(upsert, arguments: columns)! }
+            // Rowids the store assigns start at 1.
+            sqlite3_set_last_insert_rowid(connection, 0)
+            try upsert.execute(arguments: columns)
+            let id = sqlite3_last_insert_rowid(connection)
+            if id != 0 { return id }
+            guard let id = try Int64.fetchOne(existing, arguments: [record.url, record.method, record.variantKey]) else {
+                throw StoreError(.database, "Recording \(record.method) \(record.url) neither inserted its row nor updated one; the database may be damaged: run `artifact-store verify`.")
+            }
+            return id
+        }
+
+        /// The statement, with `RETURNING id` or without.
+        static func sql(returning: Bool) -> String {
+            let columns = ResponseRecord.columns.dropFirst() + ["url_key"]
+            let key: Set = ["url", "method", "variant_key"]
+            return """
+                INSERT INTO response (\(columns.joined(separator: ", ")))
+                VALUES (\(columns.map { _ in "?" }.joined(separator: ", ")))
+                ON CONFLICT (url, method, variant_key) DO UPDATE SET
+                    \(columns.filter { !key.contains($0) }.map { "\($0) = excluded.\($0)" }.joined(separator: ", "))
+                """ + (returning ? "\nRETURNING id" : "")
+        }
+    }
 
     /// Records a 304 that answered a conditional request: the stored responses it validates are
     /// freshened (RFC 9111 §4.3.4). Returns the freshened record, or nil when nothing matched.
