@@ -158,6 +158,30 @@ struct BatchRecordingTests {
         #expect(try fixture.store.responseCount() == exchanges.count)
     }
 
+    @Test("an import records its exchanges a transaction at a time, reports each commit, and keeps what it committed before an error")
+    func importRecordsInTransactions() throws {
+        let fixture = try TestStore(), oneBatch = try TestStore()
+        func exchange(_ index: Int, url: String? = nil) -> RecordedExchange {
+            RecordedExchange(request: Fixtures.get(url ?? "https://pypi.org/simple/project-\(index)/"), response: Fixtures.response(200, ["Cache-Control": "max-age=\(index)"]),
+                             body: nil, requestTime: Fixtures.seen, responseTime: Fixtures.seen)
+        }
+        var reported: [Int] = []
+        let exchanges = (0..<25).map { exchange($0) }
+        #expect(try fixture.store.record(contentsOf: exchanges, responsesPerTransaction: 10) { reported.append($0) } == 25)
+        #expect(reported == [10, 20, 25])
+        try oneBatch.store.record(batch: exchanges)
+        for index in [0, 9, 10, 24] {
+            let url = "https://pypi.org/simple/project-\(index)/"
+            #expect(try fixture.store.responses(for: url) == oneBatch.store.responses(for: url))
+        }
+
+        // The third transaction holds a URL no request can have: the two before it stay.
+        let broken = try TestStore()
+        let withBadURL = (0..<25).map { $0 == 23 ? exchange($0, url: "not a URL") : exchange($0) }
+        #expect(throws: StoreError.self) { try broken.store.record(contentsOf: withBadURL, responsesPerTransaction: 10) }
+        #expect(try broken.store.responseCount() == 20)
+    }
+
     @Test("planning on every core keeps the exchanges' order, whatever their number")
     func concurrentPlanningKeepsOrder() {
         let squares = Store.concurrentMap(1000) { $0 * $0 }

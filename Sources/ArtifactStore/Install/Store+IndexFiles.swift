@@ -118,17 +118,20 @@ extension Store {
     /// staged, then too (``planRows(of:url:method:variantKey:)``); here only a bounded number of
     /// rows is written, unless another process changed the page in between (ARCHITECTURE.md §4, I8).
     ///
+    /// `isNew`: the response's row was inserted by this transaction, so that no index row can
+    /// name it yet (they go with the row they name: `ON DELETE CASCADE`).
+    ///
     /// - Returns: a note for the URL's history (`page parsed: 12 files`, `page unchanged: same 12
     ///   files`), or nil when the response is not a project page; and what the transaction
     ///   published or retired, for the caller to finish once it has committed.
-    func indexRecordedResponse(_ record: ResponseRecord, wheelProject: String?, prepared: PreparedPage?, _ db: SQLSession) throws -> (note: String?, sets: FileSetChanges) {
+    func indexRecordedResponse(_ record: ResponseRecord, isNew: Bool = false, wheelProject: String?, prepared: PreparedPage?, _ db: SQLSession) throws -> (note: String?, sets: FileSetChanges) {
         if let wheelProject {
             try db.cachedStatement(sql: "INSERT INTO wheel_response (response_id, project) VALUES (?, ?) ON CONFLICT (response_id) DO UPDATE SET project = excluded.project")
                 .execute(arguments: [record.id, wheelProject])
             return (nil, FileSetChanges())
         }
         var changes = FileSetChanges()
-        let current = try SQLRow.fetchOne(
+        let current = isNew ? nil : try SQLRow.fetchOne(
             db.cachedStatement(sql: "SELECT file_set, content_fingerprint, project, file_count FROM index_page WHERE response_id = ?"),
             arguments: [record.id]
         ).map { CurrentPage(fileSet: $0[0], fingerprint: $0[1], project: $0[2], fileCount: $0[3]) }

@@ -77,6 +77,40 @@ extension Store {
         return records
     }
 
+    /// Responses per transaction of ``record(contentsOf:responsesPerTransaction:progress:)``.
+    public static let importTransactionResponses = 100_000
+
+    /// Records a stream of exchanges, an import of another cache or a store rebuilt for tests,
+    /// in transactions of `responsesPerTransaction` responses, each one ``record(batch:)``.
+    /// Stopped by an error, it leaves every transaction committed before it.
+    ///
+    /// Big transactions are what make a big import fast: a transaction writes each page it
+    /// changes once, to the log and then to the database, and the indexes keyed by URL take
+    /// their entries at random places; at a million responses, 20 000 responses change about two
+    /// pages each, 100 000 less than one (ARCHITECTURE.md §8). Other writers wait for each
+    /// transaction (a few seconds); readers do not.
+    ///
+    /// - Parameters:
+    ///   - exchanges: read one transaction's worth at a time.
+    ///   - responsesPerTransaction: ``importTransactionResponses`` unless given.
+    ///   - progress: called after each commit, with the number of responses recorded so far.
+    /// - Returns: the number of responses recorded.
+    @discardableResult
+    public func record(contentsOf exchanges: some Sequence<RecordedExchange>, responsesPerTransaction: Int = importTransactionResponses,
+                       progress: (Int) -> Void = { _ in }) throws -> Int {
+        let size = max(1, responsesPerTransaction)
+        var iterator = exchanges.makeIterator(), recorded = 0
+        while true {
+            var batch: [RecordedExchange] = []
+            batch.reserveCapacity(size)
+            while batch.count < size, let exchange = iterator.next() { batch.append(exchange) }
+            guard !batch.isEmpty else { return recorded }
+            try record(batch: batch)
+            recorded += batch.count
+            progress(recorded)
+        }
+    }
+
     /// Publishes the blob `writer` holds and records the response whose body it is, in one write
     /// transaction: one commit, and so one fsync, where ``BlobWriter/commit(expecting:)`` then
     /// ``record(request:response:body:requestTime:responseTime:archivingRefused:)-(StoreRequest,_,_,_,_,_)``
@@ -320,8 +354,9 @@ extension Store {
     private func record(_ planned: PlannedResponse, prepared: PreparedPage?, _ upsert: ResponseUpsert, _ changes: inout FileSetChanges,
                         _ db: SQLSession) throws -> (ResponseRecord, HistoryEntry) {
         var recorded = planned.record
-        recorded.id = try upsert(planned.columns, key: recorded)
-        let (indexNote, sets) = try indexRecordedResponse(recorded, wheelProject: planned.wheelProject, prepared: prepared, db)  // Store+IndexFiles.swift
+        let inserted: Bool
+        (recorded.id, inserted) = try upsert(planned.columns, key: recorded)
+        let (indexNote, sets) = try indexRecordedResponse(recorded, isNew: inserted, wheelProject: planned.wheelProject, prepared: prepared, db)  // Store+IndexFiles.swift
         changes.formUnion(sets)
         let entry = HistoryEntry(url: recorded.url, at: recorded.responseTime.unixSeconds, outcome: Observation.Outcome(rawValue: recorded.disposition.rawValue)!,
                                  status: recorded.status, detail: (recorded.refusalReasons.map(\.code) + [indexNote].compactMap { $0 }).joined(separator: ","))
@@ -354,18 +389,19 @@ extension Store {
             }
         }
 
-        /// Upserts `columns`, the values of `record` (whose key they hold), and returns the row's id.
-        func callAsFunction(_ columns: SQLArguments, key record: ResponseRecord) throws -> Int64 {
-            guard let connection = inserted, let existing else { return try Int64.fetchOne(upsert, arguments: columns)! }
+        /// Upserts `columns`, the values of `record` (whose key they hold), and returns the row's
+        /// id, and whether the row is new (`false` when that is not known: on a server).
+        func callAsFunction(_ columns: SQLArguments, key record: ResponseRecord) throws -> (id: Int64, inserted: Bool) {
+            guard let connection = inserted, let existing else { return (try Int64.fetchOne(upsert, arguments: columns)!, false) }
             // Rowids the store assigns start at 1.
             sqlite3_set_last_insert_rowid(connection, 0)
             try upsert.execute(arguments: columns)
             let id = sqlite3_last_insert_rowid(connection)
-            if id != 0 { return id }
+            if id != 0 { return (id, true) }
             guard let id = try Int64.fetchOne(existing, arguments: [record.url, record.method, record.variantKey]) else {
                 throw StoreError(.database, "Recording \(record.method) \(record.url) neither inserted its row nor updated one; the database may be damaged: run `artifact-store verify`.")
             }
-            return id
+            return (id, false)
         }
 
         /// The statement, with `RETURNING id` or without.
@@ -499,7 +535,7 @@ extension Store {
     }
 
     /// Appends entries to their URLs' histories, in order, a statement per ``historyGroup``
-    /// rows, then drops each URL's entries beyond the configured number, once per URL: what
+    /// rows, then drops each URL's entries beyond the configured number: what
     /// appending and dropping one entry at a time leaves (dropping only ever takes a URL's
     /// oldest entries, so no id changes).
     private func observe(_ entries: [HistoryEntry], _ db: SQLSession) throws {
@@ -514,8 +550,9 @@ extension Store {
             DELETE FROM observation WHERE url = ?1 AND id <= (
                 SELECT id FROM observation WHERE url = ?1 ORDER BY id DESC LIMIT 1 OFFSET ?2)
             """)
-        var seen = Set<String>()
-        for entry in entries where seen.insert(entry.url).inserted {
+        // A URL pruned again is left as it is: only a run of entries of one URL (as a page
+        // revalidated many times) is pruned once, which needs no hashing of every URL.
+        for (index, entry) in entries.enumerated() where index == 0 || entries[index - 1].url != entry.url {
             try prune.execute(arguments: [entry.url, max(1, options.observationsPerURL)])
         }
     }
