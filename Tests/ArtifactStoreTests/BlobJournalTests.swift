@@ -1,4 +1,4 @@
-@_spi(Benchmarks) import ArtifactStore
+@_spi(Benchmarks) @testable import ArtifactStore
 import Foundation
 import GRDB
 import Synchronization
@@ -102,7 +102,7 @@ struct BlobJournalTests {
         #expect(try fixture.store.read(stored.digest) == content)
     }
 
-    @Test("every way of reading a small blob damaged before it was settled gets the original", arguments: ["read", "copy", "open", "verdict's body"])
+    @Test("every way of reading a small blob damaged before it was settled gets the original", arguments: ["read", "copy", "open", "verify", "verdict's body"])
     func everyReaderRestores(reader: String) throws {
         let fixture = try Self.unsettled()
         let text = "<a href='foo-1.0-py3-none-any.whl'>foo</a>"
@@ -126,6 +126,10 @@ struct BlobJournalTests {
             // The reader that found the damage fails (it was handed the bad file); the next one reads the copy.
             expectStoreError(.blobCorrupt) { try fixture.store.open(digest).readToEnd() }
             read = try fixture.store.open(digest).readToEnd()
+        case "verify":
+            // A re-hash (can-install's) of the damaged file passes on the journal's copy.
+            try fixture.store.verifyBlob(digest)
+            read = try fixture.store.read(digest)
         default:
             guard case .satisfiable(let satisfied) = try fixture.verdict(Fixtures.get("https://example.org/simple/foo/"), .offline) else {
                 Issue.record("no verdict")

@@ -109,8 +109,10 @@ extension Store {
     /// Opens the blob and runs `body`, which verifies it before handing out a byte. With remote
     /// blobs, a local copy that fails verification was only this node's cache (moved aside by
     /// ``quarantine(_:openedAs:actual:size:)``, the row untouched): `body` runs once more, on
-    /// the bucket's copy, verified as it is downloaded.
-    private func verifiedOnce<T>(_ digest: BlobDigest, _ body: (BlobReader) throws -> T) throws -> T {
+    /// the bucket's copy, verified as it is downloaded; a file written again from the blob
+    /// journal is read again the same way. `body` must hand nothing out before the content is
+    /// verified (``BlobReader/verifyAndRewind()``, or reading to the end).
+    func verifiedOnce<T>(_ digest: BlobDigest, _ body: (BlobReader) throws -> T) throws -> T {
         do {
             return try body(open(digest))
         } catch let error as StoreError where readsAgain(after: error) {

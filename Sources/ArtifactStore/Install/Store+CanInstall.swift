@@ -400,11 +400,12 @@ extension Store {
 
     /// Re-hashes a blob (streaming); a mismatch quarantines it and throws.
     func verifyBlob(_ digest: BlobDigest) throws {
-        let reader = try open(digest)
-        defer { reader.close() }
         let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: Store.ingestChunkSize, alignment: 16)
         defer { buffer.deallocate() }
-        while try reader.read(into: buffer) > 0 {}
+        try verifiedOnce(digest) { reader in
+            defer { reader.close() }
+            while try reader.read(into: buffer) > 0 {}
+        }
     }
 
     // MARK: - Step (4): stored wheels of the project

@@ -91,9 +91,11 @@ extension Store {
         guard filename.hasSuffix(".whl") else { return nil }
         // The very file BlobReader verified (a mismatch quarantines it), not the blob's path
         // opened again: ZIPFoundation reads it through the verified descriptor.
-        let reader = try open(digest)
+        let reader = try verifiedOnce(digest) { reader in
+            try reader.verifyAndRewind()
+            return reader
+        }
         defer { reader.close() }
-        try reader.verifyAndRewind()
         guard let archive = try? Archive(url: URL(fileURLWithPath: "/proc/self/fd/\(reader.fileDescriptor)"), accessMode: .read, pathEncoding: nil) else { return nil }
         // PEP 427: the .dist-info directory at the root of the archive holds METADATA.
         guard let entry = archive.first(where: { entry in

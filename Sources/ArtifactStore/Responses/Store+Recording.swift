@@ -216,8 +216,10 @@ extension Store {
     /// response row, history row and index entries, each on a page of its own: URLs and their
     /// keys come in no order), up to 256 MiB. A smaller one spills changed pages to the WAL
     /// mid-transaction and reads them back (500 000 responses in batches of 20 000: a third
-    /// fewer writes and two thirds fewer reads). The writer's own size comes back after; a
-    /// batch it holds already is left alone.
+    /// fewer writes and two thirds fewer reads). The database is mapped meanwhile, as the lookup
+    /// connection maps it: a page the cache lacks is read in place instead of copied in by a
+    /// system call (7 % faster at a million responses). The writer's own settings come back
+    /// after; a batch it holds already is left alone.
     private func withPageCache<T>(forRows rows: Int, _ db: SQLSession, _ body: () throws -> T) throws -> T {
         let kibibytes = Self.bulkCacheKiB(rows: rows)
         // The writer's own cache (Store.open) is given in KiB, as a negative number.
@@ -225,6 +227,9 @@ extension Store {
         else { return try body() }
         try sqlite.execute(sql: "PRAGMA cache_size = \(-kibibytes)")
         defer { try? sqlite.execute(sql: "PRAGMA cache_size = \(own)") }
+        let mapped = try Int.fetchOne(sqlite, sql: "PRAGMA mmap_size") ?? 0
+        try sqlite.execute(sql: "PRAGMA mmap_size = 2147418112")
+        defer { try? sqlite.execute(sql: "PRAGMA mmap_size = \(mapped)") }
         return try body()
     }
 
