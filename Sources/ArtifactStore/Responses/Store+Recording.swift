@@ -354,7 +354,7 @@ extension Store {
                                wheelProject: (try? WheelFilename(urlSegment: Self.lastPathSegment(url)))?.name)
     }
 
-    /// Writes a planned row (with `upsert`, ``upsertResponse`` prepared) and its derived index
+    /// Writes a planned row (with `upsert`) and its derived index
     /// rows: row writes only. Returns the record and its entry for the URL's history.
     private func record(_ planned: PlannedResponse, prepared: PreparedPage?, _ upsert: ResponseUpsert, _ changes: inout FileSetChanges,
                         _ db: SQLSession) throws -> (ResponseRecord, HistoryEntry) {
@@ -379,17 +379,19 @@ extension Store {
     /// looked up by its key, in the pages the upsert just read.
     struct ResponseUpsert {
         private let upsert: SQLStatement
-        private let inserted: OpaquePointer?
+        /// SQLite only: the connection, whose last inserted rowid tells the new row's id, and the
+        /// lookup of an updated row's id.
+        private let connection: OpaquePointer?
         private let existing: SQLStatement?
 
         init(_ db: SQLSession) throws {
             if let sqlite = db.sqlite {
                 upsert = try db.cachedStatement(sql: Self.sql(returning: false))
-                inserted = sqlite.sqliteConnection
+                connection = sqlite.sqliteConnection
                 existing = try db.cachedStatement(sql: "SELECT id FROM response WHERE url = ? AND method = ? AND variant_key = ?")
             } else {
                 upsert = try db.cachedStatement(sql: Self.sql(returning: true))
-                inserted = nil
+                connection = nil
                 existing = nil
             }
         }
@@ -397,14 +399,14 @@ extension Store {
         /// Upserts `columns`, the values of `record` (whose key they hold), and returns the row's
         /// id, and whether the row is new (`false` when that is not known: on a server).
         func callAsFunction(_ columns: SQLArguments, key record: ResponseRecord) throws -> (id: Int64, inserted: Bool) {
-            guard let connection = inserted, let existing else { return (try Int64.fetchOne(upsert, arguments: columns)!, false) }
+            guard let connection, let existing else { return (try Int64.fetchOne(upsert, arguments: columns)!, false) }
             // Rowids the store assigns start at 1.
             sqlite3_set_last_insert_rowid(connection, 0)
             try upsert.execute(arguments: columns)
             let id = sqlite3_last_insert_rowid(connection)
             if id != 0 { return (id, true) }
             guard let id = try Int64.fetchOne(existing, arguments: [record.url, record.method, record.variantKey]) else {
-                throw StoreError(.database, "Recording \(record.method) \(record.url) neither inserted its row nor updated one; the database may be damaged: run `artifact-store verify`.")
+                throw StoreError(.database, "recording \(record.method) \(record.url) neither inserted its row nor updated one: the database may be damaged; run `artifact-store verify`")
             }
             return (id, false)
         }
