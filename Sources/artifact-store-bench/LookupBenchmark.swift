@@ -34,11 +34,11 @@ struct LookupBenchmark: ParsableCommand {
         if try store.responseCount() != responses {
             let blobs = try (0..<max(1, bodies)).map { try store.put(bytes: Array("body \($0)".utf8)) }
             let started = Date()
-            if let batch {
-                for start in stride(from: 0, to: responses, by: max(1, batch)) {
-                    let exchanges = (start..<min(start + max(1, batch), responses)).map { Self.exchange($0, body: blobs[$0 % blobs.count]) }
-                    try store.record(batch: exchanges)
-                    progress("recorded \(min(start + max(1, batch), responses)) of \(responses)")
+            if let size = batch.map({ max(1, $0) }) {
+                for start in stride(from: 0, to: responses, by: size) {
+                    let end = min(start + size, responses)
+                    try store.record(batch: (start..<end).map { Self.exchange($0, body: blobs[$0 % blobs.count]) })
+                    progress("recorded \(end) of \(responses)")
                 }
             } else {
                 try store.record(contentsOf: (0..<responses).lazy.map { Self.exchange($0, body: blobs[$0 % blobs.count]) }) { recorded in
