@@ -401,6 +401,24 @@ struct RecordingTests {
         #expect(try store.responses(for: Fixtures.pypiPage).count == 1, "one current row per URL and variant")
     }
 
+    @Test("a response recorded over another takes every column of the new one, under the old id", arguments: [Fixtures.pypiPage, Fixtures.torchWheel])
+    func replacedRowHoldsOnlyTheNewResponse(url: String) throws {
+        let (fixture, fresh) = (try TestStore(), try TestStore())
+        let later = Fixtures.seen.addingTimeInterval(100)
+        // Stored with a body, Vary and validators; then refused, without a body, other headers.
+        let first = try fixture.record(Fixtures.get(url, ["Accept-Encoding": "gzip"]),
+                                       Fixtures.response(200, ["Cache-Control": "max-age=600, public", "Vary": "Accept-Encoding", "ETag": "\"a\""]), body: "one")
+        let again = Fixtures.get(url, ["Accept-Encoding": "gzip"])
+        let refused = Fixtures.response(200, ["Cache-Control": "no-store", "Vary": "Accept-Encoding", "X-Served-By": "cache-2"])
+        let second = try fixture.record(again, refused, at: later)
+        let alone = try fresh.record(again, refused, at: later)
+        #expect(second.id == first.id)
+        var expected = alone
+        expected.id = first.id
+        #expect(try fixture.store.responses(for: url) == [expected])
+        #expect(try fixture.store.observations(for: url).map(\.outcome) == [.stored, .refused])
+    }
+
     @Test("recording again replaces the row and its body reference")
     func replaces() throws {
         let fixture = try TestStore()

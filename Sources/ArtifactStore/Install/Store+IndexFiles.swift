@@ -126,7 +126,10 @@ extension Store {
     ///   published or retired, for the caller to finish once it has committed.
     func indexRecordedResponse(_ record: ResponseRecord, isNew: Bool = false, wheelProject: String?, prepared: PreparedPage?, _ db: SQLSession) throws -> (note: String?, sets: FileSetChanges) {
         if let wheelProject {
-            try db.cachedStatement(sql: "INSERT INTO wheel_response (response_id, project) VALUES (?, ?) ON CONFLICT (response_id) DO UPDATE SET project = excluded.project")
+            // A new row's insert writes once; the upsert, which may write twice, costs SQLite a
+            // statement journal (``ResponseUpsert``).
+            try db.cachedStatement(sql: isNew ? "INSERT INTO wheel_response (response_id, project) VALUES (?, ?)"
+                                              : "INSERT INTO wheel_response (response_id, project) VALUES (?, ?) ON CONFLICT (response_id) DO UPDATE SET project = excluded.project")
                 .execute(arguments: [record.id, wheelProject])
             return (nil, FileSetChanges())
         }

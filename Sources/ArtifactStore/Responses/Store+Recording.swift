@@ -60,13 +60,18 @@ extension Store {
     /// Records many responses in one transaction (one fsync): for imports and bulk loads.
     @discardableResult
     public func record(batch: [RecordedExchange]) throws -> [ResponseRecord] {
+        try record(batch: batch, returningRecords: true)
+    }
+
+    /// ``record(batch:)``, which returns the records only when asked: an import drops them.
+    private func record(batch: [RecordedExchange], returningRecords: Bool) throws -> [ResponseRecord] {
         var recording = try prepareRecording(batch)
         let (records, changes): ([ResponseRecord], FileSetChanges)
         do {
             // One response that is no page is a short transaction: it may share its commit. (A
             // page's rows are bounded only while its plan holds, which is known under the lock.)
             let grouped = batch.count == 1 && recording.pages.allSatisfy { $0 == nil }
-            (records, changes) = try writeTransaction(grouped: grouped) { db in try recordPrepared(&recording, db) }
+            (records, changes) = try writeTransaction(grouped: grouped) { db in try recordPrepared(&recording, returningRecords: returningRecords, db) }
         } catch {
             try? finishFileSets(FileSetChanges(), staged: recording.staged)
             throw error
@@ -105,7 +110,7 @@ extension Store {
             batch.reserveCapacity(size)
             while batch.count < size, let exchange = iterator.next() { batch.append(exchange) }
             guard !batch.isEmpty else { return recorded }
-            try record(batch: batch)
+            _ = try record(batch: batch, returningRecords: false)
             recorded += batch.count
             progress(recorded)
         }
@@ -175,7 +180,9 @@ extension Store {
     /// to the write transaction, which plans them beside the writer, a chunk ahead: pure work on
     /// the response's head, which reads nothing, and so cannot make the write lock wait.
     func prepareRecording(_ batch: [RecordedExchange]) throws -> PreparedRecording {
-        let urls = try batch.map { try ($0.normalizedURL ?? NormalizedURL($0.request.url)).text }
+        let urls = try Self.concurrentMap(batch.count) { index in
+            Result { try (batch[index].normalizedURL ?? NormalizedURL(batch[index].request.url)).text }
+        }.map { try $0.get() }
         let policies = try read { db in try Self.indexPolicies(db) }
         // Each exchange on its own, on every core: a bulk load spends as long here as writing.
         // A small page body several exchanges share is read once.
@@ -207,9 +214,11 @@ extension Store {
         return PreparedRecording(batch: batch, urls: urls, policies: policies, planned: planned, pages: pages, staged: staged)
     }
 
-    /// Writes a prepared batch's rows, inside the write transaction.
-    func recordPrepared(_ recording: inout PreparedRecording, _ db: SQLSession) throws -> ([ResponseRecord], FileSetChanges) {
-        try withPageCache(forRows: recording.planned.count, db) { try writeRows(&recording, db) }
+    /// Writes a prepared batch's rows, inside the write transaction; returns their records
+    /// (none unless `returningRecords`) and the file sets it published and retired. The plans are
+    /// used up.
+    func recordPrepared(_ recording: inout PreparedRecording, returningRecords: Bool = true, _ db: SQLSession) throws -> ([ResponseRecord], FileSetChanges) {
+        try withPageCache(forRows: recording.planned.count, db) { try writeRows(&recording, returningRecords: returningRecords, db) }
     }
 
     /// Runs `body` with a page cache that holds what a batch of `rows` changes: 16 KiB a row (its
@@ -238,7 +247,7 @@ extension Store {
 
     /// Writes the rows, chunk by chunk; the rows of a chunk left unplanned are planned on another
     /// thread while the chunk before it is written.
-    private func writeRows(_ recording: inout PreparedRecording, _ db: SQLSession) throws -> ([ResponseRecord], FileSetChanges) {
+    private func writeRows(_ recording: inout PreparedRecording, returningRecords: Bool, _ db: SQLSession) throws -> ([ResponseRecord], FileSetChanges) {
         var changes = FileSetChanges()
         // What the plans assumed: the policies. Another process may have changed them since.
         let current = try Self.indexPolicies(db)
@@ -251,7 +260,7 @@ extension Store {
         var history: [HistoryEntry] = []
         var records: [ResponseRecord] = []
         history.reserveCapacity(recording.planned.count)
-        records.reserveCapacity(recording.planned.count)
+        if returningRecords { records.reserveCapacity(recording.planned.count) }
         let upsert = try ResponseUpsert(db)
         let size = max(1, options.recordingChunk), count = recording.planned.count
         let chunks = stride(from: 0, to: count, by: size).map { $0..<min($0 + size, count) }
@@ -260,10 +269,11 @@ extension Store {
             for (index, plan) in ahead?.wait() ?? [] { recording.planned[index] = plan }
             ahead = position + 1 < chunks.count ? planAhead(chunks[position + 1], of: recording) : nil
             for index in chunk {
-                let (record, entry) = try record(recording.planned[index]!, prepared: recording.pages[index], upsert, &changes, db)
+                // Taken, not copied: a plan is a few dozen strings, each retained by a copy.
+                let (record, entry) = try record(recording.planned[index].take()!, prepared: recording.pages[index], upsert, &changes, db)
                 if let body = record.bodyDigest { lastUse[body.hex] = max(lastUse[body.hex] ?? .min, record.responseTime.unixSeconds) }
                 history.append(entry)
-                records.append(record)
+                if returningRecords { records.append(record) }
             }
         }
         try observe(history, db)
@@ -371,56 +381,84 @@ extension Store {
     /// Writes the current row of a (URL, method, variant), inserted or replaced, and tells its id.
     ///
     /// The row is every column of ``ResponseRecord/columns`` but `id`, in that order, then
-    /// `url_key`; every one of them is set on a conflict too, so the row holds exactly the values
-    /// bound. A server returns the id (`RETURNING id`). SQLite would run a `RETURNING` clause
-    /// through a temporary table of its own, opened and closed for every row: a tenth of a bulk
-    /// load's time. There the id of an inserted row is the connection's last inserted rowid, set
-    /// to 0 first, since an upsert that updates leaves it as it was; a row that was updated is
-    /// looked up by its key, in the pages the upsert just read.
+    /// `url_key`; a row that is replaced takes every one of them, so it holds exactly the values
+    /// bound. A server upserts and returns the id (`ON CONFLICT … DO UPDATE … RETURNING id`).
+    ///
+    /// SQLite runs that upsert at twice the cost of what it does. A statement that may write
+    /// twice and then fail (an update deletes index entries, then inserts) runs in a statement
+    /// journal, which copies every page the statement changes before it changes it: about 16 KiB
+    /// a row, and one allocation for each kilobyte. And a `RETURNING` clause goes through a
+    /// temporary table, opened and closed for every row. So on SQLite the row is inserted with
+    /// `ON CONFLICT … DO NOTHING`, which writes once and checks every constraint first, and needs
+    /// no journal: its id is the connection's last inserted rowid, set to 0 before, which an
+    /// insert that did nothing leaves as it was. Only a row that was there already is looked up
+    /// by its key, in the pages the insert just read, and updated by its id (ARCHITECTURE.md §8).
     struct ResponseUpsert {
-        private let upsert: SQLStatement
-        /// SQLite only: the connection, whose last inserted rowid tells the new row's id, and the
-        /// lookup of an updated row's id.
+        private let write: SQLStatement
+        /// SQLite only: the connection, whose last inserted rowid tells the new row's id; the
+        /// lookup of a row that was there already, and its update.
         private let connection: OpaquePointer?
         private let existing: SQLStatement?
+        private let update: SQLStatement?
 
         init(_ db: SQLSession) throws {
             if let sqlite = db.sqlite {
-                upsert = try db.cachedStatement(sql: Self.sql(returning: false))
+                write = try db.cachedStatement(sql: Self.insertSQL)
                 connection = sqlite.sqliteConnection
                 existing = try db.cachedStatement(sql: "SELECT id FROM response WHERE url = ? AND method = ? AND variant_key = ?")
+                update = try db.cachedStatement(sql: Self.updateSQL)
             } else {
-                upsert = try db.cachedStatement(sql: Self.sql(returning: true))
+                write = try db.cachedStatement(sql: Self.upsertSQL)
                 connection = nil
                 existing = nil
+                update = nil
             }
         }
 
-        /// Upserts `columns`, the values of `record` (whose key they hold), and returns the row's
+        /// Writes `columns`, the values of `record` (whose key they hold), and returns the row's
         /// id, and whether the row is new (`false` when that is not known: on a server).
         func callAsFunction(_ columns: SQLArguments, key record: ResponseRecord) throws -> (id: Int64, inserted: Bool) {
-            guard let connection, let existing else { return (try Int64.fetchOne(upsert, arguments: columns)!, false) }
+            guard let connection, let existing, let update else { return (try Int64.fetchOne(write, arguments: columns)!, false) }
             // Rowids the store assigns start at 1.
             sqlite3_set_last_insert_rowid(connection, 0)
-            try upsert.execute(arguments: columns)
+            try write.execute(arguments: columns)
             let id = sqlite3_last_insert_rowid(connection)
             if id != 0 { return (id, true) }
             guard let id = try Int64.fetchOne(existing, arguments: [record.url, record.method, record.variantKey]) else {
-                throw StoreError(.database, "recording \(record.method) \(record.url) neither inserted its row nor updated one: the database may be damaged; run `artifact-store verify`")
+                throw StoreError(.database, "recording \(record.method) \(record.url) neither inserted its row nor found one: the database may be damaged; run `artifact-store verify`")
             }
+            var replacing = columns
+            replacing += [id]
+            try update.execute(arguments: replacing)
             return (id, false)
         }
 
-        /// The statement, with `RETURNING id` or without.
-        static func sql(returning: Bool) -> String {
-            let columns = ResponseRecord.columns.dropFirst() + ["url_key"]
-            let key: Set = ["url", "method", "variant_key"]
-            return """
-                INSERT INTO response (\(columns.joined(separator: ", ")))
-                VALUES (\(columns.map { _ in "?" }.joined(separator: ", ")))
+        /// The columns written, in the order they are bound.
+        private static let columns = Array(ResponseRecord.columns.dropFirst() + ["url_key"])
+        private static let key: Set = ["url", "method", "variant_key"]
+
+        private static var insert: String {
+            "INSERT INTO response (\(columns.joined(separator: ", "))) VALUES (\(columns.map { _ in "?" }.joined(separator: ", ")))"
+        }
+
+        /// The insert that leaves a row of the same key as it is.
+        static var insertSQL: String { insert + " ON CONFLICT (url, method, variant_key) DO NOTHING" }
+
+        /// The update of the row whose id follows the columns: each column but the key's takes
+        /// the parameter of its position.
+        static var updateSQL: String {
+            let assignments = columns.enumerated().filter { !key.contains($0.element) }.map { "\($0.element) = ?\($0.offset + 1)" }
+            return "UPDATE response SET \(assignments.joined(separator: ", ")) WHERE id = ?\(columns.count + 1)"
+        }
+
+        /// A server's upsert, which returns the row's id.
+        static var upsertSQL: String {
+            insert + """
+
                 ON CONFLICT (url, method, variant_key) DO UPDATE SET
                     \(columns.filter { !key.contains($0) }.map { "\($0) = excluded.\($0)" }.joined(separator: ", "))
-                """ + (returning ? "\nRETURNING id" : "")
+                RETURNING id
+                """
         }
     }
 
@@ -541,16 +579,21 @@ extension Store {
         var detail: String
     }
 
-    /// Appends entries to their URLs' histories, in order, a statement per ``historyGroup``
-    /// rows, then drops each URL's entries beyond the configured number: what
-    /// appending and dropping one entry at a time leaves (dropping only ever takes a URL's
-    /// oldest entries, so no id changes).
+    /// Appends entries to their URLs' histories, in order, then drops each URL's entries beyond
+    /// the configured number: what appending and dropping one entry at a time leaves (dropping
+    /// only ever takes a URL's oldest entries, so no id changes).
+    ///
+    /// A server takes ``historyGroup`` rows a statement, a round trip saved for each. SQLite
+    /// takes one a statement: a statement of many rows may fail after it has written some, so
+    /// SQLite runs it in a statement journal, which copies every page it changes first; one row
+    /// (whose constraints are checked before it is written) needs none, and costs a third less.
     private func observe(_ entries: [HistoryEntry], _ db: SQLSession) throws {
-        for group in Self.historyGroups(entries) {
+        let one = try db.cachedStatement(sql: Self.historyInserts[1]!)
+        for group in Self.historyGroups(entries, size: db.sqlite == nil ? Self.historyGroup : 1) {
             var values: [(any DatabaseValueConvertible)?] = []
             values.reserveCapacity(group.count * 5)
             for entry in group { values += [entry.url, entry.at, entry.outcome.rawValue, entry.status, entry.detail] }
-            try db.cachedStatement(sql: Self.historyInserts[group.count]!).execute(arguments: SQLArguments(values))
+            try (group.count == 1 ? one : db.cachedStatement(sql: Self.historyInserts[group.count]!)).execute(arguments: SQLArguments(values))
         }
         // One URL a statement: a statement for many would look for each entry's cut again.
         let prune = try db.cachedStatement(sql: """
@@ -564,14 +607,14 @@ extension Store {
         }
     }
 
-    /// History rows per statement.
+    /// History rows per statement on a server.
     private static let historyGroup = 64
 
-    /// `items` in groups of ``historyGroup``, then the rest one at a time: two statements to
-    /// prepare, whatever the batch's size.
-    private static func historyGroups<T>(_ items: [T]) -> [ArraySlice<T>] {
-        let whole = items.count / historyGroup * historyGroup
-        return stride(from: 0, to: whole, by: historyGroup).map { items[$0..<$0 + historyGroup] } + (whole..<items.count).map { items[$0...$0] }
+    /// `items` in groups of `size`, then the rest one at a time: two statements to prepare,
+    /// whatever the batch's size.
+    private static func historyGroups<T>(_ items: [T], size: Int) -> [ArraySlice<T>] {
+        let whole = items.count / size * size
+        return stride(from: 0, to: whole, by: size).map { items[$0..<$0 + size] } + (whole..<items.count).map { items[$0...$0] }
     }
 
     /// The `INSERT` of 1 or ``historyGroup`` history rows.
