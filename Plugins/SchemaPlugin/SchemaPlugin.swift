@@ -2,8 +2,9 @@ import Foundation
 import PackagePlugin
 
 /// Compiles `Schema/*.sql` into the target as Swift source, so the migrations travel inside the
-/// binary. `Schema/` stays the single source of truth: a new file there is picked up on the next
-/// build without editing Package.swift.
+/// binary. `Schema/` stays the single source of truth: a new file there is picked up without
+/// editing Package.swift, whenever SwiftPM plans the build again (a clean build, as CI's). An
+/// incremental build may keep the list it planned before: `touch Package.swift` makes it plan.
 @main
 struct SchemaPlugin: BuildToolPlugin {
     func createBuildCommands(context: PluginContext, target: any Target) async throws -> [Command] {

@@ -419,6 +419,42 @@ struct RecordingTests {
         #expect(try fixture.store.observations(for: url).map(\.outcome) == [.stored, .refused])
     }
 
+    @Test("a store from before migration 0019 (storability checked with IN) keeps every row, index and reference; the check still holds", TestMetadata.sqliteOnly)
+    func responseTableIsRebuiltWithTheSameRows() throws {
+        let fixture = try TestStore()
+        try fixture.record(Fixtures.get(Fixtures.torchWheel), Fixtures.response(200, ["Cache-Control": "max-age=31536000, immutable"]), body: "wheel bytes")
+        try fixture.record(Fixtures.get(Fixtures.pypiPage, ["Accept": Fixtures.pipAccept]), Fixtures.response(200, ["Cache-Control": "no-store"]))
+        let rows = try fixture.store.responses(for: Fixtures.torchWheel) + fixture.store.responses(for: Fixtures.pypiPage)
+        // As a build before 0019 left it: the same table, its check an IN list.
+        let database = fixture.root.path(percentEncoded: false) + "/store.sqlite"
+        #expect(try runSQLite(database, """
+            PRAGMA writable_schema = ON;
+            UPDATE sqlite_schema SET sql = replace(sql, 'storability = ''stored'' OR storability = ''refused'' OR storability = ''archived''',
+                'storability IN (''stored'', ''refused'', ''archived'')') WHERE name = 'response';
+            PRAGMA writable_schema = OFF;
+            DELETE FROM grdb_migrations WHERE identifier LIKE '0019%';
+            """) == 0)
+        let schema = "SELECT sql FROM sqlite_schema WHERE name = 'response'"
+        #expect(try DatabaseQueue(path: database).read { db in try String.fetchOne(db, sql: schema) }?.contains("storability IN (") == true)
+
+        let reopened = try Store.open(at: fixture.root)
+        #expect(try reopened.responses(for: Fixtures.torchWheel) + reopened.responses(for: Fixtures.pypiPage) == rows)
+        #expect(try reopened.verdict(for: Fixtures.get(Fixtures.torchWheel), policy: .offline, at: Fixtures.seen).isSatisfiable)
+        let queue = try DatabaseQueue(path: database)
+        let (rebuilt, indexes, wheels, violations) = try queue.read { db in
+            (try String.fetchOne(db, sql: schema) ?? "",
+             try String.fetchAll(db, sql: "SELECT name FROM sqlite_schema WHERE type = 'index' AND tbl_name = 'response' ORDER BY name"),
+             try Int.fetchOne(db, sql: "SELECT count(*) FROM wheel_response w JOIN response r ON r.id = w.response_id"),
+             try Row.fetchAll(db, sql: "PRAGMA foreign_key_check").count)
+        }
+        #expect(!rebuilt.contains("storability IN ("))
+        #expect(indexes == ["response_by_body", "response_by_key", "response_by_url_key", "response_refused_by_time"])
+        // The wheel's derived row still names its response.
+        #expect(wheels == 1)
+        #expect(violations == 0)
+        #expect(throws: DatabaseError.self) { try queue.write { db in try db.execute(sql: "UPDATE response SET storability = 'kept'") } }
+    }
+
     @Test("recording again replaces the row and its body reference")
     func replaces() throws {
         let fixture = try TestStore()
