@@ -53,8 +53,9 @@ let package = Package(
             ],
             plugins: ["SchemaPlugin"]
         ),
-        // The few system calls Swift's Glibc module lacks (sync_file_range).
-        .target(name: "SystemShims"),
+        // The few C calls Swift cannot make: system calls its Glibc module lacks (sync_file_range),
+        // and SQLite's variadic sqlite3_config (the system libsqlite3, as GRDB's).
+        .target(name: "SystemShims", linkerSettings: [.linkedLibrary("sqlite3")]),
         .target(
             name: "ArtifactStoreHTTP",
             dependencies: [

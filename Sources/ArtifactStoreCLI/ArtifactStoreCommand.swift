@@ -65,6 +65,7 @@ public struct ArtifactStoreCommand: AsyncParsableCommand {
     /// Runs the command line, mapping store errors to the documented exit codes.
     public static func main(_ arguments: [String]? = nil) async {
         bootstrapLogging()
+        Store.turnOffSQLiteMemoryStatistics()
         let given: [String]
         do {
             given = try GlobalOptions.hoist(arguments ?? Array(CommandLine.arguments.dropFirst()))

@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <unistd.h>
+#include <sqlite3.h>
 #include "SystemShims.h"
 
 int artifact_store_start_writeback(int fd, int64_t offset, int64_t length) {
@@ -27,4 +28,8 @@ int artifact_store_sync_file_system(int fd) {
     errno = ENOSYS;
     return -1;
 #endif
+}
+
+int artifact_store_sqlite_memory_statistics_off(void) {
+    return sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
 }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import ArtifactStore
 
 /// The benchmarks' drivers: a program of their own, built beside `artifact-store` but not part
 /// of it, so the shipped binary carries no benchmark code. The `scripts/bench-*.sh` scripts run
@@ -10,4 +11,6 @@ struct BenchmarkCommand: ParsableCommand {
         subcommands: [LookupBenchmark.self, SmallBenchmark.self, ContentionBenchmark.self, InlineBodiesBenchmark.self])
 }
 
+// As `artifact-store` does, before any store opens.
+Store.turnOffSQLiteMemoryStatistics()
 BenchmarkCommand.main()

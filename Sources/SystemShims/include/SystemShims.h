@@ -17,4 +17,9 @@ int artifact_store_make_temporary_file(char *template_path);
 /// where there is no such call).
 int artifact_store_sync_file_system(int fd);
 
+/// Turns off SQLite's memory statistics for the process (`sqlite3_config(SQLITE_CONFIG_MEMSTATUS,
+/// 0)`, a variadic call Swift cannot make). Only possible before SQLite starts: returns 0 when
+/// done, or SQLite's error (SQLITE_MISUSE once it has started).
+int artifact_store_sqlite_memory_statistics_off(void);
+
 #endif
