@@ -1,5 +1,6 @@
 import ArtifactStore
 import Foundation
+import GRDBSQLite
 import Testing
 import TestSupport
 
@@ -102,6 +103,17 @@ struct OpeningTests {
         let reopened = try Store.open(at: fixture.root)
         #expect(try reopened.stats().blobCount == 1)
         #expect(try reopened.read(stored.digest) == Array("good".utf8))
+    }
+
+    @Test("SQLite's memory statistics go off only if SQLite has not started, and the call says which")
+    func memoryStatisticsOffOnlyBeforeSQLiteStarts() throws {
+        // In this process other tests may have started SQLite first, or not: either answer must
+        // be the truth, which SQLite's own count of memory in use shows (it stays 0 when off).
+        let off = Store.turnOffSQLiteMemoryStatistics()
+        let fixture = try TestStore()
+        try fixture.store.put(bytes: Array("bytes".utf8))
+        #expect((sqlite3_memory_used() == 0) == off)
+        #expect(Store.turnOffSQLiteMemoryStatistics() == off, "asked again, the same answer")
     }
 
     @Test("two stores opened on one directory at once share their blobs")
