@@ -111,7 +111,7 @@ struct OpeningTests {
         // be the truth, which SQLite's own count of memory in use shows (it stays 0 when off).
         let off = Store.turnOffSQLiteMemoryStatistics()
         let fixture = try TestStore()
-        try fixture.store.put(bytes: Array("bytes".utf8))
+        _ = try fixture.store.put(bytes: Array("bytes".utf8))
         #expect((sqlite3_memory_used() == 0) == off)
         #expect(Store.turnOffSQLiteMemoryStatistics() == off, "asked again, the same answer")
     }
